@@ -1,0 +1,89 @@
+// Profile: everything one recording produced — interned frames, a call tree per thread,
+// per-thread metadata, counters (samples, lost, unwind failures) and the recording's
+// description (command, pid, rate, times). Writers in output/ read it; nothing else does.
+// Optionally keeps a timeline (one entry per sample) for formats that need timestamps.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cspy/aggregate/call_tree.h"
+#include "cspy/aggregate/frame.h"
+
+namespace cspy::aggregate {
+
+struct ThreadInfo {
+  pid_t tid = 0;
+  std::string name;        // /proc/PID/task/TID/comm
+  std::uint64_t samples = 0;
+  CallTree tree;
+};
+
+// One sample in time order, for speedscope-like outputs (only if timeline is enabled).
+struct TimelineEntry {
+  std::uint64_t time_ns;   // CLOCK_MONOTONIC nanoseconds
+  pid_t tid;
+  NodeId leaf;             // node in that thread's tree
+};
+
+struct RecordingInfo {
+  std::string command;     // the target's command line
+  pid_t pid = 0;
+  double rate_hz = 0;
+  std::string sampler;     // "perf_event" or "ptrace"
+  std::uint64_t start_unix_ns = 0;   // wall-clock start, for the subtitle
+  std::uint64_t start_mono_ns = 0;   // CLOCK_MONOTONIC at start (timeline origin)
+  double duration_s = 0;
+  bool target_exited = false;
+};
+
+struct Counters {
+  std::uint64_t samples = 0;          // every sample, failures included
+  std::uint64_t lost = 0;             // samples the kernel dropped (also in [lost] frames)
+  std::uint64_t unwind_failures = 0;  // samples whose stack ends in [unknown]
+  std::uint64_t truncated = 0;        // samples cut at the depth limit
+};
+
+class Profile {
+ public:
+  explicit Profile(bool keep_timeline = false) : keep_timeline_(keep_timeline) {}
+
+  FrameTable& frames() { return frames_; }
+  const FrameTable& frames() const { return frames_; }
+  RecordingInfo& info() { return info_; }
+  const RecordingInfo& info() const { return info_; }
+  Counters& counters() { return counters_; }
+  const Counters& counters() const { return counters_; }
+
+  // Records one sample of thread `tid` with stack `root_first`.
+  void add_sample(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
+                  std::uint64_t weight = 1);
+  void set_thread_name(pid_t tid, const std::string& name);
+
+  const std::map<pid_t, ThreadInfo>& threads() const { return threads_; }
+  const std::vector<TimelineEntry>& timeline() const { return timeline_; }
+  bool keeps_timeline() const { return keep_timeline_; }
+
+  // One tree for the writers: all threads merged, or with a root frame per thread.
+  CallTree combined_tree(bool thread_roots);
+  // The thread root frame's label, e.g. "thread 1234 (worker)".
+  FrameId thread_frame(pid_t tid);
+
+  void reset_counts();  // for `top`'s R key: forget samples, keep frames
+
+ private:
+  bool keep_timeline_;
+  FrameTable frames_;
+  RecordingInfo info_;
+  Counters counters_;
+  std::map<pid_t, ThreadInfo> threads_;
+  std::vector<TimelineEntry> timeline_;
+};
+
+}  // namespace cspy::aggregate

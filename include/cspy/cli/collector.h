@@ -1,0 +1,58 @@
+// Collector: the SampleSink that turns raw samples into aggregated stacks — unwind,
+// symbolize (inlined frames expanded), intern, count. Shared by `record` and `top`.
+// Every sample is counted: unwinding failures become [unknown], the depth limit
+// [truncated], kernel drops [lost].
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "cspy/aggregate/profile.h"
+#include "cspy/process/module_map.h"
+#include "cspy/process/process.h"
+#include "cspy/sampling/raw_sample.h"
+#include "cspy/symbolize/symbolizer.h"
+#include "cspy/unwind/unwinder.h"
+
+namespace cspy::cli {
+
+struct CollectorOptions {
+  bool lines = false;            // keep the line in frame identity (group by line)
+  bool full_signatures = false;  // C++ parameter lists
+  std::size_t max_depth = 512;
+};
+
+class Collector final : public sampling::SampleSink {
+ public:
+  // `live` is the running target, or null when replaying recorded samples.
+  static Result<std::unique_ptr<Collector>> create(process::ModuleMap::MapsSource maps,
+                                                   const process::Process* live, pid_t pid,
+                                                   aggregate::Profile& profile,
+                                                   const CollectorOptions& options);
+
+  void on_sample(const sampling::RawSample& sample) override;
+  void on_lost(pid_t tid, std::uint64_t count) override;
+
+  // Thread names are read when a thread is first seen; a name resolver can be set.
+  void set_thread_namer(std::function<std::string(pid_t)> namer) { namer_ = std::move(namer); }
+  void refresh_thread_names();
+
+ private:
+  Collector(aggregate::Profile& profile, const CollectorOptions& options)
+      : profile_(profile), options_(options) {}
+  const std::vector<aggregate::FrameId>& frames_for(unwind::UnwoundFrame frame);
+
+  aggregate::Profile& profile_;
+  CollectorOptions options_;
+  std::unique_ptr<process::ModuleMap> modules_;
+  std::unique_ptr<unwind::Unwinder> unwinder_;
+  std::unique_ptr<symbolize::Symbolizer> symbolizer_;
+  std::function<std::string(pid_t)> namer_;
+  // lookup pc -> interned frames, innermost first (the inline chain).
+  std::unordered_map<RemoteAddr, std::vector<aggregate::FrameId>> pc_frames_;
+  unwind::UnwoundStack stack_;
+  std::vector<aggregate::FrameId> path_;
+};
+
+}  // namespace cspy::cli

@@ -1,0 +1,44 @@
+// ModuleMap: the target's loaded ELF modules (executable, shared libraries) as a libdw
+// Dwfl, reported from /proc/PID/maps text. Shared by the unwinder (CFI) and the
+// symbolizer (DWARF, symbol tables). refresh() re-reads the maps after a dlopen; debug
+// files are found by build-id under /usr/lib/debug and by .gnu_debuglink.
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cspy/core/remote_addr.h"
+#include "cspy/core/result.h"
+
+namespace cspy::process {
+
+class ModuleMap {
+ public:
+  // `maps_source` returns the current maps text (from /proc or from a recording).
+  using MapsSource = std::function<Result<std::string>()>;
+  static Result<std::unique_ptr<ModuleMap>> create(MapsSource maps_source);
+  ~ModuleMap();
+  ModuleMap(const ModuleMap&) = delete;
+  ModuleMap& operator=(const ModuleMap&) = delete;
+
+  Dwfl* dwfl() const { return dwfl_; }
+  // The module containing `pc`; refreshes the maps once when none does (dlopen).
+  Dwfl_Module* module_at(RemoteAddr pc);
+  // Re-reads the maps and reports new modules, keeping the known ones.
+  Result<void> refresh();
+  std::size_t refresh_count() const { return refreshes_; }
+
+ private:
+  explicit ModuleMap(MapsSource source);
+  MapsSource source_;
+  Dwfl* dwfl_ = nullptr;
+  Dwfl_Callbacks callbacks_{};
+  char* debuginfo_path_ = nullptr;
+  std::size_t refreshes_ = 0;
+  std::uint64_t last_refresh_ns_ = 0;
+};
+
+}  // namespace cspy::process

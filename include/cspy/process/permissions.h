@@ -1,0 +1,23 @@
+// Explanations for refusals: why this user may not ptrace or perf_event_open a target,
+// naming the knob to turn (CAP_SYS_PTRACE / root, kernel.yama.ptrace_scope,
+// kernel.perf_event_paranoid). Used to turn EPERM/EACCES into one-line errors.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace cspy::process {
+
+// kernel.yama.ptrace_scope, or -1 if Yama is absent.
+int ptrace_scope();
+// kernel.perf_event_paranoid, or 2 (the default) if unreadable.
+int perf_event_paranoid();
+bool has_cap_sys_ptrace();
+
+// "not permitted to ptrace PID N: <cause>; <fix>" for an EPERM from ptrace.
+std::string explain_ptrace_refusal(pid_t pid);
+// The same for perf_event_open's EACCES/EPERM.
+std::string explain_perf_refusal(pid_t pid);
+
+}  // namespace cspy::process

@@ -1,0 +1,48 @@
+// Process: the target — a PID cspy attaches to — and what /proc says about it:
+// its threads (including ones born later: call threads() again), their names, its
+// command line, its memory maps, and reading its memory with process_vm_readv.
+// Process::open() checks that the PID can be profiled and explains why not.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cspy/core/remote_addr.h"
+#include "cspy/core/result.h"
+
+namespace cspy::process {
+
+class Process {
+ public:
+  // Fails with kNoSuchProcess, kNotTraceable (zombie, kernel thread) or kPermission.
+  static Result<Process> open(pid_t pid);
+
+  pid_t pid() const { return pid_; }
+  bool alive() const;
+
+  // Thread ids from /proc/PID/task, sorted; empty if the process is gone.
+  std::vector<pid_t> threads() const;
+  // /proc/PID/task/TID/comm, without the newline; empty if the thread is gone.
+  std::string thread_name(pid_t tid) const;
+  // /proc/PID/task/TID/stat state letter (R, S, D, T, t, Z...), '?' if gone.
+  char thread_state(pid_t tid) const;
+  // /proc/PID/cmdline with NULs turned into spaces.
+  std::string command_line() const;
+  // The text of /proc/PID/maps.
+  Result<std::string> maps() const;
+
+  // Reads target memory; returns the bytes read (may be short at an unmapped page).
+  Result<std::size_t> read_memory(RemoteAddr addr, void* buffer, std::size_t size) const;
+
+ private:
+  explicit Process(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+};
+
+// Reads a whole small file (such as /proc/...); an Error if it cannot be opened.
+Result<std::string> read_text_file(const std::string& path);
+
+}  // namespace cspy::process

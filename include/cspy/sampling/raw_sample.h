@@ -1,0 +1,44 @@
+// RawSample: one captured sample before any interpretation — which thread, when, the
+// user registers (x86-64, in DWARF register order) and a copy of the top of its user
+// stack. The hand-off between capture and unwinding; it can be saved and replayed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace cspy::sampling {
+
+// x86-64 DWARF register numbers: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip.
+inline constexpr int kDwarfRegCount = 17;
+inline constexpr int kDwarfSp = 7;
+inline constexpr int kDwarfBp = 6;
+inline constexpr int kDwarfIp = 16;
+
+struct UserRegs {
+  std::array<std::uint64_t, kDwarfRegCount> dwarf{};
+  std::uint64_t sp() const { return dwarf[kDwarfSp]; }
+  std::uint64_t ip() const { return dwarf[kDwarfIp]; }
+};
+
+struct RawSample {
+  pid_t pid = 0;
+  pid_t tid = 0;
+  std::uint64_t time_ns = 0;              // CLOCK_MONOTONIC
+  bool has_regs = false;                  // false: the sample hit kernel-only context
+  UserRegs regs;
+  std::span<const std::uint8_t> stack;    // bytes starting at regs.sp()
+};
+
+// Receives samples from a SampleSource.
+class SampleSink {
+ public:
+  virtual ~SampleSink() = default;
+  virtual void on_sample(const RawSample& sample) = 0;
+  // The kernel dropped `count` samples of thread `tid` (ring buffer full).
+  virtual void on_lost(pid_t tid, std::uint64_t count) = 0;
+};
+
+}  // namespace cspy::sampling

@@ -1,0 +1,38 @@
+// SampleSource: where raw samples come from. perf_event (default) and ptrace implement
+// it; tests replay recorded samples through the same interface.
+// Usage: start(); loop { poll(sink, 50) } until done; stop(). The target is never left stopped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cspy/core/result.h"
+#include "cspy/process/process.h"
+#include "cspy/sampling/raw_sample.h"
+
+namespace cspy::sampling {
+
+struct SamplerOptions {
+  double rate_hz = 100;
+  std::size_t stack_bytes = 16384;  // user stack copied per sample
+  bool idle = false;                // also sample threads that are off-CPU
+};
+
+class SampleSource {
+ public:
+  virtual ~SampleSource() = default;
+  virtual Result<void> start() = 0;
+  // Waits up to timeout_ms for samples, hands every available one to `sink`, and picks up
+  // threads born since the last call. Returns the number of samples delivered.
+  virtual Result<std::size_t> poll(SampleSink& sink, int timeout_ms) = 0;
+  // Stops sampling; safe to call twice; the destructor calls it.
+  virtual void stop() = 0;
+  virtual std::size_t threads_seen() const = 0;
+  virtual const char* name() const = 0;
+};
+
+}  // namespace cspy::sampling

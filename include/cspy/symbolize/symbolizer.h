@@ -1,0 +1,52 @@
+// Symbolizer: an address in the target → its frames, innermost first: the inlined
+// functions at that address (each its own frame with file:line) and the function that
+// contains them. DWARF via libdw when present, the ELF symbol table otherwise,
+// "module+0xoffset" when nothing names it. Cached per address: a warm lookup is a hash hit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cspy/core/remote_addr.h"
+#include "cspy/process/module_map.h"
+
+namespace cspy::symbolize {
+
+struct SymbolFrame {
+  std::string function;  // demangled; "[unknown]" or "module+0x..." when unnamed
+  std::string module;    // basename of the ELF file; empty when no module
+  std::string file;      // source file; empty when unknown
+  int line = 0;
+  bool inlined = false;
+  bool named = true;     // false for module+offset and [unknown]
+};
+
+struct SymbolizeOptions {
+  bool full_signatures = false;  // keep parameter lists in C++ names
+};
+
+class Symbolizer {
+ public:
+  Symbolizer(process::ModuleMap& modules, SymbolizeOptions options)
+      : modules_(modules), options_(options) {}
+
+  // `pc` is the address to look up (for return addresses: the call, i.e. pc - 1).
+  const std::vector<SymbolFrame>& symbolize(RemoteAddr pc);
+
+  std::size_t cache_size() const { return cache_.size(); }
+
+ private:
+  std::vector<SymbolFrame> resolve(RemoteAddr pc);
+
+  process::ModuleMap& modules_;
+  SymbolizeOptions options_;
+  std::unordered_map<RemoteAddr, std::vector<SymbolFrame>> cache_;
+};
+
+// Demangles an Itanium C++ name (returns it unchanged if it is not one); without
+// `full_signature`, the parameter list and trailing qualifiers are dropped.
+std::string demangle(const std::string& name, bool full_signature);
+
+}  // namespace cspy::symbolize

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything cspy needs to build, test and benchmark, from Debian 12's packages.
+# Run as root (or with sudo). Idempotent and quiet: it prints only on failure.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config git file binutils
+  libunwind-dev libdw-dev libelf-dev elfutils
+  libboost-program-options-dev libncurses-dev
+  libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  log=$(mktemp)
+  # LLVM's libunwind-14-dev provides a conflicting libunwind.h without remote unwinding.
+  if dpkg-query -W -f='${Status}' libunwind-14-dev 2>/dev/null | grep -q "install ok installed"; then
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq libunwind-14-dev >"$log" 2>&1 || { cat "$log"; exit 1; }
+  fi
+  if ! { $SUDO apt-get update -qq && \
+         $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-deps: apt-get failed installing: ${missing[*]}" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi

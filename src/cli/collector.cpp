@@ -1,0 +1,76 @@
+// Collector: raw sample -> unwound pcs -> symbolized frames -> interned root-first stack.
+#include "cspy/cli/collector.h"
+
+#include <algorithm>
+
+namespace cspy::cli {
+
+Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSource maps,
+                                                    const process::Process* live, pid_t pid,
+                                                    aggregate::Profile& profile,
+                                                    const CollectorOptions& options) {
+  std::unique_ptr<Collector> c(new Collector(profile, options));
+  auto modules = process::ModuleMap::create(std::move(maps));
+  if (!modules) return modules.error();
+  c->modules_ = std::move(*modules);
+  auto unwinder = unwind::make_libdw_unwinder(*c->modules_, live, pid,
+                                              unwind::UnwindOptions{.max_depth = options.max_depth});
+  if (!unwinder) return unwinder.error();
+  c->unwinder_ = std::move(*unwinder);
+  c->symbolizer_ = std::make_unique<symbolize::Symbolizer>(
+      *c->modules_, symbolize::SymbolizeOptions{.full_signatures = options.full_signatures});
+  return c;
+}
+
+const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFrame frame) {
+  RemoteAddr pc = frame.lookup_pc();
+  auto it = pc_frames_.find(pc);
+  if (it != pc_frames_.end()) return it->second;
+  std::vector<aggregate::FrameId> ids;
+  for (const symbolize::SymbolFrame& s : symbolizer_->symbolize(pc)) {
+    aggregate::Frame f{.function = s.function, .module = s.module, .file = s.file,
+                       .line = options_.lines ? s.line : 0, .inlined = s.inlined,
+                       .kind = s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
+                                                          : aggregate::FrameKind::kNative};
+    ids.push_back(profile_.frames().intern(f));
+  }
+  return pc_frames_.emplace(pc, std::move(ids)).first->second;
+}
+
+void Collector::on_sample(const sampling::RawSample& sample) {
+  if (profile_.threads().count(sample.tid) == 0 && namer_) {
+    profile_.set_thread_name(sample.tid, namer_(sample.tid));
+  }
+  unwinder_->unwind(sample, stack_);
+  path_.clear();
+  auto& frames = profile_.frames();
+  if (stack_.end == unwind::StackEnd::kFailed) {
+    path_.push_back(frames.unknown());
+    ++profile_.counters().unwind_failures;
+  } else if (stack_.end == unwind::StackEnd::kTruncated) {
+    path_.push_back(frames.truncated());
+    ++profile_.counters().truncated;
+  }
+  // Outermost first: walk the unwound frames backwards, each inline chain backwards too.
+  for (auto f = stack_.frames.rbegin(); f != stack_.frames.rend(); ++f) {
+    const auto& ids = frames_for(*f);
+    path_.insert(path_.end(), ids.rbegin(), ids.rend());
+  }
+  profile_.add_sample(sample.tid, path_, sample.time_ns);
+}
+
+void Collector::on_lost(pid_t tid, std::uint64_t count) {
+  aggregate::FrameId lost = profile_.frames().lost();
+  profile_.add_sample(tid, std::span<const aggregate::FrameId>(&lost, 1), 0, count);
+  profile_.counters().lost += count;
+}
+
+void Collector::refresh_thread_names() {
+  if (!namer_) return;
+  for (const auto& [tid, info] : profile_.threads()) {
+    std::string name = namer_(tid);
+    if (!name.empty() && name != info.name) profile_.set_thread_name(tid, name);
+  }
+}
+
+}  // namespace cspy::cli

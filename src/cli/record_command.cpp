@@ -1,0 +1,158 @@
+// `cspy record`: sample a process until it exits, --duration ends or Ctrl-C, then write
+// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically.
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/core.h>
+
+#include "cspy/cli/collector.h"
+#include "cspy/cli/commands.h"
+#include "cspy/cli/exit_codes.h"
+#include "cspy/cli/sampling_session.h"
+#include "cspy/cli/stop_signals.h"
+#include "cspy/cli/target.h"
+#include "cspy/output/output_file.h"
+#include "cspy/output/writer.h"
+
+namespace po = boost::program_options;
+
+namespace cspy::cli {
+
+namespace {
+
+struct RecordOptions {
+  pid_t pid = 0;
+  std::string output;
+  std::string format;
+  SessionOptions session;
+  output::WriteOptions write;
+  bool full_signatures = false;
+  bool quiet = false;
+};
+
+po::options_description record_options(RecordOptions& o) {
+  po::options_description d("options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("pid,p", po::value<pid_t>(&o.pid), "PID of a running process to profile")
+      ("output,o", po::value<std::string>(&o.output),
+       "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")
+      ("format,f", po::value<std::string>(&o.format), "flamegraph, folded or speedscope")
+      ("rate,r", po::value<double>(&o.session.rate_hz)->default_value(100), "samples per second per thread")
+      ("duration,d", po::value<double>(&o.session.duration_s)->default_value(0),
+       "seconds to record (0: until the target exits or Ctrl-C)")
+      ("sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
+       "perf_event, or ptrace (fallback where perf_event is refused)")
+      ("threads", po::bool_switch(&o.write.thread_roots), "a root frame per thread")
+      ("lines", po::bool_switch(&o.write.lines), "group by source line: file:line in each frame")
+      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")
+      ("reverse", po::bool_switch(&o.write.reverse), "flamegraph: icicle graph, callees at the root")
+      ("title", po::value<std::string>(&o.write.title), "flamegraph title")
+      ("max-depth", po::value<std::size_t>(&o.session.max_depth)->default_value(512),
+       "frames per stack before [truncated]")
+      ("quiet,q", po::bool_switch(&o.quiet), "no live status line and no summary");
+  return d;
+}
+
+constexpr const char* kRecordUsage =
+    "usage: cspy record [options] (--pid PID | -- program [args...])\n\n"
+    "Sample every thread of a process and write where its time goes.\n\n";
+
+std::string default_output(const Target& target, output::Format format) {
+  const char* ext = format == output::Format::kFlamegraph ? "svg"
+                    : format == output::Format::kFolded  ? "folded"
+                                                          : "json";
+  std::string name = target.process().thread_name(target.pid());
+  if (name.empty()) name = "target";
+  return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
+}
+
+Result<void> write_output(const std::string& path, output::Format format, aggregate::Profile& profile,
+                          const output::WriteOptions& options) {
+  auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
+  if (path == "-") {
+    writer(std::cout);
+    std::cout.flush();
+    return {};
+  }
+  return output::write_file_atomically(path, writer);
+}
+
+}  // namespace
+
+int record_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
+  RecordOptions o;
+  po::options_description desc = record_options(o);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "cspy record: %s; see `cspy record --help`\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << kRecordUsage << desc;
+    return kExitOk;
+  }
+  if ((o.pid != 0) == !command.empty()) {
+    std::fprintf(stderr, "cspy record: give either --pid PID or -- program args (not both)\n");
+    return kExitUsage;
+  }
+  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) {
+    std::fprintf(stderr, "cspy record: --rate must be between 1 and 100000\n");
+    return kExitUsage;
+  }
+  // Format from --format, else the extension, else flamegraph.
+  output::Format format = output::Format::kFlamegraph;
+  if (!o.format.empty()) {
+    auto f = output::format_from_name(o.format);
+    if (!f) return report(f.error());
+    format = *f;
+  } else if (!o.output.empty() && o.output != "-") {
+    auto f = output::format_from_path(o.output);
+    if (!f) return report(f.error());
+    format = *f;
+  }
+
+  auto target = command.empty() ? Target::attach(o.pid) : Target::launch(command);
+  if (!target) return report(target.error());
+  if (o.output.empty()) o.output = default_output(*target, format);
+
+  aggregate::Profile profile(/*keep_timeline=*/format == output::Format::kSpeedscope);
+  o.session.collector.lines = o.write.lines;
+  o.session.collector.full_signatures = o.full_signatures;
+  o.session.status_line = !o.quiet && ::isatty(STDERR_FILENO);
+  install_stop_handlers();
+
+  SamplingSession session(*target, profile, o.session);
+  auto ran = session.run();
+  if (!ran) {
+    // Whatever was collected before the failure is still written.
+    if (profile.counters().samples == 0) return report(ran.error());
+    report(ran.error());
+  }
+
+  auto written = write_output(o.output, format, profile, o.write);
+  if (!written) return report(written.error());
+  if (!o.quiet) {
+    std::fprintf(stderr, "%s\n", session.summary().c_str());
+    if (o.output != "-") {
+      std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", o.output.c_str(),
+                   static_cast<unsigned long long>(profile.counters().samples));
+    }
+  }
+  if (!ran) return exit_code_for(ran.error());
+  if (auto status = target->exit_status()) {
+    int code = process::exit_code_of(*status);
+    if (!o.quiet && code != 0) std::fprintf(stderr, "cspy: the program exited with status %d\n", code);
+    return code;
+  }
+  return kExitOk;
+}
+
+}  // namespace cspy::cli

@@ -1,0 +1,51 @@
+// Out-of-line parts of core: Error, UniqueFd, CSPY_CHECK, logging.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "cspy/core/check.h"
+#include "cspy/core/log.h"
+#include "cspy/core/result.h"
+#include "cspy/core/unique_fd.h"
+
+namespace cspy {
+
+std::string Error::describe() const {
+  if (errno_ == 0) return message_;
+  return message_ + ": " + std::strerror(errno_);
+}
+
+Error errno_error(const std::string& what) { return Error(ErrorKind::kGeneric, what, errno); }
+Error errno_error(ErrorKind kind, const std::string& what) { return Error(kind, what, errno); }
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+namespace detail {
+void check_failed(const char* cond, const char* file, int line) {
+  std::fprintf(stderr, "cspy: internal error: CHECK(%s) failed at %s:%d\n", cond, file, line);
+  std::abort();
+}
+}  // namespace detail
+
+namespace log {
+bool debug_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("CSPY_LOG");
+    return v != nullptr && std::strcmp(v, "debug") == 0;
+  }();
+  return enabled;
+}
+
+void write(const char* level, const std::string& message) {
+  std::fprintf(stderr, "cspy: %s: %s\n", level, message.c_str());
+}
+}  // namespace log
+
+}  // namespace cspy

@@ -1,0 +1,110 @@
+// LaunchedProcess: fork, hold before exec, release, reap.
+#include "cspy/process/launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/core.h>
+
+namespace cspy::process {
+
+Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& argv) {
+  if (argv.empty()) return Error(ErrorKind::kUsage, "no command given after --");
+  int go[2];
+  int err[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) return errno_error("pipe");
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(go[0]);
+    ::close(go[1]);
+    return errno_error("pipe");
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) return errno_error("fork");
+  if (pid == 0) {
+    // Child: wait until the parent is ready, then exec. Only async-signal-safe calls here.
+    ::close(go[1]);
+    ::close(err[0]);
+    char c;
+    ssize_t r = ::read(go[0], &c, 1);
+    (void)r;
+    ::execvp(args[0], args.data());
+    int e = errno;
+    ssize_t w = ::write(err[1], &e, sizeof e);
+    (void)w;
+    ::_exit(127);
+  }
+  ::close(go[0]);
+  ::close(err[1]);
+  return LaunchedProcess(pid, UniqueFd(go[1]), UniqueFd(err[0]));
+}
+
+LaunchedProcess::LaunchedProcess(LaunchedProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      go_(std::move(other.go_)),
+      exec_error_(std::move(other.exec_error_)),
+      released_(other.released_),
+      reaped_(other.reaped_),
+      status_(other.status_) {}
+
+LaunchedProcess::~LaunchedProcess() {
+  if (pid_ > 0 && !released_ && !reaped_) {
+    // It never ran the user's program: do not leave it behind.
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+Result<void> LaunchedProcess::release() {
+  released_ = true;
+  go_.reset();
+  int e = 0;
+  ssize_t n;
+  do {
+    n = ::read(exec_error_.get(), &e, sizeof e);
+  } while (n < 0 && errno == EINTR);
+  exec_error_.reset();
+  if (n == static_cast<ssize_t>(sizeof e)) {
+    wait();
+    return Error(ErrorKind::kBadInput, "cannot run the command: exec failed", e);
+  }
+  return {};
+}
+
+std::optional<int> LaunchedProcess::try_wait() {
+  if (reaped_) return status_;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    status_ = status;
+    return status_;
+  }
+  return std::nullopt;
+}
+
+int LaunchedProcess::wait() {
+  if (reaped_) return status_;
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  status_ = status;
+  return status_;
+}
+
+int exit_code_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
+}
+
+}  // namespace cspy::process

@@ -1,0 +1,116 @@
+// Symbolizer: libdw lookups of names, inline chains and source lines, cached per address.
+#include "cspy/symbolize/symbolizer.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+
+#include <cstdlib>
+
+#include <fmt/core.h>
+
+namespace cspy::symbolize {
+
+namespace {
+
+std::string basename_of(const char* path) {
+  if (path == nullptr) return {};
+  std::string s(path);
+  auto slash = s.rfind('/');
+  return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
+// The best name of a subprogram or inlined subroutine DIE: linkage name, else DW_AT_name.
+std::string die_function_name(Dwarf_Die* die, bool full) {
+  Dwarf_Attribute attr;
+  const char* name = nullptr;
+  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) != nullptr ||
+      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr) != nullptr) {
+    name = dwarf_formstring(&attr);
+  }
+  if (name == nullptr && dwarf_attr_integrate(die, DW_AT_name, &attr) != nullptr) {
+    name = dwarf_formstring(&attr);
+  }
+  return name == nullptr ? std::string() : demangle(name, full);
+}
+
+// The call site (file, line) recorded on an inlined-subroutine DIE.
+void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) {
+  Dwarf_Attribute attr;
+  Dwarf_Word value = 0;
+  file.clear();
+  line = 0;
+  if (dwarf_attr(inlined, DW_AT_call_line, &attr) != nullptr && dwarf_formudata(&attr, &value) == 0) {
+    line = static_cast<int>(value);
+  }
+  Dwarf_Files* files = nullptr;
+  size_t nfiles = 0;
+  if (dwarf_attr(inlined, DW_AT_call_file, &attr) != nullptr && dwarf_formudata(&attr, &value) == 0 &&
+      dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && value < nfiles) {
+    const char* f = dwarf_filesrc(files, value, nullptr, nullptr);
+    if (f != nullptr) file = f;
+  }
+}
+
+}  // namespace
+
+const std::vector<SymbolFrame>& Symbolizer::symbolize(RemoteAddr pc) {
+  auto it = cache_.find(pc);
+  if (it != cache_.end()) return it->second;
+  return cache_.emplace(pc, resolve(pc)).first->second;
+}
+
+std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
+  std::vector<SymbolFrame> frames;
+  Dwfl_Module* mod = modules_.module_at(pc);
+  if (mod == nullptr) {
+    frames.push_back(SymbolFrame{.function = "[unknown]", .named = false});
+    return frames;
+  }
+  Dwarf_Addr start = 0;
+  const char* mod_name = dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
+  std::string module = basename_of(mod_name);
+  const bool full = options_.full_signatures;
+
+  // Source line of the address itself: it belongs to the innermost frame.
+  std::string file;
+  int line = 0;
+  if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc.value())) {
+    const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
+    if (f != nullptr) file = f;
+  }
+
+  // Inline chain from the DWARF scopes: innermost inlined subroutine ... subprogram.
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc.value(), &bias);
+  if (cu != nullptr) {
+    Dwarf_Die* scopes = nullptr;
+    int n = dwarf_getscopes(cu, pc.value() - bias, &scopes);
+    for (int i = 0; i < n; ++i) {
+      int tag = dwarf_tag(&scopes[i]);
+      if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+      SymbolFrame f{.function = die_function_name(&scopes[i], full), .module = module,
+                    .file = file, .line = line, .inlined = tag == DW_TAG_inlined_subroutine};
+      if (f.function.empty()) f.function = "[unnamed]";
+      frames.push_back(std::move(f));
+      if (tag == DW_TAG_subprogram) break;
+      call_site(&scopes[i], cu, file, line);  // where the next outer frame is
+    }
+    std::free(scopes);
+  }
+  if (!frames.empty() && !frames.back().inlined) return frames;
+
+  // No DWARF subprogram: the ELF symbol table names the function.
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(mod, pc.value(), &offset, &sym, nullptr, nullptr, nullptr);
+  if (name != nullptr) {
+    frames.push_back(SymbolFrame{.function = demangle(name, full), .module = module,
+                                 .file = file, .line = line});
+  } else {
+    frames.push_back(SymbolFrame{.function = fmt::format("{}+{:#x}", module, pc.value() - start),
+                                 .module = module, .named = false});
+  }
+  return frames;
+}
+
+}  // namespace cspy::symbolize
