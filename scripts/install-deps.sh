@@ -8,7 +8,7 @@ packages=(
   libunwind-dev libdw-dev libelf-dev elfutils
   libboost-program-options-dev libncurses-dev
   libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
-  libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
+  libseccomp-dev libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
 )
 
 SUDO=""

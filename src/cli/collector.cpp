@@ -37,25 +37,28 @@ const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFram
   return pc_frames_.emplace(pc, std::move(ids)).first->second;
 }
 
+unwind::StackEnd Collector::resolve(const sampling::RawSample& sample,
+                                    std::vector<aggregate::FrameId>& root_first) {
+  unwinder_->unwind(sample, stack_);
+  root_first.clear();
+  auto& frames = profile_.frames();
+  if (stack_.end == unwind::StackEnd::kFailed) root_first.push_back(frames.unknown());
+  if (stack_.end == unwind::StackEnd::kTruncated) root_first.push_back(frames.truncated());
+  // Outermost first: walk the unwound frames backwards, each inline chain backwards too.
+  for (auto f = stack_.frames.rbegin(); f != stack_.frames.rend(); ++f) {
+    const auto& ids = frames_for(*f);
+    root_first.insert(root_first.end(), ids.rbegin(), ids.rend());
+  }
+  return stack_.end;
+}
+
 void Collector::on_sample(const sampling::RawSample& sample) {
   if (profile_.threads().count(sample.tid) == 0 && namer_) {
     profile_.set_thread_name(sample.tid, namer_(sample.tid));
   }
-  unwinder_->unwind(sample, stack_);
-  path_.clear();
-  auto& frames = profile_.frames();
-  if (stack_.end == unwind::StackEnd::kFailed) {
-    path_.push_back(frames.unknown());
-    ++profile_.counters().unwind_failures;
-  } else if (stack_.end == unwind::StackEnd::kTruncated) {
-    path_.push_back(frames.truncated());
-    ++profile_.counters().truncated;
-  }
-  // Outermost first: walk the unwound frames backwards, each inline chain backwards too.
-  for (auto f = stack_.frames.rbegin(); f != stack_.frames.rend(); ++f) {
-    const auto& ids = frames_for(*f);
-    path_.insert(path_.end(), ids.rbegin(), ids.rend());
-  }
+  unwind::StackEnd end = resolve(sample, path_);
+  if (end == unwind::StackEnd::kFailed) ++profile_.counters().unwind_failures;
+  if (end == unwind::StackEnd::kTruncated) ++profile_.counters().truncated;
   profile_.add_sample(sample.tid, path_, sample.time_ns);
 }
 

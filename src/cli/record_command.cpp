@@ -138,7 +138,11 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   }
 
   auto written = write_output(o.output, format, profile, o.write);
-  if (!written) return report(written.error());
+  if (!written) {
+    // Whatever the cause, an output that cannot be written is exit code 6.
+    const Error& e = written.error();
+    return report(Error(ErrorKind::kBadInput, e.message(), e.sys_errno()));
+  }
   if (!o.quiet) {
     std::fprintf(stderr, "%s\n", session.summary().c_str());
     if (o.output != "-") {

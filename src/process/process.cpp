@@ -53,7 +53,7 @@ Result<Process> Process::open(pid_t pid) {
   // Kernel threads have no user memory: /proc/PID/exe does not resolve and flags has PF_KTHREAD.
   std::string skip;
   unsigned long flags = 0;
-  for (int i = 0; i < 6; ++i) fields >> skip;  // ppid pgrp session tty_nr tpgid
+  for (int i = 0; i < 5; ++i) fields >> skip;  // ppid pgrp session tty_nr tpgid
   fields >> flags;
   constexpr unsigned long kPfKthread = 0x00200000;
   if (flags & kPfKthread) {

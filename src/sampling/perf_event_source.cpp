@@ -144,17 +144,27 @@ class PerfEventSource final : public SampleSource {
     attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
     attr.sample_regs_user = kRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
-    attr.exclude_kernel = 1;
+    // Time spent in the kernel on the thread's behalf (syscalls, page faults) is counted
+    // and charged to the user stack that entered it, where perf_event_paranoid allows.
+    attr.exclude_kernel = count_kernel_time_ ? 0 : 1;
     attr.exclude_hv = 1;
     attr.use_clockid = 1;
     attr.clockid = CLOCK_MONOTONIC;
-    attr.disabled = options_.enable_on_exec ? 1 : 0;
-    attr.enable_on_exec = options_.enable_on_exec ? 1 : 0;
+    // A launched child held before exec counts from its exec on; threads found later
+    // (necessarily after the exec) count at once.
+    const bool before_exec = options_.enable_on_exec && tid == target_.pid() && events_.empty();
+    attr.disabled = before_exec ? 1 : 0;
+    attr.enable_on_exec = before_exec ? 1 : 0;
     attr.watermark = 1;
     std::size_t data_size = ring_size();
     attr.wakeup_watermark = static_cast<std::uint32_t>(data_size / 4);
 
     int fd = static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    if (fd < 0 && (errno == EACCES || errno == EPERM) && count_kernel_time_) {
+      count_kernel_time_ = false;  // unprivileged: user time only
+      attr.exclude_kernel = 1;
+      fd = static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    }
     if (fd < 0) {
       int e = errno;
       if (e == EACCES || e == EPERM) {
@@ -236,6 +246,7 @@ class PerfEventSource final : public SampleSource {
   std::uint64_t last_scan_ns_ = 0;
   std::vector<std::uint8_t> scratch_;
   RawSample sample_;
+  bool count_kernel_time_ = true;
 };
 
 }  // namespace

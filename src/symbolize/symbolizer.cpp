@@ -71,20 +71,27 @@ std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
   std::string module = basename_of(mod_name);
   const bool full = options_.full_signatures;
 
-  // Source line of the address itself: it belongs to the innermost frame.
-  std::string file;
-  int line = 0;
-  if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc.value())) {
-    const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
-    if (f != nullptr) file = f;
-  }
-
-  // Inline chain from the DWARF scopes: innermost inlined subroutine ... subprogram.
+  // The DWARF compilation unit covering pc, if any: without one, a line-table lookup
+  // would return the nearest line of some other unit.
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, pc.value(), &bias);
+  std::string file;
+  int line = 0;
   if (cu != nullptr) {
+    if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc.value())) {
+      const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
+      if (f != nullptr) file = f;
+    }
+    // The physical nesting of DIEs around pc: innermost inlined subroutine ... subprogram
+    // (as eu-addr2line -i does: the scopes of the innermost DIE, not its abstract origin's).
     Dwarf_Die* scopes = nullptr;
     int n = dwarf_getscopes(cu, pc.value() - bias, &scopes);
+    Dwarf_Die innermost;
+    bool have_innermost = n > 0;
+    if (have_innermost) innermost = scopes[0];
+    std::free(scopes);
+    scopes = nullptr;
+    n = have_innermost ? dwarf_getscopes_die(&innermost, &scopes) : 0;
     for (int i = 0; i < n; ++i) {
       int tag = dwarf_tag(&scopes[i]);
       if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
@@ -104,8 +111,8 @@ std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
   GElf_Sym sym;
   const char* name = dwfl_module_addrinfo(mod, pc.value(), &offset, &sym, nullptr, nullptr, nullptr);
   if (name != nullptr) {
-    frames.push_back(SymbolFrame{.function = demangle(name, full), .module = module,
-                                 .file = file, .line = line});
+    // No DWARF function covers pc, so a line found for it belongs to something else.
+    frames.push_back(SymbolFrame{.function = demangle(name, full), .module = module});
   } else {
     frames.push_back(SymbolFrame{.function = fmt::format("{}+{:#x}", module, pc.value() - start),
                                  .module = module, .named = false});

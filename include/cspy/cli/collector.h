@@ -32,6 +32,10 @@ class Collector final : public sampling::SampleSink {
                                                    const CollectorOptions& options);
 
   void on_sample(const sampling::RawSample& sample) override;
+  // Unwinds and symbolizes one sample into `root_first` without counting it; returns how
+  // the unwinding ended. Failure frames ([unknown], [truncated]) are included.
+  unwind::StackEnd resolve(const sampling::RawSample& sample,
+                           std::vector<aggregate::FrameId>& root_first);
   void on_lost(pid_t tid, std::uint64_t count) override;
 
   // Thread names are read when a thread is first seen; a name resolver can be set.

@@ -1,0 +1,160 @@
+// `cspy dump --pid N`: every thread's stack, once. Each thread is stopped only while its
+// registers and stack are copied, then resumed; unwinding happens afterwards.
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cspy/cli/collector.h"
+#include "cspy/cli/commands.h"
+#include "cspy/cli/exit_codes.h"
+#include "cspy/cli/target.h"
+#include "cspy/process/thread_status.h"
+#include "cspy/sampling/ptrace_source.h"
+
+namespace po = boost::program_options;
+
+namespace cspy::cli {
+
+namespace {
+
+struct DumpOptions {
+  pid_t pid = 0;
+  bool json = false;
+  bool full_signatures = false;
+  std::size_t stack_bytes = 65536;
+};
+
+struct ThreadDump {
+  pid_t tid = 0;
+  std::string name;
+  process::ThreadStatus status;
+  std::vector<aggregate::FrameId> innermost_first;
+  unwind::StackEnd end = unwind::StackEnd::kComplete;
+  std::string error;  // the thread could not be read (it exited)
+};
+
+std::string frame_text(const aggregate::Frame& f) {
+  std::string s = f.function;
+  if (!f.file.empty()) {
+    s += fmt::format(" ({}:{})", f.file, f.line);
+  } else if (!f.module.empty() && f.kind == aggregate::FrameKind::kNative) {
+    s += fmt::format(" ({})", f.module);
+  }
+  if (f.inlined) s += " [inlined]";
+  return s;
+}
+
+void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTable& frames,
+                const Target& target) {
+  std::printf("Process %d: %s\n", target.pid(), target.command_line().c_str());
+  for (const ThreadDump& d : dumps) {
+    std::string state = d.status.state_name;
+    if (!d.status.syscall_name.empty()) state += " in " + d.status.syscall_name + "()";
+    std::printf("\nThread %d (%s): %s\n", d.tid, d.name.c_str(), state.c_str());
+    if (!d.error.empty()) {
+      std::printf("    (%s)\n", d.error.c_str());
+      continue;
+    }
+    int i = 0;
+    for (aggregate::FrameId id : d.innermost_first) {
+      std::printf("    #%-2d %s\n", i++, frame_text(frames.get(id)).c_str());
+    }
+  }
+}
+
+void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTable& frames,
+                const Target& target) {
+  nlohmann::json threads = nlohmann::json::array();
+  for (const ThreadDump& d : dumps) {
+    nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
+    if (!d.status.syscall_name.empty()) t["syscall"] = d.status.syscall_name;
+    if (!d.error.empty()) t["error"] = d.error;
+    nlohmann::json fs = nlohmann::json::array();
+    for (aggregate::FrameId id : d.innermost_first) {
+      const aggregate::Frame& f = frames.get(id);
+      nlohmann::json j = {{"function", f.function}, {"module", f.module}, {"inlined", f.inlined}};
+      if (!f.file.empty()) {
+        j["file"] = f.file;
+        j["line"] = f.line;
+      }
+      fs.push_back(j);
+    }
+    t["frames"] = fs;
+    threads.push_back(t);
+  }
+  nlohmann::json doc = {{"pid", target.pid()}, {"command", target.command_line()}, {"threads", threads}};
+  std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace
+
+int dump_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
+  DumpOptions o;
+  po::options_description desc("options");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("pid,p", po::value<pid_t>(&o.pid), "PID of the process to inspect")
+      ("json", po::bool_switch(&o.json), "print JSON for scripts")
+      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "cspy dump: %s; see `cspy dump --help`\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: cspy dump [options] --pid PID\n\nPrint every thread's current stack once.\n\n"
+              << desc;
+    return kExitOk;
+  }
+  if (o.pid == 0 || !command.empty()) {
+    std::fprintf(stderr, "cspy dump: give --pid PID; see `cspy dump --help`\n");
+    return kExitUsage;
+  }
+  auto target = Target::attach(o.pid);
+  if (!target) return report(target.error());
+  const process::Process& proc = target->process();
+
+  // Copy every thread's registers and stack first (each stopped only for its copy)...
+  std::vector<ThreadDump> dumps;
+  std::vector<sampling::ThreadSnapshot> snaps;
+  for (pid_t tid : proc.threads()) {
+    ThreadDump d{.tid = tid, .name = proc.thread_name(tid), .status = process::read_thread_status(o.pid, tid)};
+    auto snap = sampling::snapshot_thread(proc, tid, o.stack_bytes);
+    if (!snap) {
+      if (snap.error().kind() == ErrorKind::kPermission) return report(snap.error());
+      d.error = snap.error().message();
+      snaps.emplace_back();
+    } else {
+      snaps.push_back(std::move(*snap));
+    }
+    dumps.push_back(std::move(d));
+  }
+  if (dumps.empty()) return report(Error(ErrorKind::kTargetExited, fmt::format("PID {} exited", o.pid)));
+
+  // ...then unwind and symbolize at leisure.
+  aggregate::Profile profile;
+  auto collector = Collector::create([&proc] { return proc.maps(); }, &proc, o.pid, profile,
+                                     CollectorOptions{.lines = true, .full_signatures = o.full_signatures});
+  if (!collector) return report(collector.error());
+  std::vector<aggregate::FrameId> root_first;
+  for (std::size_t i = 0; i < dumps.size(); ++i) {
+    if (!dumps[i].error.empty()) continue;
+    snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
+    dumps[i].end = (*collector)->resolve(snaps[i].sample, root_first);
+    dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
+  }
+  if (o.json) {
+    print_json(dumps, profile.frames(), *target);
+  } else {
+    print_text(dumps, profile.frames(), *target);
+  }
+  return kExitOk;
+}
+
+}  // namespace cspy::cli

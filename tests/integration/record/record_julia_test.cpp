@@ -1,0 +1,48 @@
+// `cspy record` on the julia target (High Performance Python ch. 2): the book's hot path,
+// by PID, for the default (no frame pointer) and stripped+separate-debug builds, both samplers.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "../../support/child_process.h"
+
+namespace cspy::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordJulia : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(RecordJulia, HotPathIsTheBooksFunctions) {
+  auto [variant, sampler] = GetParam();
+  ChildProcess julia({target_binary(variant), "--seconds", "30"});
+  std::this_thread::sleep_for(300ms);
+  std::string out = make_temp_dir() + "/out.folded";
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(julia.pid()), "-o", out,
+                                 "--duration", "2", "--sampler", sampler},
+                                60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto stacks = parse_folded(read_file(out));
+  std::uint64_t all = 0, chain = 0, leaf = 0;
+  for (const auto& [s, c] : stacks) {
+    all += c;
+    if (s.find("main;calc_pure_python;calculate_z_serial_purepython") != std::string::npos) chain += c;
+    const std::string tail = ";calculate_z_serial_purepython";
+    if (s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0) leaf += c;
+  }
+  ASSERT_GE(all, 100u) << r.err;
+  EXPECT_GE(chain * 100, all * 95) << r.err;
+  EXPECT_GE(leaf * 100, all * 80) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, RecordJulia,
+                         ::testing::Combine(::testing::Values("julia", "julia-stripped"),
+                                            ::testing::Values("perf_event", "ptrace")),
+                         [](const auto& param_info) {
+                           std::string name = std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
+                           for (char& c : name) if (c == '-') c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace cspy::test
