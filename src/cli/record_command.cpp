@@ -12,10 +12,10 @@
 #include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
 #include "cspy/cli/exit_codes.h"
+#include "cspy/cli/profile_output.h"
 #include "cspy/cli/sampling_session.h"
 #include "cspy/cli/stop_signals.h"
 #include "cspy/cli/target.h"
-#include "cspy/output/output_file.h"
 #include "cspy/output/writer.h"
 
 namespace po = boost::program_options;
@@ -52,8 +52,12 @@ po::options_description record_options(RecordOptions& o) {
       ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")
       ("reverse", po::bool_switch(&o.write.reverse), "flamegraph: icicle graph, callees at the root")
       ("title", po::value<std::string>(&o.write.title), "flamegraph title")
+      ("stack-bytes", po::value<std::size_t>(&o.session.stack_bytes)->default_value(16384),
+       "bytes of user stack copied per sample (perf_event: at most 65528)")
       ("max-depth", po::value<std::size_t>(&o.session.max_depth)->default_value(512),
        "frames per stack before [truncated]")
+      ("raw", po::value<std::string>(&o.session.raw_output),
+       "also save the raw samples to this file, to render again with `cspy report`")
       ("quiet,q", po::bool_switch(&o.quiet), "no live status line and no summary");
   return d;
 }
@@ -69,17 +73,6 @@ std::string default_output(const Target& target, output::Format format) {
   std::string name = target.process().thread_name(target.pid());
   if (name.empty()) name = "target";
   return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
-}
-
-Result<void> write_output(const std::string& path, output::Format format, aggregate::Profile& profile,
-                          const output::WriteOptions& options) {
-  auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
-  if (path == "-") {
-    writer(std::cout);
-    std::cout.flush();
-    return {};
-  }
-  return output::write_file_atomically(path, writer);
 }
 
 }  // namespace
@@ -103,21 +96,17 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
     std::fprintf(stderr, "cspy record: give either --pid PID or -- program args (not both)\n");
     return kExitUsage;
   }
+  if (o.session.stack_bytes < 512 || o.session.stack_bytes > 65528 || o.session.stack_bytes % 8 != 0) {
+    std::fprintf(stderr, "cspy record: --stack-bytes must be a multiple of 8 between 512 and 65528\n");
+    return kExitUsage;
+  }
   if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) {
     std::fprintf(stderr, "cspy record: --rate must be between 1 and 100000\n");
     return kExitUsage;
   }
-  // Format from --format, else the extension, else flamegraph.
-  output::Format format = output::Format::kFlamegraph;
-  if (!o.format.empty()) {
-    auto f = output::format_from_name(o.format);
-    if (!f) return report(f.error());
-    format = *f;
-  } else if (!o.output.empty() && o.output != "-") {
-    auto f = output::format_from_path(o.output);
-    if (!f) return report(f.error());
-    format = *f;
-  }
+  auto format_choice = choose_format(o.format, o.output);
+  if (!format_choice) return report(format_choice.error());
+  const output::Format format = *format_choice;
 
   auto target = command.empty() ? Target::attach(o.pid) : Target::launch(command);
   if (!target) return report(target.error());
@@ -137,12 +126,8 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
     report(ran.error());
   }
 
-  auto written = write_output(o.output, format, profile, o.write);
-  if (!written) {
-    // Whatever the cause, an output that cannot be written is exit code 6.
-    const Error& e = written.error();
-    return report(Error(ErrorKind::kBadInput, e.message(), e.sys_errno()));
-  }
+  auto written = write_profile_file(o.output, format, profile, o.write);
+  if (!written) return report(written.error());
   if (!o.quiet) {
     std::fprintf(stderr, "%s\n", session.summary().c_str());
     if (o.output != "-") {

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "cspy/cli/stop_signals.h"
+#include "cspy/core/log.h"
 #include "cspy/sampling/perf_event_source.h"
 #include "cspy/sampling/ptrace_source.h"
 
@@ -60,6 +61,14 @@ Result<void> SamplingSession::start() {
   if (!collector) return collector.error();
   collector_ = std::move(*collector);
   collector_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
+  sink_ = collector_.get();
+  if (!options_.raw_output.empty()) {
+    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *collector_);
+    if (!writer) return writer.error();
+    raw_writer_ = std::move(*writer);
+    if (auto maps = proc.maps()) raw_writer_->write_maps(*maps);
+    sink_ = raw_writer_.get();
+  }
 
   auto& info = profile_.info();
   info.command = target_.command_line();
@@ -73,7 +82,7 @@ Result<void> SamplingSession::start() {
 }
 
 Result<bool> SamplingSession::step(int timeout_ms) {
-  auto polled = source_->poll(*collector_, timeout_ms);
+  auto polled = source_->poll(*sink_, timeout_ms);
   if (!polled) return polled.error();
   std::uint64_t now = monotonic_now_ns();
   if (options_.status_line && now - last_status_ns_ > 250'000'000ULL) {
@@ -96,9 +105,14 @@ void SamplingSession::finish() {
   finished_ = true;
   end_ns_ = monotonic_now_ns();
   // Samples written before the target exited are still in the buffers.
-  if (collector_) {
-    (void)source_->poll(*collector_, 0);
+  if (sink_ != nullptr) {
+    (void)source_->poll(*sink_, 0);
     collector_->refresh_thread_names();
+  }
+  if (raw_writer_) {
+    // The maps at the end also hold libraries loaded during the run.
+    if (auto maps = target_.process().maps()) raw_writer_->write_maps(*maps);
+    if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
   }
   source_->stop();
   if (options_.status_line) print_status(true);

@@ -4,6 +4,9 @@
 #include <elfutils/libdwfl.h>
 
 #include <cstring>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "cspy/unwind/unwinder.h"
 
@@ -45,6 +48,11 @@ class LibdwUnwinder final : public Unwinder {
     (void)modules_.module_at(RemoteAddr(sample.regs.ip()));
     int rc = dwfl_getthread_frames(modules_.dwfl(), sample.tid, frame_callback, this);
     if (out.end != StackEnd::kTruncated && rc != 0) out.end = StackEnd::kFailed;
+    // libdw also ends "normally" when a return address could not be read, so a stack
+    // is complete only if it ends where threads begin.
+    if (out.end == StackEnd::kComplete && !out.frames.empty() && !is_stack_root(out.frames.back())) {
+      out.end = StackEnd::kFailed;
+    }
     if (out.frames.empty()) {
       out.frames.push_back(UnwoundFrame{RemoteAddr(sample.regs.ip()), true});
       out.end = StackEnd::kFailed;
@@ -66,6 +74,25 @@ class LibdwUnwinder final : public Unwinder {
     }
     self->out_->frames.push_back(UnwoundFrame{RemoteAddr(pc), activation});
     return DWARF_CB_OK;
+  }
+
+  // Whether `frame` is in a function where stacks begin: the program's entry point or a
+  // thread's start (glibc, musl, Rust and Go runtimes). Cached per address.
+  bool is_stack_root(const UnwoundFrame& frame) {
+    std::uint64_t pc = frame.lookup_pc().value();
+    auto it = root_cache_.find(pc);
+    if (it != root_cache_.end()) return it->second;
+    bool root = false;
+    if (Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc))) {
+      const char* name = dwfl_module_addrname(mod, pc);
+      static const std::unordered_set<std::string> kRoots = {
+          "_start", "__start", "_dl_start", "__clone", "__clone3", "clone", "clone3",
+          "__libc_start_main", "thread_start", "start_thread", "__thread_start",
+          "runtime.goexit", "runtime.rt0_go", "runtime.mstart"};
+      root = name != nullptr && kRoots.count(name) != 0;
+    }
+    root_cache_.emplace(pc, root);
+    return root;
   }
 
   static pid_t next_thread(Dwfl*, void*, void**) { return 0; }
@@ -103,6 +130,7 @@ class LibdwUnwinder final : public Unwinder {
   UnwindOptions options_;
   const sampling::RawSample* sample_ = nullptr;
   UnwoundStack* out_ = nullptr;
+  std::unordered_map<std::uint64_t, bool> root_cache_;
 };
 
 }  // namespace

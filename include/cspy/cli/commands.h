@@ -13,6 +13,7 @@ int run(int argc, char** argv);
 // args: the options after the subcommand name; command: anything after "--".
 int record_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
 
+int report_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
 int dump_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
 
 // The version line: "cspy 0.1.0 (git abc1234)".

@@ -11,6 +11,7 @@
 #include "cspy/aggregate/profile.h"
 #include "cspy/cli/collector.h"
 #include "cspy/cli/target.h"
+#include "cspy/sampling/raw_file.h"
 #include "cspy/sampling/sample_source.h"
 
 namespace cspy::cli {
@@ -23,6 +24,7 @@ struct SessionOptions {
   std::size_t stack_bytes = 16384;
   bool idle = false;
   bool status_line = false;  // a live one-line status on stderr
+  std::string raw_output;    // also save raw samples here (for `cspy report`)
   CollectorOptions collector;
 };
 
@@ -52,6 +54,8 @@ class SamplingSession {
   SessionOptions options_;
   std::unique_ptr<sampling::SampleSource> source_;
   std::unique_ptr<Collector> collector_;
+  std::unique_ptr<sampling::RawFileWriter> raw_writer_;
+  sampling::SampleSink* sink_ = nullptr;  // the collector, or the raw writer before it
   std::uint64_t start_ns_ = 0;
   std::uint64_t end_ns_ = 0;
   std::uint64_t last_status_ns_ = 0;

@@ -1,0 +1,20 @@
+// Choosing an output format from --format or the file's extension, and writing a Profile
+// to a file atomically or to stdout ("-"). Shared by `record` and `report`.
+#pragma once
+
+#include <string>
+
+#include "cspy/aggregate/profile.h"
+#include "cspy/core/result.h"
+#include "cspy/output/writer.h"
+
+namespace cspy::cli {
+
+// --format wins; else the extension of `path`; else flamegraph.
+Result<output::Format> choose_format(const std::string& format_option, const std::string& path);
+
+// Writes to `path` ("-" = stdout); failures are kBadInput (exit code 6).
+Result<void> write_profile_file(const std::string& path, output::Format format,
+                                aggregate::Profile& profile, const output::WriteOptions& options);
+
+}  // namespace cspy::cli

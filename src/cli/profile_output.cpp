@@ -1,0 +1,34 @@
+// Format choice and atomic writing of profiles.
+#include "cspy/cli/profile_output.h"
+
+#include <iostream>
+
+#include "cspy/output/output_file.h"
+
+namespace cspy::cli {
+
+Result<output::Format> choose_format(const std::string& format_option, const std::string& path) {
+  if (!format_option.empty()) return output::format_from_name(format_option);
+  if (!path.empty() && path != "-") return output::format_from_path(path);
+  return output::Format::kFlamegraph;
+}
+
+Result<void> write_profile_file(const std::string& path, output::Format format,
+                                aggregate::Profile& profile, const output::WriteOptions& options) {
+  auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
+  if (path == "-") {
+    writer(std::cout);
+    std::cout.flush();
+    if (!std::cout) return Error(ErrorKind::kBadInput, "writing to stdout failed");
+    return {};
+  }
+  auto written = output::write_file_atomically(path, writer);
+  if (!written) {
+    // Whatever the cause, an output that cannot be written is exit code 6.
+    const Error& e = written.error();
+    return Error(ErrorKind::kBadInput, e.message(), e.sys_errno());
+  }
+  return {};
+}
+
+}  // namespace cspy::cli
