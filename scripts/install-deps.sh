@@ -9,6 +9,7 @@ packages=(
   libboost-program-options-dev libncurses-dev
   libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libseccomp-dev libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
+  man-db bash-completion dpkg-dev
 )
 
 SUDO=""

@@ -28,6 +28,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  record   sample a process and write a flamegraph, folded stacks or speedscope JSON\n"
     "  dump     print every thread's current stack once\n"
+    "  top      a live view of the functions a process spends its time in\n"
     "  report   render raw samples saved by `record --raw` again\n"
     "\n"
     "options:\n"
@@ -70,6 +71,7 @@ int run(int argc, char** argv) {
   }
   if (sub == "record") return record_main(options, command);
   if (sub == "dump") return dump_main(options, command);
+  if (sub == "top") return top_main(options, command);
   if (sub == "report") return report_main(options, command);
   std::fprintf(stderr, "cspy: error: unknown command '%s'; run `cspy --help` for the list\n",
                sub.c_str());

@@ -13,8 +13,13 @@ Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSou
   auto modules = process::ModuleMap::create(std::move(maps));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
-  auto unwinder = unwind::make_libdw_unwinder(*c->modules_, live, pid,
-                                              unwind::UnwindOptions{.max_depth = options.max_depth});
+  if (options.unwinder != "libdw" && options.unwinder != "libunwind") {
+    return Error(ErrorKind::kUsage, "unknown unwinder '" + options.unwinder + "' (libdw or libunwind)");
+  }
+  const unwind::UnwindOptions unwind_options{.max_depth = options.max_depth};
+  auto make_unwinder = options.unwinder == "libunwind" ? unwind::make_libunwind_unwinder
+                                                       : unwind::make_libdw_unwinder;
+  auto unwinder = make_unwinder(*c->modules_, live, pid, unwind_options);
   if (!unwinder) return unwinder.error();
   c->unwinder_ = std::move(*unwinder);
   c->symbolizer_ = std::make_unique<symbolize::Symbolizer>(
@@ -27,12 +32,18 @@ const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFram
   auto it = pc_frames_.find(pc);
   if (it != pc_frames_.end()) return it->second;
   std::vector<aggregate::FrameId> ids;
+  bool cacheable = true;
   for (const symbolize::SymbolFrame& s : symbolizer_->symbolize(pc)) {
+    cacheable = cacheable && !s.module.empty();  // an unmapped pc may be mapped later
     aggregate::Frame f{.function = s.function, .module = s.module, .file = s.file,
                        .line = options_.lines ? s.line : 0, .inlined = s.inlined,
                        .kind = s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
                                                           : aggregate::FrameKind::kNative};
     ids.push_back(profile_.frames().intern(f));
+  }
+  if (!cacheable) {
+    uncached_ = std::move(ids);
+    return uncached_;
   }
   return pc_frames_.emplace(pc, std::move(ids)).first->second;
 }
@@ -66,6 +77,14 @@ void Collector::on_lost(pid_t tid, std::uint64_t count) {
   aggregate::FrameId lost = profile_.frames().lost();
   profile_.add_sample(tid, std::span<const aggregate::FrameId>(&lost, 1), 0, count);
   profile_.counters().lost += count;
+}
+
+void Collector::refresh_modules() {
+  auto changed = modules_->refresh();
+  if (changed && *changed) {
+    pc_frames_.clear();
+    symbolizer_->clear_cache();
+  }
 }
 
 void Collector::refresh_thread_names() {

@@ -54,8 +54,10 @@ po::options_description record_options(RecordOptions& o) {
       ("title", po::value<std::string>(&o.write.title), "flamegraph title")
       ("stack-bytes", po::value<std::size_t>(&o.session.stack_bytes)->default_value(16384),
        "bytes of user stack copied per sample (perf_event: at most 65528)")
-      ("max-depth", po::value<std::size_t>(&o.session.max_depth)->default_value(512),
+      ("max-depth", po::value<std::size_t>(&o.session.collector.max_depth)->default_value(512),
        "frames per stack before [truncated]")
+      ("unwinder", po::value<std::string>(&o.session.collector.unwinder)->default_value("libdw"),
+       "libdw, or libunwind (a second DWARF unwinder, for comparison)")
       ("raw", po::value<std::string>(&o.session.raw_output),
        "also save the raw samples to this file, to render again with `cspy report`")
       ("quiet,q", po::bool_switch(&o.quiet), "no live status line and no summary");
@@ -98,6 +100,10 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   }
   if (o.session.stack_bytes < 512 || o.session.stack_bytes > 65528 || o.session.stack_bytes % 8 != 0) {
     std::fprintf(stderr, "cspy record: --stack-bytes must be a multiple of 8 between 512 and 65528\n");
+    return kExitUsage;
+  }
+  if (o.session.collector.unwinder != "libdw" && o.session.collector.unwinder != "libunwind") {
+    std::fprintf(stderr, "cspy record: --unwinder must be libdw or libunwind\n");
     return kExitUsage;
   }
   if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) {

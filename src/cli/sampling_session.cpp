@@ -55,10 +55,26 @@ Result<void> SamplingSession::start() {
     if (!started) return started.error();
   }
 
+  auto& info = profile_.info();
+  info.command = target_.command_line();
+  info.pid = target_.pid();
+  info.rate_hz = options_.rate_hz;
+  info.sampler = source_->name();
+  start_ns_ = monotonic_now_ns();
+  info.start_mono_ns = start_ns_;
+  info.start_unix_ns = realtime_now_ns();
+
   const process::Process& proc = target_.process();
   auto collector = Collector::create([&proc] { return proc.maps(); }, &proc, proc.pid(), profile_,
                                      options_.collector);
-  if (!collector) return collector.error();
+  if (!collector) {
+    // A program that exited at once leaves no maps to read: nothing to sample, no error.
+    if (!target_.running()) {
+      target_exited_ = true;
+      return {};
+    }
+    return collector.error();
+  }
   collector_ = std::move(*collector);
   collector_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
   sink_ = collector_.get();
@@ -70,21 +86,18 @@ Result<void> SamplingSession::start() {
     sink_ = raw_writer_.get();
   }
 
-  auto& info = profile_.info();
-  info.command = target_.command_line();
-  info.pid = target_.pid();
-  info.rate_hz = options_.rate_hz;
-  info.sampler = source_->name();
-  start_ns_ = monotonic_now_ns();
-  info.start_mono_ns = start_ns_;
-  info.start_unix_ns = realtime_now_ns();
   return {};
 }
 
 Result<bool> SamplingSession::step(int timeout_ms) {
+  if (!collector_) return false;  // the target was gone before sampling began
   auto polled = source_->poll(*sink_, timeout_ms);
   if (!polled) return polled.error();
   std::uint64_t now = monotonic_now_ns();
+  if (now - last_modules_ns_ > 250'000'000ULL) {
+    last_modules_ns_ = now;
+    collector_->refresh_modules();  // libraries loaded or unloaded since the last look
+  }
   if (options_.status_line && now - last_status_ns_ > 250'000'000ULL) {
     last_status_ns_ = now;
     print_status(false);

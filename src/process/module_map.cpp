@@ -43,35 +43,50 @@ Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source) {
   std::unique_ptr<ModuleMap> map(new ModuleMap(std::move(maps_source)));
   map->dwfl_ = dwfl_begin(&map->callbacks_);
   if (map->dwfl_ == nullptr) return Error(std::string("dwfl_begin: ") + dwfl_errmsg(-1));
-  auto maps = map->source_();
-  if (!maps) return maps.error();
-  dwfl_report_begin(map->dwfl_);
-  auto r = report_maps(map->dwfl_, *maps);
-  dwfl_report_end(map->dwfl_, nullptr, nullptr);
-  if (!r) return r.error();
-  map->last_refresh_ns_ = now_ns();
+  auto changed = map->refresh();
+  if (!changed) return changed.error();
+  map->refreshes_ = 0;
   return map;
 }
 
-Result<void> ModuleMap::refresh() {
+Result<bool> ModuleMap::refresh() {
+  last_refresh_ns_ = now_ns();
   auto maps = source_();
   if (!maps) return maps.error();
-  dwfl_report_begin_add(dwfl_);
+  if (*maps == last_maps_) return false;
+  ++refreshes_;
+  // A full report (not dwfl_report_begin_add): a library caught half-loaded, or one
+  // dlclose'd, must not keep an address range that now belongs to another library.
+  dwfl_report_begin(dwfl_);
   auto r = report_maps(dwfl_, *maps);
   dwfl_report_end(dwfl_, nullptr, nullptr);
-  ++refreshes_;
-  last_refresh_ns_ = now_ns();
-  return r;
+  if (!r) return r.error();
+  last_maps_ = std::move(*maps);
+  return true;
 }
 
+namespace {
+// dwfl_addrmodule can answer with the nearest module below an address that lies in no
+// module (seen for a library dlopen'ed after the last report), so check the range.
+Dwfl_Module* containing_module(Dwfl* dwfl, std::uint64_t pc) {
+  Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
+  if (mod == nullptr) return nullptr;
+  Dwarf_Addr low = 0, high = 0;
+  dwfl_module_info(mod, nullptr, &low, &high, nullptr, nullptr, nullptr, nullptr);
+  return pc >= low && pc < high ? mod : nullptr;
+}
+}  // namespace
+
 Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
-  Dwfl_Module* mod = dwfl_addrmodule(dwfl_, pc.value());
+  Dwfl_Module* mod = containing_module(dwfl_, pc.value());
   if (mod != nullptr) return mod;
-  // A miss may be a library loaded since the last read; re-read at most every 100 ms so
-  // that a wild address does not re-read the maps on every sample.
-  if (now_ns() - last_refresh_ns_ < 100'000'000ULL) return nullptr;
-  if (!refresh()) return nullptr;
-  return dwfl_addrmodule(dwfl_, pc.value());
+  // A miss may be a library loaded since the last read (dlopen, or the libraries of a
+  // program that just started); re-read at most every 20 ms so that wild addresses (JIT
+  // code, corrupt stacks) cost at most ~50 reads a second.
+  if (now_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
+  auto changed = refresh();
+  if (!changed || !*changed) return nullptr;
+  return containing_module(dwfl_, pc.value());
 }
 
 }  // namespace cspy::process

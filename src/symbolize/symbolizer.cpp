@@ -56,7 +56,13 @@ void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) 
 const std::vector<SymbolFrame>& Symbolizer::symbolize(RemoteAddr pc) {
   auto it = cache_.find(pc);
   if (it != cache_.end()) return it->second;
-  return cache_.emplace(pc, resolve(pc)).first->second;
+  std::vector<SymbolFrame> frames = resolve(pc);
+  if (frames.size() == 1 && frames[0].module.empty()) {
+    // No module maps pc yet: do not remember that, a library may be loaded later.
+    uncached_ = std::move(frames);
+    return uncached_;
+  }
+  return cache_.emplace(pc, std::move(frames)).first->second;
 }
 
 std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {

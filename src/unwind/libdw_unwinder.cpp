@@ -5,10 +5,9 @@
 
 #include <cstring>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "cspy/unwind/unwinder.h"
+#include "stack_roots.h"
 
 namespace cspy::unwind {
 
@@ -17,7 +16,7 @@ namespace {
 class LibdwUnwinder final : public Unwinder {
  public:
   LibdwUnwinder(process::ModuleMap& modules, const process::Process* live, const UnwindOptions& options)
-      : modules_(modules), live_(live), options_(options) {}
+      : modules_(modules), live_(live), options_(options), roots_(modules) {}
 
   Result<void> attach(pid_t pid) {
     static const Dwfl_Thread_Callbacks callbacks = {
@@ -44,19 +43,11 @@ class LibdwUnwinder final : public Unwinder {
     }
     sample_ = &sample;
     out_ = &out;
-    // Make sure the module of the sampled pc is known (a dlopen since the last read).
-    (void)modules_.module_at(RemoteAddr(sample.regs.ip()));
     int rc = dwfl_getthread_frames(modules_.dwfl(), sample.tid, frame_callback, this);
     if (out.end != StackEnd::kTruncated && rc != 0) out.end = StackEnd::kFailed;
     // libdw also ends "normally" when a return address could not be read, so a stack
     // is complete only if it ends where threads begin.
-    if (out.end == StackEnd::kComplete && !out.frames.empty() && !is_stack_root(out.frames.back())) {
-      out.end = StackEnd::kFailed;
-    }
-    if (out.frames.empty()) {
-      out.frames.push_back(UnwoundFrame{RemoteAddr(sample.regs.ip()), true});
-      out.end = StackEnd::kFailed;
-    }
+    finish_stack(roots_, sample.regs.ip(), out);
     sample_ = nullptr;
     out_ = nullptr;
   }
@@ -73,26 +64,10 @@ class LibdwUnwinder final : public Unwinder {
       return DWARF_CB_ABORT;
     }
     self->out_->frames.push_back(UnwoundFrame{RemoteAddr(pc), activation});
+    // Unwinding on from pc needs its module's CFI: map a library loaded since the last
+    // read of the maps before libdw looks for it.
+    (void)self->modules_.module_at(RemoteAddr(pc));
     return DWARF_CB_OK;
-  }
-
-  // Whether `frame` is in a function where stacks begin: the program's entry point or a
-  // thread's start (glibc, musl, Rust and Go runtimes). Cached per address.
-  bool is_stack_root(const UnwoundFrame& frame) {
-    std::uint64_t pc = frame.lookup_pc().value();
-    auto it = root_cache_.find(pc);
-    if (it != root_cache_.end()) return it->second;
-    bool root = false;
-    if (Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc))) {
-      const char* name = dwfl_module_addrname(mod, pc);
-      static const std::unordered_set<std::string> kRoots = {
-          "_start", "__start", "_dl_start", "__clone", "__clone3", "clone", "clone3",
-          "__libc_start_main", "thread_start", "start_thread", "__thread_start",
-          "runtime.goexit", "runtime.rt0_go", "runtime.mstart"};
-      root = name != nullptr && kRoots.count(name) != 0;
-    }
-    root_cache_.emplace(pc, root);
-    return root;
   }
 
   static pid_t next_thread(Dwfl*, void*, void**) { return 0; }
@@ -130,7 +105,7 @@ class LibdwUnwinder final : public Unwinder {
   UnwindOptions options_;
   const sampling::RawSample* sample_ = nullptr;
   UnwoundStack* out_ = nullptr;
-  std::unordered_map<std::uint64_t, bool> root_cache_;
+  StackRoots roots_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct CollectorOptions {
   bool lines = false;            // keep the line in frame identity (group by line)
   bool full_signatures = false;  // C++ parameter lists
   std::size_t max_depth = 512;
+  std::string unwinder = "libdw";  // the unwinding backend: libdw or libunwind
 };
 
 class Collector final : public sampling::SampleSink {
@@ -41,6 +43,9 @@ class Collector final : public sampling::SampleSink {
   // Thread names are read when a thread is first seen; a name resolver can be set.
   void set_thread_namer(std::function<std::string(pid_t)> namer) { namer_ = std::move(namer); }
   void refresh_thread_names();
+  // Re-reads the target's maps; when they changed (dlopen, dlclose), forgets cached
+  // symbols so addresses are named by the modules mapped now.
+  void refresh_modules();
 
  private:
   Collector(aggregate::Profile& profile, const CollectorOptions& options)
@@ -55,6 +60,7 @@ class Collector final : public sampling::SampleSink {
   std::function<std::string(pid_t)> namer_;
   // lookup pc -> interned frames, innermost first (the inline chain).
   std::unordered_map<RemoteAddr, std::vector<aggregate::FrameId>> pc_frames_;
+  std::vector<aggregate::FrameId> uncached_;  // frames_for's result when not cached
   unwind::UnwoundStack stack_;
   std::vector<aggregate::FrameId> path_;
 };

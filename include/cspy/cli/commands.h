@@ -16,6 +16,8 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
 int report_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
 int dump_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
 
+int top_main(const std::vector<std::string>& args, const std::vector<std::string>& command);
+
 // The version line: "cspy 0.1.0 (git abc1234)".
 std::string version_line();
 

@@ -20,7 +20,6 @@ struct SessionOptions {
   double rate_hz = 100;
   double duration_s = 0;  // 0: no limit
   std::string sampler = "perf_event";
-  std::size_t max_depth = 512;
   std::size_t stack_bytes = 16384;
   bool idle = false;
   bool status_line = false;  // a live one-line status on stderr
@@ -59,6 +58,7 @@ class SamplingSession {
   std::uint64_t start_ns_ = 0;
   std::uint64_t end_ns_ = 0;
   std::uint64_t last_status_ns_ = 0;
+  std::uint64_t last_modules_ns_ = 0;
   bool target_exited_ = false;
   bool finished_ = false;
 };

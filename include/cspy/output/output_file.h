@@ -1,5 +1,6 @@
-// Atomic file output: write to a temporary file beside the target, fsync, rename over it,
-// so a crash or a full disk never leaves half a file where the old one was.
+// Writing an output file so that a crash or a full disk never leaves half a file: the
+// content goes to a temporary file next to `path`, is flushed and fsync'd, then renamed
+// over `path`. Use: write_file_atomically("out.svg", [&](std::ostream& o) { write(o); }).
 #pragma once
 
 #include <functional>
@@ -10,6 +11,10 @@
 
 namespace cspy::output {
 
+// Writes `path` through a temporary "<path>.tmp.XXXXXX" in the same directory. On any
+// error (open, write, fsync, close, rename, or an exception from `write`) the temporary
+// file is removed, `path` is left as it was, and the Error names the path and errno.
+// The new file gets mode 0666 & ~umask, like a file opened with fopen.
 Result<void> write_file_atomically(const std::string& path,
                                    const std::function<void(std::ostream&)>& write);
 

@@ -27,8 +27,9 @@ class ModuleMap {
   Dwfl* dwfl() const { return dwfl_; }
   // The module containing `pc`; refreshes the maps once when none does (dlopen).
   Dwfl_Module* module_at(RemoteAddr pc);
-  // Re-reads the maps and reports new modules, keeping the known ones.
-  Result<void> refresh();
+  // Re-reads the maps and re-reports every module: unchanged ones keep their loaded
+  // ELF/DWARF, new ones appear, gone or moved ones go. True if the maps had changed.
+  Result<bool> refresh();
   std::size_t refresh_count() const { return refreshes_; }
 
  private:
@@ -39,6 +40,7 @@ class ModuleMap {
   char* debuginfo_path_ = nullptr;
   std::size_t refreshes_ = 0;
   std::uint64_t last_refresh_ns_ = 0;
+  std::string last_maps_;
 };
 
 }  // namespace cspy::process

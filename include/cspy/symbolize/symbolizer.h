@@ -33,9 +33,11 @@ class Symbolizer {
       : modules_(modules), options_(options) {}
 
   // `pc` is the address to look up (for return addresses: the call, i.e. pc - 1).
+  // The reference stays valid until the next call.
   const std::vector<SymbolFrame>& symbolize(RemoteAddr pc);
 
   std::size_t cache_size() const { return cache_.size(); }
+  void clear_cache() { cache_.clear(); }
 
  private:
   std::vector<SymbolFrame> resolve(RemoteAddr pc);
@@ -43,6 +45,7 @@ class Symbolizer {
   process::ModuleMap& modules_;
   SymbolizeOptions options_;
   std::unordered_map<RemoteAddr, std::vector<SymbolFrame>> cache_;
+  std::vector<SymbolFrame> uncached_;  // the last result that was not cached
 };
 
 // Demangles an Itanium C++ name (returns it unchanged if it is not one); without

@@ -50,5 +50,9 @@ struct UnwindOptions {
 Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(process::ModuleMap& modules,
                                                       const process::Process* live,
                                                       pid_t pid, const UnwindOptions& options);
+// The same contract through libunwind's remote unwinding (`--unwinder libunwind`).
+Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(process::ModuleMap& modules,
+                                                          const process::Process* live,
+                                                          pid_t pid, const UnwindOptions& options);
 
 }  // namespace cspy::unwind

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "../../support/child_process.h"
 
@@ -61,8 +62,14 @@ INSTANTIATE_TEST_SUITE_P(Modes, DumpChain, ::testing::Values("spin", "sleep", "r
 TEST(Dump, TextShowsStateSyscallAndInlinedMarker) {
   ChildProcess chain({target_binary("chain"), "--mode", "read"});
   ASSERT_TRUE(chain.wait_for_output("ready", 10s));
-  CommandResult r = run_command({cspy_binary(), "dump", "--pid", std::to_string(chain.pid())}, 30s);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // "ready" is written just before leaf blocks in read(): dump until it is blocked there.
+  CommandResult r;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    r = run_command({cspy_binary(), "dump", "--pid", std::to_string(chain.pid())}, 30s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (r.out.find("sleeping in read()") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
   EXPECT_NE(r.out.find("sleeping in read()"), std::string::npos) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(#\d+ +leaf \(.*chain\.cpp:\d+\))"))) << r.out;
 

@@ -1,0 +1,199 @@
+// `cspy top`: a live view of where a process spends its time, like py-spy top. Sampling
+// runs between screen refreshes (SamplingSession::step), the ui::TopModel turns the
+// Profile into rows and ui::TopScreen paints them. A program started by top is stopped
+// when top quits; a --pid target is left running.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+
+#include "cspy/cli/commands.h"
+#include "cspy/cli/exit_codes.h"
+#include "cspy/cli/sampling_session.h"
+#include "cspy/cli/stop_signals.h"
+#include "cspy/cli/target.h"
+#include "cspy/ui/top_model.h"
+#include "cspy/ui/top_screen.h"
+
+namespace po = boost::program_options;
+
+namespace cspy::cli {
+
+namespace {
+
+struct TopOptions {
+  pid_t pid = 0;
+  double delay_s = 1;
+  bool full_signatures = false;
+  SessionOptions session;
+};
+
+po::options_description top_options(TopOptions& o) {
+  po::options_description d("options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("pid,p", po::value<pid_t>(&o.pid), "PID of a running process to watch")
+      ("rate,r", po::value<double>(&o.session.rate_hz)->default_value(100), "samples per second per thread")
+      ("delay,d", po::value<double>(&o.delay_s)->default_value(1), "seconds between screen refreshes")
+      ("sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
+       "perf_event, or ptrace (fallback where perf_event is refused)")
+      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
+  return d;
+}
+
+constexpr const char* kTopUsage =
+    "usage: cspy top [options] (--pid PID | -- program [args...])\n\n"
+    "Show live which functions a process spends its time in, hottest first.\n"
+    "Keys: 1-4 sort by column, L by line/function, T next thread, P pause, R reset,\n"
+    "? help, q quit. A program started by top is stopped when top quits.\n\n";
+
+// Everything the live loop works on.
+struct Live {
+  Target& target;
+  aggregate::Profile& profile;
+  SamplingSession& session;
+  ui::TopModel model;
+  double counting_since_s = 0;  // session time of the last reset
+  bool sampling = true;
+};
+
+ui::TargetStatus status_of(Live& live) {
+  return ui::TargetStatus{.command = live.target.command_line(), .pid = live.target.pid(),
+                          .elapsed_s = live.session.elapsed_s() - live.counting_since_s,
+                          .threads = live.session.threads_seen(), .exited = !live.sampling};
+}
+
+// Applies one key; false when the user quits.
+bool apply_key(Live& live, int key) {
+  if (key == ui::kKeyResize) return true;  // draw again at the new size, keep the help open
+  switch (live.model.handle_key(key)) {
+    case ui::KeyAction::kQuit: return false;
+    case ui::KeyAction::kReset:
+      live.profile.reset_counts();
+      live.counting_since_s = live.session.elapsed_s();
+      live.model.refresh(live.profile, status_of(live), /*force=*/true);
+      return true;
+    case ui::KeyAction::kRefresh:
+      live.model.refresh(live.profile, status_of(live), /*force=*/true);
+      return true;
+    case ui::KeyAction::kRedraw:
+    case ui::KeyAction::kNone: return true;
+  }
+  return true;
+}
+
+// Samples for one slice of time; records the target's exit. False when the loop must end.
+Result<bool> sample_slice(Live& live, ui::TopScreen& screen) {
+  if (!live.sampling) {
+    return !stop_requested();
+  }
+  auto more = live.session.step(40);
+  if (!more) return more.error();
+  if (*more) return true;
+  if (!live.session.target_exited()) return false;  // Ctrl-C, SIGTERM, SIGHUP
+  live.session.finish();
+  live.sampling = false;
+  live.model.refresh(live.profile, status_of(live), /*force=*/true);
+  screen.repaint_all();  // the program may have printed on the terminal as it ended
+  return true;
+}
+
+Result<void> run_screen(Live& live, double delay_s) {
+  auto opened = ui::TopScreen::open();
+  if (!opened) return opened.error();
+  ui::TopScreen& screen = *opened;
+  if (!screen.utf8()) live.model.set_ellipsis("~");
+  using Clock = std::chrono::steady_clock;
+  const auto delay = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay_s));
+  auto next_refresh = Clock::now();
+  bool dirty = true;
+  while (true) {
+    const bool was_sampling = live.sampling;
+    auto more = sample_slice(live, screen);
+    if (!more) return more.error();
+    if (!*more) return {};
+    dirty |= was_sampling != live.sampling;
+    for (int key = screen.read_key(live.sampling ? 0 : 50); key != ui::kNoKey; key = screen.read_key(0)) {
+      if (!apply_key(live, key)) return {};
+      dirty = true;
+    }
+    if (Clock::now() >= next_refresh) {
+      live.model.refresh(live.profile, status_of(live));
+      next_refresh = Clock::now() + delay;
+      dirty = true;
+    }
+    if (dirty) {
+      screen.draw(live.model.render(screen.width(), screen.height()));
+      dirty = false;
+    }
+  }
+}
+
+// A program top started does not outlive it: SIGTERM, then SIGKILL after two seconds.
+void stop_launched_target(Target& target) {
+  if (!target.launched() || !target.running()) return;
+  ::kill(target.pid(), SIGTERM);
+  for (int i = 0; i < 200 && target.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (target.running()) {
+    ::kill(target.pid(), SIGKILL);
+    while (target.running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+int usage_error(const char* message) {
+  std::fprintf(stderr, "cspy top: %s; see `cspy top --help`\n", message);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int top_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
+  TopOptions o;
+  po::options_description desc = top_options(o);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "cspy top: %s; see `cspy top --help`\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << kTopUsage << desc;
+    return kExitOk;
+  }
+  if ((o.pid != 0) == !command.empty()) return usage_error("give either --pid PID or -- program args (not both)");
+  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) return usage_error("--rate must be between 1 and 100000");
+  if (!(o.delay_s >= 0.05 && o.delay_s <= 3600)) return usage_error("--delay must be between 0.05 and 3600 seconds");
+  if (o.session.sampler != "perf_event" && o.session.sampler != "ptrace") {
+    return usage_error("--sampler must be perf_event or ptrace");
+  }
+  if (!::isatty(STDOUT_FILENO)) {
+    std::fprintf(stderr, "cspy top: needs a terminal (stdout is not one); "
+                         "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
+    return kExitUsage;
+  }
+
+  install_stop_handlers();
+  auto target = command.empty() ? Target::attach(o.pid) : Target::launch(command);
+  if (!target) return report(target.error());
+  aggregate::Profile profile;
+  o.session.collector.lines = true;  // grouping by line or function happens in the view
+  o.session.collector.full_signatures = o.full_signatures;
+  SamplingSession session(*target, profile, o.session);
+  if (auto started = session.start(); !started) return report(started.error());
+
+  Live live{.target = *target, .profile = profile, .session = session, .model = ui::TopModel(o.session.rate_hz)};
+  Result<void> shown = run_screen(live, o.delay_s);  // the screen is closed when this returns
+  session.finish();
+  stop_launched_target(*target);
+  if (!shown) return report(shown.error());
+  return kExitOk;
+}
+
+}  // namespace cspy::cli

@@ -1,0 +1,36 @@
+// StackRoots: the names of the functions stacks start in (glibc, musl, Rust, Go).
+#include "stack_roots.h"
+
+#include <string>
+#include <unordered_set>
+
+namespace cspy::unwind {
+
+bool StackRoots::is_root(const UnwoundFrame& frame) {
+  std::uint64_t pc = frame.lookup_pc().value();
+  auto it = cache_.find(pc);
+  if (it != cache_.end()) return it->second;
+  bool root = false;
+  if (Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc))) {
+    const char* name = dwfl_module_addrname(mod, pc);
+    static const std::unordered_set<std::string> kRoots = {
+        "_start", "__start", "_dl_start", "__clone", "__clone3", "clone", "clone3",
+        "__libc_start_main", "thread_start", "start_thread", "__thread_start",
+        "runtime.goexit", "runtime.rt0_go", "runtime.mstart"};
+    root = name != nullptr && kRoots.count(name) != 0;
+  }
+  cache_.emplace(pc, root);
+  return root;
+}
+
+void finish_stack(StackRoots& roots, std::uint64_t sampled_ip, UnwoundStack& out) {
+  if (out.end == StackEnd::kComplete && !out.frames.empty() && !roots.is_root(out.frames.back())) {
+    out.end = StackEnd::kFailed;
+  }
+  if (out.frames.empty()) {
+    out.frames.push_back(UnwoundFrame{RemoteAddr(sampled_ip), true});
+    out.end = StackEnd::kFailed;
+  }
+}
+
+}  // namespace cspy::unwind

@@ -1,0 +1,29 @@
+// StackRoots: whether an unwound frame is in a function where stacks begin (the entry
+// point, a thread's start routine). Both unwinders use it to tell a stack that reached
+// its outermost frame (complete) from one that merely stopped early (failed).
+// Internal to src/unwind; answers are cached per address.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+
+#include "cspy/process/module_map.h"
+#include "cspy/unwind/unwinder.h"
+
+namespace cspy::unwind {
+
+class StackRoots {
+ public:
+  explicit StackRoots(process::ModuleMap& modules) : modules_(modules) {}
+  bool is_root(const UnwoundFrame& frame);
+
+ private:
+  process::ModuleMap& modules_;
+  std::unordered_map<std::uint64_t, bool> cache_;
+};
+
+// The end rule shared by the backends: a stack that ended "normally" is complete only if
+// its last frame is a stack root; an empty one gets the sampled pc and is failed.
+void finish_stack(StackRoots& roots, std::uint64_t sampled_ip, UnwoundStack& out);
+
+}  // namespace cspy::unwind

@@ -1,0 +1,272 @@
+// `cspy top` in a real terminal (tmux): the julia target's hot function on top, the keys
+// (sort, line grouping, threads, pause, reset, help, quit, Ctrl-C), a resize, the target's
+// exit, a launched program, and the refusal to run without a terminal. Targets are
+// ChildProcesses (always killed and reaped) and every tmux server is killed.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <memory>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "../../support/child_process.h"
+#include "tmux_session.h"
+
+namespace cspy::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kScreenTimeout = 15s;  // the machine is noisy: poll, never sleep and hope
+const std::string kHot = "calculate_z_serial_purepython";
+
+std::vector<std::string> top_command(const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {cspy_binary(), "top", "--delay", "0.5"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+bool hot_on_top(const std::string& screen) {
+  auto rows = top_rows(screen);
+  return !rows.empty() && rows[0].function.find(kHot) != std::string::npos && rows[0].own_percent > 80;
+}
+
+bool has(const std::string& screen, const std::string& text) { return screen.find(text) != std::string::npos; }
+
+std::set<pid_t> task_ids(pid_t pid) {
+  std::set<pid_t> tids;
+  std::string path = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') tids.insert(static_cast<pid_t>(std::atoi(e->d_name)));
+    }
+    ::closedir(d);
+  }
+  return tids;
+}
+
+// A julia target and `cspy top --pid` on it in a 160x40 terminal.
+class TopJulia : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    julia_ = std::make_unique<ChildProcess>(std::vector<std::string>{target_binary("julia"), "--seconds", "60"});
+    tmux_ = std::make_unique<TmuxSession>(top_command({"--pid", std::to_string(julia_->pid())}));
+    ASSERT_TRUE(tmux_->started()) << tmux_->error();
+  }
+  void TearDown() override {
+    tmux_.reset();  // kills the tmux server first, so top lets go of the target
+    EXPECT_TRUE(julia_->running()) << "top must leave a --pid target running";
+    EXPECT_FALSE(process_is_stopped(julia_->pid()));
+    julia_.reset();
+  }
+  // Waits for the hot function at the top, as every test starts from there.
+  void wait_for_hot_row() {
+    std::string screen;
+    ASSERT_TRUE(tmux_->wait_until(hot_on_top, kScreenTimeout, &screen)) << screen;
+  }
+  std::string wait_for(const std::function<bool(const std::string&)>& ready) {
+    std::string screen;
+    EXPECT_TRUE(tmux_->wait_until(ready, kScreenTimeout, &screen)) << screen;
+    return screen;
+  }
+
+  std::unique_ptr<ChildProcess> julia_;
+  std::unique_ptr<TmuxSession> tmux_;
+};
+
+TEST_F(TopJulia, HotFunctionOnTopAndQuitExitsZero) {
+  wait_for_hot_row();
+  std::string screen = tmux_->capture();
+  EXPECT_TRUE(has(screen, "PID " + std::to_string(julia_->pid()))) << screen;
+  EXPECT_TRUE(has(screen, "julia --seconds 60")) << screen;
+  EXPECT_TRUE(has(screen, "sorted by %Own  grouped by function  thread: all")) << screen;
+  EXPECT_GT(header_number(screen, "Samples"), 0) << screen;
+  tmux_->send_keys("q");
+  EXPECT_EQ(tmux_->exit_code(10s), 0);
+}
+
+TEST_F(TopJulia, SortKeysChangeTheOrderAndTheStateLine) {
+  wait_for_hot_row();
+  tmux_->send_keys("2");
+  std::string screen = wait_for([](const std::string& s) {
+    auto rows = top_rows(s);
+    return has(s, "sorted by %Total") && rows.size() >= 2 && rows[0].function.find(kHot) == std::string::npos;
+  });
+  auto rows = top_rows(screen);
+  ASSERT_GE(rows.size(), 2u) << screen;
+  EXPECT_GE(rows[0].total_percent, rows[1].total_percent) << screen;
+  EXPECT_GT(rows[0].total_percent, 99.0) << screen;  // main, _start, calc_pure_python...
+  tmux_->send_keys("3");
+  wait_for([](const std::string& s) { return has(s, "sorted by OwnTime") && hot_on_top(s); });
+  tmux_->send_keys("4");
+  wait_for([](const std::string& s) {
+    auto r = top_rows(s);
+    return has(s, "sorted by TotalTime") && !r.empty() && r[0].function.find(kHot) == std::string::npos;
+  });
+  tmux_->send_keys("1");
+  wait_for([](const std::string& s) { return has(s, "sorted by %Own") && hot_on_top(s); });
+}
+
+TEST_F(TopJulia, LineGroupingShowsFileAndLine) {
+  wait_for_hot_row();
+  tmux_->send_keys("L");
+  static const std::regex kWithLine(kHot + R"( \(julia\.cpp:[0-9]+\))");
+  std::string screen = wait_for([](const std::string& s) {
+    return has(s, "grouped by line") && has(s, "Function (file:line)") && std::regex_search(s, kWithLine);
+  });
+  tmux_->send_keys("L");
+  wait_for([](const std::string& s) { return has(s, "grouped by function") && has(s, kHot + " (julia.cpp)"); });
+}
+
+TEST_F(TopJulia, PauseFreezesTheDisplayWhileSamplingGoesOn) {
+  wait_for_hot_row();
+  tmux_->send_keys("P");
+  std::string paused = wait_for([](const std::string& s) { return has(s, "PAUSED"); });
+  long frozen = header_number(paused, "Samples");
+  std::this_thread::sleep_for(1500ms);  // three refresh intervals
+  std::string later = tmux_->capture();
+  EXPECT_EQ(header_number(later, "Samples"), frozen) << later;
+  EXPECT_TRUE(has(later, "PAUSED")) << later;
+  tmux_->send_keys("P");
+  wait_for([frozen](const std::string& s) { return !has(s, "PAUSED") && header_number(s, "Samples") > frozen; });
+}
+
+TEST_F(TopJulia, ResetStartsTheCountersAgain) {
+  wait_for_hot_row();
+  long before = -1;
+  wait_for([&before](const std::string& s) {
+    before = header_number(s, "Samples");
+    return before >= 100;
+  });
+  tmux_->send_keys("R");
+  wait_for([before](const std::string& s) {
+    long now = header_number(s, "Samples");
+    return now >= 0 && now < before / 2;
+  });
+  wait_for_hot_row();
+}
+
+TEST_F(TopJulia, HelpOverlayAndResize) {
+  wait_for_hot_row();
+  tmux_->send_keys("?");
+  wait_for([](const std::string& s) { return has(s, "Keys") && has(s, "reset the counters"); });
+  tmux_->resize(70, 15);
+  wait_for([](const std::string& s) { return has(s, "reset the counters") && !has(s, "julia --seconds 60"); });
+  tmux_->send_keys("x");  // any key closes the help
+  wait_for([](const std::string& s) { return !has(s, "reset the counters") && !top_rows(s).empty(); });
+  tmux_->resize(40, 8);
+  wait_for([](const std::string& s) { return has(s, "cspy top"); });
+  tmux_->resize(160, 40);
+  wait_for([](const std::string& s) { return hot_on_top(s) && has(s, "julia --seconds 60"); });
+  tmux_->send_keys("q");
+  EXPECT_EQ(tmux_->exit_code(10s), 0);
+}
+
+TEST_F(TopJulia, CtrlCQuitsWithZero) {
+  wait_for_hot_row();
+  tmux_->send_keys("C-c", /*literal=*/false);
+  EXPECT_EQ(tmux_->exit_code(10s), 0);
+}
+
+TEST(TopThreads, ThreadKeyShowsOneThreadThenAll) {
+  ChildProcess chain({target_binary("chain"), "--threads", "2"});
+  ASSERT_TRUE(chain.wait_for_output("ready", 20s));
+  std::set<pid_t> tids = task_ids(chain.pid());
+  TmuxSession tmux(top_command({"--pid", std::to_string(chain.pid())}));
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string screen;
+  ASSERT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)") && top_rows(s).size() >= 3; },
+                              kScreenTimeout, &screen))
+      << screen;
+  // T goes all -> each sampled thread (by TID) -> all. A thread the sampler has not reached
+  // yet is not in the cycle, so cycle until two different threads have been shown.
+  static const std::regex kState(R"(thread: (all|([0-9]+) \(chain\)))");
+  auto state_of = [](const std::string& s) {
+    std::smatch m;
+    return std::regex_search(s, m, kState) ? m[1].str() : std::string();
+  };
+  std::set<pid_t> shown;
+  std::string state = "all";
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while ((shown.size() < 2 || state != "all") && std::chrono::steady_clock::now() < deadline) {
+    const std::string before = state;
+    tmux.send_keys("T");
+    ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return state_of(s) != before && !state_of(s).empty(); },
+                                kScreenTimeout, &screen))
+        << screen;
+    state = state_of(screen);
+    if (state == "all") continue;
+    pid_t tid = static_cast<pid_t>(std::stol(state));
+    EXPECT_TRUE(tids.count(tid)) << screen;
+    // One thread's rows: one thread's share of the samples, the chain's functions.
+    EXPECT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)"); }, kScreenTimeout,
+                                &screen))
+        << screen;
+    shown.insert(tid);
+  }
+  EXPECT_GE(shown.size(), 2u) << screen;
+  EXPECT_EQ(state, "all") << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
+  EXPECT_TRUE(chain.running());
+}
+
+TEST(TopExit, TargetExitIsShownAndTheFiguresStay) {
+  ChildProcess julia({target_binary("julia"), "--seconds", "3"});
+  TmuxSession tmux(top_command({"--pid", std::to_string(julia.pid())}));
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string exited = "process " + std::to_string(julia.pid()) + " exited";
+  std::string screen;
+  ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return has(s, exited); }, 30s, &screen)) << screen;
+  EXPECT_TRUE(hot_on_top(screen)) << screen;
+  std::this_thread::sleep_for(1200ms);  // it stays up, figures kept, until q
+  screen = tmux.capture();
+  EXPECT_TRUE(has(screen, exited) && hot_on_top(screen)) << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
+}
+
+TEST(TopLaunch, LaunchedProgramIsWatchedAndStoppedOnQuit) {
+  TmuxSession tmux(top_command({"--", target_binary("julia"), "--seconds", "60"}));
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string screen;
+  bool hot = tmux.wait_until(hot_on_top, kScreenTimeout, &screen);
+  long pid = header_number(screen, "PID");
+  EXPECT_TRUE(hot) << screen;
+  ASSERT_GT(pid, 0) << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
+  EXPECT_NE(::kill(static_cast<pid_t>(pid), 0), 0) << "the launched julia outlived top";
+}
+
+TEST(TopNoTerminal, ExitsTwoWithoutEscapeCodes) {
+  ChildProcess julia({target_binary("julia"), "--seconds", "60"});
+  CommandResult r = run_command({cspy_binary(), "top", "--pid", std::to_string(julia.pid())}, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "terminal")) << r.err;
+  EXPECT_TRUE(has(r.err, "cspy record")) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_EQ(r.err.find('\033'), std::string::npos) << r.err;
+  EXPECT_TRUE(julia.running());
+  CommandResult launched = run_command({cspy_binary(), "top", "--", target_binary("julia")}, 30s);
+  EXPECT_EQ(launched.exit_code, 2) << launched.err;
+  EXPECT_TRUE(launched.out.empty()) << launched.out;  // julia never ran: it would print "sum"
+}
+
+TEST(TopUsage, BadOptionsExitTwo) {
+  EXPECT_EQ(run_command({cspy_binary(), "top"}, 30s).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "top", "--pid", "1", "--delay", "0"}, 30s).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "top", "--pid", "1", "--sampler", "magic"}, 30s).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "top", "--bogus"}, 30s).exit_code, 2);
+  CommandResult help = run_command({cspy_binary(), "top", "--help"}, 30s);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(has(help.out, "--delay")) << help.out;
+}
+
+}  // namespace
+}  // namespace cspy::test

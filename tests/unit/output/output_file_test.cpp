@@ -1,0 +1,100 @@
+// Tests for write_file_atomically: content, permissions, no leftovers, errors.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <stdexcept>
+
+#include "cspy/output/output_file.h"
+#include "test_support.h"
+
+namespace cspy::output {
+namespace {
+
+using namespace testing;
+
+std::size_t files_in(const std::string& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+TEST(OutputFile, WritesAndReplacesAtomically) {
+  std::string dir = temp_dir("output_file_ok");
+  std::string path = dir + "/out.svg";
+  write_text(path, "old");
+  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << std::string(200'000, 'x') << "end"; });
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(read_text(path), std::string(200'000, 'x') + "end");
+  EXPECT_EQ(files_in(dir), 1u);  // no temporary file left
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  mode_t mask = ::umask(022);
+  ::umask(mask);
+  EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask);
+}
+
+TEST(OutputFile, ExceptionLeavesOldFileAndNoTemporary) {
+  std::string dir = temp_dir("output_file_throw");
+  std::string path = dir + "/out.json";
+  write_text(path, "old");
+  Result<void> r = write_file_atomically(path, [](std::ostream& o) {
+    o << "partial";
+    throw std::runtime_error("writer failed");
+  });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find(path), std::string::npos);
+  EXPECT_NE(r.error().message().find("writer failed"), std::string::npos);
+  EXPECT_EQ(read_text(path), "old");
+  EXPECT_EQ(files_in(dir), 1u);
+}
+
+TEST(OutputFile, StreamErrorIsAnError) {
+  std::string dir = temp_dir("output_file_badbit");
+  std::string path = dir + "/out.folded";
+  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o.setstate(std::ios::badbit); });
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
+TEST(OutputFile, MissingDirectoryNamesPathAndErrno) {
+  std::string path = temp_dir("output_file_missing") + "/no/such/dir/out.svg";
+  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << "x"; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno(), ENOENT);
+  EXPECT_NE(r.error().describe().find(path), std::string::npos);
+}
+
+TEST(OutputFile, WriteErrorReportsErrnoAndCleansUp) {
+  // A file size limit makes write(2) fail with EFBIG (SIGXFSZ ignored), like a full disk.
+  std::string dir = temp_dir("output_file_efbig");
+  std::string path = dir + "/out.svg";
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << std::string(1 << 20, 'x'); });
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno(), EFBIG);
+  EXPECT_NE(r.error().message().find(path), std::string::npos);
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
+TEST(OutputFile, CannotReplaceADirectory) {
+  std::string dir = temp_dir("output_file_isdir");
+  std::filesystem::create_directory(dir + "/target");
+  Result<void> r = write_file_atomically(dir + "/target", [](std::ostream& o) { o << "x"; });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno(), EISDIR);
+  EXPECT_EQ(files_in(dir), 1u);
+}
+
+}  // namespace
+}  // namespace cspy::output
