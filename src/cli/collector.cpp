@@ -35,6 +35,7 @@ const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFram
   bool cacheable = true;
   for (const symbolize::SymbolFrame& s : symbolizer_->symbolize(pc)) {
     cacheable = cacheable && !s.module.empty();  // an unmapped pc may be mapped later
+    if (s.inlined && !options_.inline_frames) continue;
     aggregate::Frame f{.function = s.function, .module = s.module, .file = s.file,
                        .line = options_.lines ? s.line : 0, .inlined = s.inlined,
                        .kind = s.function == "[unknown]" ? aggregate::FrameKind::kSpecial

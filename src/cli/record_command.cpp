@@ -31,6 +31,7 @@ struct RecordOptions {
   SessionOptions session;
   output::WriteOptions write;
   bool full_signatures = false;
+  bool no_inline = false;
   bool quiet = false;
 };
 
@@ -50,6 +51,7 @@ po::options_description record_options(RecordOptions& o) {
       ("threads", po::bool_switch(&o.write.thread_roots), "a root frame per thread")
       ("lines", po::bool_switch(&o.write.lines), "group by source line: file:line in each frame")
       ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")
+      ("no-inline", po::bool_switch(&o.no_inline), "no frames for inlined functions (time goes to their caller)")
       ("reverse", po::bool_switch(&o.write.reverse), "flamegraph: icicle graph, callees at the root")
       ("title", po::value<std::string>(&o.write.title), "flamegraph title")
       ("stack-bytes", po::value<std::size_t>(&o.session.stack_bytes)->default_value(16384),
@@ -121,6 +123,7 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   aggregate::Profile profile(/*keep_timeline=*/format == output::Format::kSpeedscope);
   o.session.collector.lines = o.write.lines;
   o.session.collector.full_signatures = o.full_signatures;
+  o.session.collector.inline_frames = !o.no_inline;
   o.session.status_line = !o.quiet && ::isatty(STDERR_FILENO);
   install_stop_handlers();
 

@@ -35,14 +35,14 @@ struct TopOptions {
 
 po::options_description top_options(TopOptions& o) {
   po::options_description d("options");
-  d.add_options()
-      ("help,h", "show this help")
-      ("pid,p", po::value<pid_t>(&o.pid), "PID of a running process to watch")
-      ("rate,r", po::value<double>(&o.session.rate_hz)->default_value(100), "samples per second per thread")
-      ("delay,d", po::value<double>(&o.delay_s)->default_value(1), "seconds between screen refreshes")
-      ("sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
-       "perf_event, or ptrace (fallback where perf_event is refused)")
-      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
+  d.add_options()("help,h", "show this help")("pid,p", po::value<pid_t>(&o.pid),
+                                              "PID of a running process to watch")(
+      "rate,r", po::value<double>(&o.session.rate_hz)->default_value(100),
+      "samples per second per thread")("delay,d", po::value<double>(&o.delay_s)->default_value(1),
+                                       "seconds between screen refreshes")(
+      "sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
+      "perf_event, or ptrace (fallback where perf_event is refused)")(
+      "full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
   return d;
 }
 
@@ -63,16 +63,19 @@ struct Live {
 };
 
 ui::TargetStatus status_of(Live& live) {
-  return ui::TargetStatus{.command = live.target.command_line(), .pid = live.target.pid(),
+  return ui::TargetStatus{.command = live.target.command_line(),
+                          .pid = live.target.pid(),
                           .elapsed_s = live.session.elapsed_s() - live.counting_since_s,
-                          .threads = live.session.threads_seen(), .exited = !live.sampling};
+                          .threads = live.session.threads_seen(),
+                          .exited = !live.sampling};
 }
 
 // Applies one key; false when the user quits.
 bool apply_key(Live& live, int key) {
   if (key == ui::kKeyResize) return true;  // draw again at the new size, keep the help open
   switch (live.model.handle_key(key)) {
-    case ui::KeyAction::kQuit: return false;
+    case ui::KeyAction::kQuit:
+      return false;
     case ui::KeyAction::kReset:
       live.profile.reset_counts();
       live.counting_since_s = live.session.elapsed_s();
@@ -82,7 +85,8 @@ bool apply_key(Live& live, int key) {
       live.model.refresh(live.profile, status_of(live), /*force=*/true);
       return true;
     case ui::KeyAction::kRedraw:
-    case ui::KeyAction::kNone: return true;
+    case ui::KeyAction::kNone:
+      return true;
   }
   return true;
 }
@@ -109,7 +113,8 @@ Result<void> run_screen(Live& live, double delay_s) {
   ui::TopScreen& screen = *opened;
   if (!screen.utf8()) live.model.set_ellipsis("~");
   using Clock = std::chrono::steady_clock;
-  const auto delay = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay_s));
+  const auto delay =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay_s));
   auto next_refresh = Clock::now();
   bool dirty = true;
   while (true) {
@@ -118,7 +123,8 @@ Result<void> run_screen(Live& live, double delay_s) {
     if (!more) return more.error();
     if (!*more) return {};
     dirty |= was_sampling != live.sampling;
-    for (int key = screen.read_key(live.sampling ? 0 : 50); key != ui::kNoKey; key = screen.read_key(0)) {
+    for (int key = screen.read_key(live.sampling ? 0 : 50); key != ui::kNoKey;
+         key = screen.read_key(0)) {
       if (!apply_key(live, key)) return {};
       dirty = true;
     }
@@ -138,7 +144,9 @@ Result<void> run_screen(Live& live, double delay_s) {
 void stop_launched_target(Target& target) {
   if (!target.launched() || !target.running()) return;
   ::kill(target.pid(), SIGTERM);
-  for (int i = 0; i < 200 && target.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && target.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (target.running()) {
     ::kill(target.pid(), SIGKILL);
     while (target.running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -167,15 +175,19 @@ int top_main(const std::vector<std::string>& args, const std::vector<std::string
     std::cout << kTopUsage << desc;
     return kExitOk;
   }
-  if ((o.pid != 0) == !command.empty()) return usage_error("give either --pid PID or -- program args (not both)");
-  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) return usage_error("--rate must be between 1 and 100000");
-  if (!(o.delay_s >= 0.05 && o.delay_s <= 3600)) return usage_error("--delay must be between 0.05 and 3600 seconds");
+  if ((o.pid != 0) == !command.empty())
+    return usage_error("give either --pid PID or -- program args (not both)");
+  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000)
+    return usage_error("--rate must be between 1 and 100000");
+  if (!(o.delay_s >= 0.05 && o.delay_s <= 3600))
+    return usage_error("--delay must be between 0.05 and 3600 seconds");
   if (o.session.sampler != "perf_event" && o.session.sampler != "ptrace") {
     return usage_error("--sampler must be perf_event or ptrace");
   }
   if (!::isatty(STDOUT_FILENO)) {
-    std::fprintf(stderr, "cspy top: needs a terminal (stdout is not one); "
-                         "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
+    std::fprintf(stderr,
+                 "cspy top: needs a terminal (stdout is not one); "
+                 "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
     return kExitUsage;
   }
 
@@ -188,7 +200,10 @@ int top_main(const std::vector<std::string>& args, const std::vector<std::string
   SamplingSession session(*target, profile, o.session);
   if (auto started = session.start(); !started) return report(started.error());
 
-  Live live{.target = *target, .profile = profile, .session = session, .model = ui::TopModel(o.session.rate_hz)};
+  Live live{.target = *target,
+            .profile = profile,
+            .session = session,
+            .model = ui::TopModel(o.session.rate_hz)};
   Result<void> shown = run_screen(live, o.delay_s);  // the screen is closed when this returns
   session.finish();
   stop_launched_target(*target);

@@ -23,6 +23,7 @@ struct CollectorOptions {
   bool full_signatures = false;  // C++ parameter lists
   std::size_t max_depth = 512;
   std::string unwinder = "libdw";  // the unwinding backend: libdw or libunwind
+  bool inline_frames = true;       // false: only the physical functions (like perf --no-inline)
 };
 
 class Collector final : public sampling::SampleSink {
