@@ -71,6 +71,7 @@ void Collector::on_sample(const sampling::RawSample& sample) {
   unwind::StackEnd end = resolve(sample, path_);
   if (end == unwind::StackEnd::kFailed) ++profile_.counters().unwind_failures;
   if (end == unwind::StackEnd::kTruncated) ++profile_.counters().truncated;
+  if (sample.idle) ++profile_.counters().idle;
   profile_.add_sample(sample.tid, path_, sample.time_ns);
 }
 

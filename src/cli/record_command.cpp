@@ -48,6 +48,8 @@ po::options_description record_options(RecordOptions& o) {
        "seconds to record (0: until the target exits or Ctrl-C)")
       ("sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
        "perf_event, or ptrace (fallback where perf_event is refused)")
+      ("idle", po::bool_switch(&o.session.idle),
+       "also sample threads that are off CPU (blocked in a system call): wall-clock time")
       ("threads", po::bool_switch(&o.write.thread_roots), "a root frame per thread")
       ("lines", po::bool_switch(&o.write.lines), "group by source line: file:line in each frame")
       ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")

@@ -94,6 +94,7 @@ Result<bool> SamplingSession::step(int timeout_ms) {
   auto polled = source_->poll(*sink_, timeout_ms);
   if (!polled) return polled.error();
   std::uint64_t now = monotonic_now_ns();
+  if (*polled > 0 && profile_.counters().samples == *polled) log::debug("first samples processed at CLOCK_MONOTONIC {} ns", now);
   if (now - last_modules_ns_ > 250'000'000ULL) {
     last_modules_ns_ = now;
     collector_->refresh_modules();  // libraries loaded or unloaded since the last look

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -20,6 +21,7 @@
 
 #include "cspy/core/unique_fd.h"
 #include "cspy/process/permissions.h"
+#include "cspy/sampling/idle_sampler.h"
 #include "cspy/sampling/perf_event_source.h"
 
 namespace cspy::sampling {
@@ -90,7 +92,11 @@ struct ThreadEvent {
 class PerfEventSource final : public SampleSource {
  public:
   PerfEventSource(const process::Process& target, const PerfEventOptions& options)
-      : target_(target), options_(options) {}
+      : target_(target), options_(options) {
+    if (options.sampler.idle) {
+      idle_ = std::make_unique<IdleSampler>(target, options.sampler.rate_hz, options.sampler.stack_bytes);
+    }
+  }
   ~PerfEventSource() override { stop(); }
 
   Result<void> start() override {
@@ -103,6 +109,8 @@ class PerfEventSource final : public SampleSource {
   Result<std::size_t> poll(SampleSink& sink, int timeout_ms) override {
     std::vector<pollfd> fds;
     for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
+    // With --idle, wake at least once per tick to sweep the blocked threads.
+    if (idle_) timeout_ms = std::min(timeout_ms, std::max(1, static_cast<int>(1000 / options_.sampler.rate_hz)));
     if (!fds.empty() && ::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
       return errno_error("poll");
     }
@@ -118,6 +126,7 @@ class PerfEventSource final : public SampleSource {
         }
       }
     }
+    if (idle_) delivered += idle_->poll(sink, monotonic_ns());
     if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
     return delivered;
   }
@@ -247,6 +256,7 @@ class PerfEventSource final : public SampleSource {
   std::vector<std::uint8_t> scratch_;
   RawSample sample_;
   bool count_kernel_time_ = true;
+  std::unique_ptr<IdleSampler> idle_;  // --idle: threads off CPU
 };
 
 }  // namespace

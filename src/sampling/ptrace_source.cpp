@@ -144,6 +144,7 @@ class PtraceSource final : public SampleSource {
         continue;
       }
       bool ok = read_stopped(target_, tid, options_.stack_bytes, sample_, buffer_);
+      sample_.idle = state != 'R';
       ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);
       if (ok) {
         sink.on_sample(sample_);

@@ -1,6 +1,6 @@
 // The raw sample file format (little-endian, x86-64):
 //   "CSPYRAW1" u32 pid, then records: u8 type followed by
-//   1 sample: u32 tid, u64 time_ns, u8 has_regs, u64 regs[17], u32 n, n stack bytes
+//   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack bytes
 //   2 lost:   u32 tid, u64 count
 //   3 maps:   u32 n, n bytes of /proc/PID/maps text (the last one wins)
 #include "cspy/sampling/raw_file.h"
@@ -47,7 +47,7 @@ void RawFileWriter::on_sample(const RawSample& s) {
   put(out_, kSample);
   put(out_, static_cast<std::uint32_t>(s.tid));
   put(out_, s.time_ns);
-  put(out_, static_cast<std::uint8_t>(s.has_regs));
+  put(out_, static_cast<std::uint8_t>((s.has_regs ? 1 : 0) | (s.idle ? 2 : 0)));
   for (std::uint64_t r : s.regs.dwarf) put(out_, r);
   put(out_, static_cast<std::uint32_t>(s.stack.size()));
   out_.write(reinterpret_cast<const char*>(s.stack.data()), static_cast<std::streamsize>(s.stack.size()));
@@ -94,7 +94,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       if (!in.read(reinterpret_cast<char*>(s.stack.data()), n)) return corrupt();
       s.sample.pid = rec.pid;
       s.sample.tid = static_cast<pid_t>(tid);
-      s.sample.has_regs = has_regs != 0;
+      s.sample.has_regs = (has_regs & 1) != 0;
+      s.sample.idle = (has_regs & 2) != 0;
       rec.samples.push_back(std::move(s));
     } else if (type == kLost) {
       std::uint64_t count = 0;

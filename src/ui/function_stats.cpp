@@ -26,8 +26,11 @@ class RowIndex {
     if (grouping_ == Grouping::kLine) key += fmt::format("{}{}{}{}", '\0', f.file, '\0', f.line);
     auto [it, inserted] = keys_.emplace(std::move(key), static_cast<std::uint32_t>(rows_.size()));
     if (inserted) {
-      rows_.push_back(FunctionRow{.function = f.function, .module = f.module, .file = f.file,
-                                  .line = grouping_ == Grouping::kLine ? f.line : 0, .kind = f.kind});
+      rows_.push_back(FunctionRow{.function = f.function,
+                                  .module = f.module,
+                                  .file = f.file,
+                                  .line = grouping_ == Grouping::kLine ? f.line : 0,
+                                  .kind = f.kind});
     } else if (rows_[it->second].file.empty()) {
       rows_[it->second].file = f.file;
     }
@@ -84,7 +87,8 @@ void sort_rows(std::vector<FunctionRow>& rows, SortColumn column) {
       return by_own ? std::tie(r.own, r.total) : std::tie(r.total, r.own);
     };
     if (key(a) != key(b)) return key(a) > key(b);
-    return std::tie(a.function, a.file, a.line, a.module) < std::tie(b.function, b.file, b.line, b.module);
+    return std::tie(a.function, a.file, a.line, a.module) <
+           std::tie(b.function, b.file, b.line, b.module);
   });
 }
 

@@ -19,10 +19,14 @@ constexpr std::size_t kNumbersWidth = 6 + 1 + 7 + 1 + 9 + 1 + 10 + 2;
 
 const char* sort_name(SortColumn c) {
   switch (c) {
-    case SortColumn::kOwnPercent: return "%Own";
-    case SortColumn::kTotalPercent: return "%Total";
-    case SortColumn::kOwnTime: return "OwnTime";
-    case SortColumn::kTotalTime: return "TotalTime";
+    case SortColumn::kOwnPercent:
+      return "%Own";
+    case SortColumn::kTotalPercent:
+      return "%Total";
+    case SortColumn::kOwnTime:
+      return "OwnTime";
+    case SortColumn::kTotalTime:
+      return "TotalTime";
   }
   return "?";
 }
@@ -35,7 +39,8 @@ ScreenLine line(std::string text, LineStyle style, int width) {
 
 void TopModel::refresh(const aggregate::Profile& profile, const TargetStatus& status, bool force) {
   if (state_.paused && !force) return;
-  stats_ = compute_function_stats(profile, StatsQuery{.grouping = state_.grouping, .thread = state_.thread});
+  stats_ = compute_function_stats(profile,
+                                  StatsQuery{.grouping = state_.grouping, .thread = state_.thread});
   sort_rows(stats_.rows, state_.sort);
   threads_.clear();
   for (const auto& [tid, info] : profile.threads()) threads_.push_back(ThreadLabel{tid, info.name});
@@ -60,22 +65,32 @@ KeyAction TopModel::handle_key(int key) {
     return KeyAction::kRedraw;
   }
   switch (key) {
-    case '1': case '2': case '3': case '4':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
       state_.sort = static_cast<SortColumn>(key - '1');
       sort_rows(stats_.rows, state_.sort);
       return KeyAction::kRedraw;
-    case 'l': case 'L':
-      state_.grouping = state_.grouping == Grouping::kFunction ? Grouping::kLine : Grouping::kFunction;
+    case 'l':
+    case 'L':
+      state_.grouping =
+          state_.grouping == Grouping::kFunction ? Grouping::kLine : Grouping::kFunction;
       return KeyAction::kRefresh;
-    case 't': case 'T':
+    case 't':
+    case 'T':
       next_thread();
       return KeyAction::kRefresh;
-    case 'p': case 'P':
+    case 'p':
+    case 'P':
       state_.paused = !state_.paused;
       return state_.paused ? KeyAction::kRedraw : KeyAction::kRefresh;
-    case 'r': case 'R':
+    case 'r':
+    case 'R':
       return KeyAction::kReset;
-    case '?': case 'h': case 'H':
+    case '?':
+    case 'h':
+    case 'H':
       state_.help = true;
       return KeyAction::kRedraw;
     default:
@@ -85,7 +100,8 @@ KeyAction TopModel::handle_key(int key) {
 
 std::string TopModel::thread_label(std::optional<pid_t> tid) const {
   if (!tid) return "all";
-  auto it = std::find_if(threads_.begin(), threads_.end(), [&](const ThreadLabel& t) { return t.tid == *tid; });
+  auto it = std::find_if(threads_.begin(), threads_.end(),
+                         [&](const ThreadLabel& t) { return t.tid == *tid; });
   if (it == threads_.end() || it->name.empty()) return fmt::format("{}", *tid);
   return fmt::format("{} ({})", *tid, it->name);
 }
@@ -100,16 +116,20 @@ std::string TopModel::state_line() const {
 
 std::vector<ScreenLine> TopModel::header_lines(int width) const {
   std::vector<ScreenLine> lines;
-  lines.push_back(line(fmt::format("cspy top  PID {}: {}", status_.pid, status_.command), LineStyle::kTitle, width));
-  double rate = status_.elapsed_s > 0 ? static_cast<double>(counters_.samples) / status_.elapsed_s : 0.0;
-  std::string info = fmt::format("Elapsed {:.1f}s  Samples {}  Rate {:.0f}/s  Threads {}", status_.elapsed_s,
-                                 counters_.samples, rate, status_.threads);
+  lines.push_back(line(fmt::format("cspy top  PID {}: {}", status_.pid, status_.command),
+                       LineStyle::kTitle, width));
+  double rate =
+      status_.elapsed_s > 0 ? static_cast<double>(counters_.samples) / status_.elapsed_s : 0.0;
+  std::string info = fmt::format("Elapsed {:.1f}s  Samples {}  Rate {:.0f}/s  Threads {}",
+                                 status_.elapsed_s, counters_.samples, rate, status_.threads);
   if (counters_.lost > 0) info += fmt::format("  Lost {}", counters_.lost);
-  if (counters_.unwind_failures > 0) info += fmt::format("  Unwind errors {}", counters_.unwind_failures);
+  if (counters_.unwind_failures > 0)
+    info += fmt::format("  Unwind errors {}", counters_.unwind_failures);
   lines.push_back(line(info, LineStyle::kInfo, width));
   if (status_.exited) {
-    lines.push_back(line(fmt::format("process {} exited; showing the last figures, q to quit", status_.pid),
-                         LineStyle::kAlert, width));
+    lines.push_back(
+        line(fmt::format("process {} exited; showing the last figures, q to quit", status_.pid),
+             LineStyle::kAlert, width));
   }
   lines.push_back(line(state_line() + "    ? for help", LineStyle::kState, width));
   lines.push_back(line("", LineStyle::kInfo, width));
@@ -136,10 +156,13 @@ std::vector<ScreenLine> TopModel::help_lines(int width) const {
 }
 
 std::string TopModel::row_text(const FunctionRow& row, int width) const {
-  std::size_t room = static_cast<std::size_t>(width) > kNumbersWidth ? static_cast<std::size_t>(width) - kNumbersWidth : 0;
+  std::size_t room = static_cast<std::size_t>(width) > kNumbersWidth
+                         ? static_cast<std::size_t>(width) - kNumbersWidth
+                         : 0;
   return fmt::format(kColumnsFormat, format_percent(row.own, stats_.samples),
                      format_percent(row.total, stats_.samples), format_seconds(row.own, rate_hz_),
-                     format_seconds(row.total, rate_hz_), function_cell(row, state_.grouping, room, ellipsis_));
+                     format_seconds(row.total, rate_hz_),
+                     function_cell(row, state_.grouping, room, ellipsis_));
 }
 
 std::vector<ScreenLine> TopModel::render(int width, int height) const {
@@ -147,15 +170,18 @@ std::vector<ScreenLine> TopModel::render(int width, int height) const {
   if (state_.help) {
     for (ScreenLine& l : help_lines(width)) lines.push_back(std::move(l));
   } else {
-    std::string function = state_.grouping == Grouping::kLine ? "Function (file:line)" : "Function (file)";
-    lines.push_back(line(fmt::format(kColumnsFormat, "%Own", "%Total", "OwnTime", "TotalTime", function),
-                         LineStyle::kColumns, width));
+    std::string function =
+        state_.grouping == Grouping::kLine ? "Function (file:line)" : "Function (file)";
+    lines.push_back(
+        line(fmt::format(kColumnsFormat, "%Own", "%Total", "OwnTime", "TotalTime", function),
+             LineStyle::kColumns, width));
     for (const FunctionRow& row : stats_.rows) {
       if (static_cast<int>(lines.size()) >= height) break;
       lines.push_back(line(row_text(row, width), LineStyle::kRow, width));
     }
   }
-  if (height >= 0 && lines.size() > static_cast<std::size_t>(height)) lines.resize(static_cast<std::size_t>(height));
+  if (height >= 0 && lines.size() > static_cast<std::size_t>(height))
+    lines.resize(static_cast<std::size_t>(height));
   return lines;
 }
 

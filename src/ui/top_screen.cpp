@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <clocale>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -77,13 +77,18 @@ void disarm_fatal_signal_restore() {
 
 attr_t attributes_for(LineStyle style) {
   switch (style) {
-    case LineStyle::kTitle: return A_BOLD;
-    case LineStyle::kAlert: return A_BOLD | A_STANDOUT;
-    case LineStyle::kColumns: return A_REVERSE;
-    case LineStyle::kState: return A_BOLD;
+    case LineStyle::kTitle:
+      return A_BOLD;
+    case LineStyle::kAlert:
+      return A_BOLD | A_STANDOUT;
+    case LineStyle::kColumns:
+      return A_REVERSE;
+    case LineStyle::kState:
+      return A_BOLD;
     case LineStyle::kInfo:
     case LineStyle::kRow:
-    case LineStyle::kHelp: return A_NORMAL;
+    case LineStyle::kHelp:
+      return A_NORMAL;
   }
   return A_NORMAL;
 }
@@ -96,7 +101,8 @@ Result<TopScreen> TopScreen::open() {
     return Error(ErrorKind::kUsage, "top needs a terminal");
   }
   termios saved{};
-  if (::tcgetattr(STDOUT_FILENO, &saved) != 0) return errno_error("cannot read the terminal's settings");
+  if (::tcgetattr(STDOUT_FILENO, &saved) != 0)
+    return errno_error("cannot read the terminal's settings");
   std::setlocale(LC_CTYPE, "");
   bool utf8 = std::strcmp(::nl_langinfo(CODESET), "UTF-8") == 0;
   SCREEN* screen = newterm(nullptr, stdout, stdin);

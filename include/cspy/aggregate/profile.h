@@ -48,6 +48,7 @@ struct Counters {
   std::uint64_t lost = 0;             // samples the kernel dropped (also in [lost] frames)
   std::uint64_t unwind_failures = 0;  // samples whose stack ends in [unknown]
   std::uint64_t truncated = 0;        // samples cut at the depth limit
+  std::uint64_t idle = 0;             // samples of threads off CPU (--idle)
 };
 
 class Profile {

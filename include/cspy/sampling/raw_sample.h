@@ -28,6 +28,7 @@ struct RawSample {
   pid_t tid = 0;
   std::uint64_t time_ns = 0;              // CLOCK_MONOTONIC
   bool has_regs = false;                  // false: the sample hit kernel-only context
+  bool idle = false;                      // the thread was off CPU (--idle)
   UserRegs regs;
   std::span<const std::uint8_t> stack;    // bytes starting at regs.sp()
 };

@@ -21,8 +21,8 @@ namespace cspy::ui {
 struct TargetStatus {
   std::string command;
   pid_t pid = 0;
-  double elapsed_s = 0;      // since the counters started (the last reset)
-  std::size_t threads = 0;   // threads seen by the sampler
+  double elapsed_s = 0;     // since the counters started (the last reset)
+  std::size_t threads = 0;  // threads seen by the sampler
   bool exited = false;
 };
 

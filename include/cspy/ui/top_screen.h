@@ -14,7 +14,7 @@ struct screen;  // ncurses' SCREEN; <curses.h> and its macros stay out of this h
 
 namespace cspy::ui {
 
-inline constexpr int kNoKey = -1;       // curses' ERR: no key before the timeout
+inline constexpr int kNoKey = -1;        // curses' ERR: no key before the timeout
 inline constexpr int kKeyResize = 0632;  // curses' KEY_RESIZE: the terminal was resized
 
 class TopScreen {

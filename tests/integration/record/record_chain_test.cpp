@@ -149,5 +149,19 @@ TEST(RecordChainIdle, BlockedThreadsCostNoSamplesOnCpu) {
   EXPECT_TRUE(chain.running());
 }
 
+TEST(RecordChainIdle, IdleSamplesBlockedThreadsWithTheirStacks) {
+  for (const char* sampler : {"perf_event", "ptrace"}) {
+    ChildProcess chain({target_binary("chain"), "--mode", "read"});
+    ASSERT_TRUE(chain.wait_for_output("ready", 10s));
+    Recorded r = record_pid(chain.pid(), {"--idle", "--sampler", sampler});
+    ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+    // 400 Hz for 1.5 s of a thread blocked in read(): wall-clock samples with the chain.
+    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf"), 150u) << sampler << "\n" << r.result.err;
+    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf") * 10, total(r.stacks) * 9) << sampler;
+    EXPECT_TRUE(chain.running()) << sampler;
+    EXPECT_FALSE(process_is_stopped(chain.pid())) << sampler;
+  }
+}
+
 }  // namespace
 }  // namespace cspy::test

@@ -1,0 +1,62 @@
+// IdleSampler: off-CPU samples from /proc/PID/task/TID/syscall and the thread's stack.
+#include "cspy/sampling/idle_sampler.h"
+
+#include <sstream>
+
+#include <fmt/core.h>
+
+namespace cspy::sampling {
+
+IdleSampler::IdleSampler(const process::Process& target, double rate_hz, std::size_t stack_bytes)
+    : target_(target),
+      interval_ns_(static_cast<std::uint64_t>(1e9 / rate_hz)),
+      stack_bytes_(stack_bytes) {}
+
+std::size_t IdleSampler::poll(SampleSink& sink, std::uint64_t now_ns) {
+  if (next_tick_ns_ == 0) next_tick_ns_ = now_ns;
+  std::size_t n = 0;
+  // One sweep per elapsed tick; a late caller catches up on at most 100 ms of ticks (a
+  // blocked thread's stack is the same for all of them), older ones are skipped.
+  if (now_ns > next_tick_ns_ + 100'000'000ULL) next_tick_ns_ = now_ns - 100'000'000ULL;
+  while (next_tick_ns_ <= now_ns) {
+    for (pid_t tid : target_.threads()) {
+      if (sample_thread(tid, next_tick_ns_)) {
+        sink.on_sample(sample_);
+        ++n;
+      }
+    }
+    next_tick_ns_ += interval_ns_;
+  }
+  return n;
+}
+
+bool IdleSampler::sample_thread(pid_t tid, std::uint64_t time_ns) {
+  char state = target_.thread_state(tid);
+  if (state != 'S' && state != 'D') return false;  // running threads are perf's
+  // "nr arg1..arg6 sp pc" while blocked in a syscall; "running" or "-1 sp pc" otherwise.
+  auto text = process::read_text_file(fmt::format("/proc/{}/task/{}/syscall", target_.pid(), tid));
+  if (!text) return false;
+  std::istringstream in(*text);
+  long nr = -1;
+  if (!(in >> nr) || nr < 0) return false;
+  std::uint64_t fields[8];
+  for (auto& f : fields) {
+    if (!(in >> std::hex >> f)) return false;
+  }
+  const std::uint64_t sp = fields[6], pc = fields[7];
+  sample_ = RawSample{};
+  sample_.pid = target_.pid();
+  sample_.tid = tid;
+  sample_.time_ns = time_ns;
+  sample_.has_regs = true;
+  sample_.idle = true;
+  sample_.regs.dwarf[kDwarfSp] = sp;
+  sample_.regs.dwarf[kDwarfIp] = pc;
+  buffer_.resize(stack_bytes_);
+  auto n = target_.read_memory(RemoteAddr(sp), buffer_.data(), buffer_.size());
+  buffer_.resize(n ? *n : 0);
+  sample_.stack = std::span<const std::uint8_t>(buffer_.data(), buffer_.size());
+  return true;
+}
+
+}  // namespace cspy::sampling
