@@ -12,7 +12,7 @@ _cspy_command_options() {
   case $1 in
     record)
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
-            --threads --lines --full-signatures --reverse --title --stack-bytes
+            --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
             --max-depth --unwinder --raw -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures" ;;
@@ -35,16 +35,20 @@ _cspy_option_takes_value() {
   return 1
 }
 
+# COMPREPLY: the words of `compgen ARGS...`, one per line (names may contain spaces).
+_cspy_reply() {
+  mapfile -t COMPREPLY < <(compgen "$@")
+}
+
 _cspy_files() {
   compopt -o filenames 2>/dev/null
-  local IFS=$'\n'
-  COMPREPLY=($(compgen -f -- "$1"))
+  _cspy_reply -f -- "$1"
 }
 
 _cspy_pids() {
   local pids=(/proc/[0-9]*)
   pids=("${pids[@]#/proc/}")
-  COMPREPLY=($(compgen -W "${pids[*]}" -- "$1"))
+  _cspy_reply -W "${pids[*]}" -- "$1"
 }
 
 _cspy() {
@@ -62,9 +66,9 @@ _cspy() {
 
   if ((cword <= 1)); then
     if [[ $cur == -* ]]; then
-      COMPREPLY=($(compgen -W "-h --help -V --version" -- "$cur"))
+      _cspy_reply -W "-h --help -V --version" -- "$cur"
     else
-      COMPREPLY=($(compgen -W "$_cspy_commands" -- "$cur"))
+      _cspy_reply -W "$_cspy_commands" -- "$cur"
     fi
     return 0
   fi
@@ -79,7 +83,7 @@ _cspy() {
   for ((i = 2; i < cword; i++)); do
     if [[ ${COMP_WORDS[i]} == "--" ]]; then
       if ((i + 1 == cword)); then
-        COMPREPLY=($(compgen -c -- "$cur"))
+        _cspy_reply -c -- "$cur"
       elif declare -F _command_offset >/dev/null; then
         _command_offset $((i + 1))
       else
@@ -97,13 +101,13 @@ _cspy() {
       _cspy_files "$cur"
       return 0 ;;
     -f | --format)
-      COMPREPLY=($(compgen -W "flamegraph folded speedscope" -- "$cur"))
+      _cspy_reply -W "flamegraph folded speedscope" -- "$cur"
       return 0 ;;
     --sampler)
-      COMPREPLY=($(compgen -W "perf_event ptrace" -- "$cur"))
+      _cspy_reply -W "perf_event ptrace" -- "$cur"
       return 0 ;;
     --unwinder)
-      COMPREPLY=($(compgen -W "libdw libunwind" -- "$cur"))
+      _cspy_reply -W "libdw libunwind" -- "$cur"
       return 0 ;;
   esac
   if _cspy_option_takes_value "$command" "$prev"; then
@@ -111,7 +115,7 @@ _cspy() {
   fi
 
   if [[ $cur == -* || $command != report ]]; then
-    COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    _cspy_reply -W "$options" -- "$cur"
   else
     _cspy_files "$cur"  # report's raw sample file
   fi

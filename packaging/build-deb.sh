@@ -41,11 +41,17 @@ else
   cmake --build "$build_dir" -j"$(nproc)" --target cspy cspy_man >&2
 fi
 
-# cpack writes its staging tree under OUTPUT_DIR/_CPack_Packages.
-(cd "$build_dir" && cpack -G DEB --config "$build_dir/CPackConfig.cmake" -B "$output_dir") >&2
-deb=$(ls -t "$output_dir"/cspy_*.deb 2>/dev/null | head -n 1)
-if [ -z "$deb" ]; then
-  echo "build-deb: cpack produced no cspy_*.deb in $output_dir" >&2
+# cpack writes its staging tree under OUTPUT_DIR/_CPack_Packages and reports
+# "CPack: - package: PATH generated."
+log=$(cd "$build_dir" && cpack -G DEB --config "$build_dir/CPackConfig.cmake" -B "$output_dir" 2>&1) || {
+  echo "$log" >&2
+  echo "build-deb: cpack failed" >&2
+  exit 1
+}
+echo "$log" >&2
+deb=$(sed -n 's/^CPack: - package: \(.*\.deb\) generated\.$/\1/p' <<<"$log" | tail -n 1)
+if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+  echo "build-deb: cpack reported no .deb" >&2
   exit 1
 fi
 echo "$deb"

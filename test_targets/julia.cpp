@@ -1,7 +1,8 @@
 // julia: the Julia set of "High Performance Python" (Gorelick & Ozsvald), chapter 2,
 // ported line for line so that a profile reads like the book's:
 //   main -> calc_pure_python -> calculate_z_serial_purepython.
-// Usage: julia [--width N] [--max-iter N] [--seconds S] [--threads T]
+// Usage: julia [--width N] [--max-iter N] [--seconds S] [--threads T] [--runs N]
+// --runs N: exactly N repetitions per thread (not --seconds); prints each run's seconds.
 // Prints `sum <n>`; width 1000 / max-iter 300 must give the book's 33219980.
 
 #include <malloc.h>
@@ -28,11 +29,13 @@ struct Options {
   int max_iter = 300;
   double seconds = 0;  // 0: exactly one run
   int threads = 1;
+  long runs = 0;  // 0: repeat until --seconds
 };
 
 [[noreturn]] void usage_error(const char* message) {
   std::fprintf(stderr,
-               "julia: %s\nusage: julia [--width N] [--max-iter N] [--seconds S] [--threads T]\n",
+               "julia: %s\nusage: julia [--width N] [--max-iter N] [--seconds S] [--threads T] "
+               "[--runs N]\n",
                message);
   std::exit(2);
 }
@@ -56,6 +59,8 @@ Options parse_options(int argc, char** argv) {
       options.seconds = parse_number(argc, argv, i);
     } else if (std::strcmp(argv[i], "--threads") == 0) {
       options.threads = static_cast<int>(parse_number(argc, argv, i));
+    } else if (std::strcmp(argv[i], "--runs") == 0) {
+      options.runs = static_cast<long>(parse_number(argc, argv, i));
     } else {
       usage_error("unknown option");
     }
@@ -134,11 +139,17 @@ int main(int argc, char** argv) {
   // out here, not in a helper, so that stacks read main -> calc_pure_python as in the book.
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::duration<double>(options.seconds);
+  auto more = [&](long done) {
+    return options.runs > 0 ? done < options.runs : Clock::now() < deadline;
+  };
+  std::vector<double> run_seconds;  // thread 0's, printed with --runs
   if (options.threads == 1) {
     do {
+      const auto run_start = Clock::now();
       sums[0] = calc_pure_python(options.width, options.max_iter);
+      run_seconds.push_back(std::chrono::duration<double>(Clock::now() - run_start).count());
       ++runs[0];
-    } while (Clock::now() < deadline);
+    } while (more(runs[0]));
   } else {
     std::vector<std::thread> workers;
     for (std::size_t t = 0; t < sums.size(); ++t) {
@@ -146,7 +157,7 @@ int main(int argc, char** argv) {
         do {
           sums[t] = calc_pure_python(options.width, options.max_iter);
           ++runs[t];
-        } while (Clock::now() < deadline);
+        } while (more(runs[t]));
       });
     }
     for (auto& worker : workers) worker.join();
@@ -163,6 +174,11 @@ int main(int argc, char** argv) {
   std::printf("sum %ld\n", sums[0]);
   std::fprintf(stderr, "julia: width %d max-iter %d threads %d runs %ld\n", options.width,
                options.max_iter, options.threads, total_runs);
+  if (options.runs > 0 && !run_seconds.empty()) {
+    std::fprintf(stderr, "julia: run seconds");
+    for (double s : run_seconds) std::fprintf(stderr, " %.6f", s);
+    std::fprintf(stderr, "\n");
+  }
   if (options.width == 1000 && options.max_iter == 300 && sums[0] != kBookSum) {
     std::fprintf(stderr, "julia: expected the book's sum %ld\n", kBookSum);
     return 1;

@@ -28,9 +28,9 @@ trap cleanup EXIT
 echo "building in $BUILD ..." >&2
 cmake -S "$ROOT/bench/unwind" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 make -C "$BUILD" -j"$JOBS" unwind_bench cspy julia >/dev/null
-CSPY=$BUILD/cspy/cspy
+CSPY=$BUILD/cspy
 BENCH=$BUILD/unwind_bench
-JULIA=$BUILD/cspy/test_targets/julia
+JULIA=$BUILD/test_targets/julia
 
 start() {  # start CMD...: runs it in the background, its pid in $STARTED
   "$@" >/dev/null 2>&1 &
@@ -72,13 +72,16 @@ echo
 
 if command -v perf >/dev/null; then
   echo
-  printf "%-12s %8s %12s   (perf record --call-graph dwarf,16384; perf script)\n" recording samples "perf_depth"
+  printf "%-12s %8s %10s %10s   (perf record --call-graph dwarf,16384 + perf script)\n" \
+    recording samples depth "+inlined"
   for f in "$TMP"/*.perf; do
     [[ -s $f ]] || continue
-    # perf script: a header line per sample, one indented line per frame, a blank line.
+    # perf script: a header line per sample, one indented line per frame (inlined frames
+    # marked; cspy's depth counts machine frames only), a blank line.
     perf script -i "$f" -F comm,tid,ip,sym 2>/dev/null | awk -v name="$(basename "$f" .perf)" '
-      /^[^ \t]/ { samples++ ; next }
-      /^[ \t]+[0-9a-f]+/ { frames++ }
-      END { printf "%-12s %8d %12.1f\n", name, samples, samples ? frames / samples : 0 }'
+      /^[^ \t]/ { samples++; next }
+      /^[ \t]+[0-9a-f]+/ { all++; if ($0 !~ /\(inlined\)/) frames++ }
+      END { printf "%-12s %8d %10.1f %10.1f\n", name, samples, samples ? frames / samples : 0,
+                   samples ? all / samples : 0 }'
   done
 fi

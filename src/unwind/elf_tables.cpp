@@ -84,9 +84,10 @@ ElfTables::ModuleInfo ElfTables::load(Dwfl_Module* mod) {
     GElf_Phdr ph;
     if (gelf_getphdr(elf, static_cast<int>(i), &ph) == nullptr) continue;
     if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset) continue;
-    if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W) == 0 && ph.p_filesz > 0) {
+    if (ph.p_type == PT_LOAD && ph.p_filesz > 0) {
       // Read-only bytes are the same in the file and in memory: .eh_frame, code.
-      segments_.emplace(ph.p_vaddr + bias, Segment{ph.p_vaddr + bias + ph.p_filesz, raw + ph.p_offset});
+      Segments& to = (ph.p_flags & PF_W) == 0 ? segments_ : writable_segments_;
+      to.emplace(ph.p_vaddr + bias, Segment{ph.p_vaddr + bias + ph.p_filesz, raw + ph.p_offset});
     } else if (ph.p_type == PT_GNU_EH_FRAME) {
       eh = ph;
       has_eh = true;
@@ -108,21 +109,41 @@ const EhFrameTable* ElfTables::table_at(std::uint64_t pc) {
   return it->second.has_table ? &it->second.table : nullptr;
 }
 
+const ElfTables::Segment* ElfTables::find(const Segments& segments, std::uint64_t addr, std::uint64_t& start) {
+  auto it = segments.upper_bound(addr);
+  if (it == segments.begin()) return nullptr;
+  --it;
+  if (addr >= it->second.end) return nullptr;
+  start = it->first;
+  return &it->second;
+}
+
+// A word that runs past the segment's file bytes: the rest reads as zeros.
+void ElfTables::copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr, std::uint64_t& value) {
+  value = 0;
+  std::memcpy(&value, segment.bytes + (addr - start), std::min<std::uint64_t>(8, segment.end - addr));
+}
+
 bool ElfTables::read_word(std::uint64_t addr, std::uint64_t& value) {
   // Unwinding reads CFI a byte at a time, each as an aligned word: mostly the same segment.
   if (last_ != nullptr && addr >= last_start_ && addr < last_->end && last_->end - addr >= 8) {
     std::memcpy(&value, last_->bytes + (addr - last_start_), 8);
     return true;
   }
-  auto it = segments_.upper_bound(addr);
-  if (it == segments_.begin()) return false;
-  --it;
-  if (addr >= it->second.end) return false;
-  last_ = &it->second;
-  last_start_ = it->first;
-  // A word that runs past the segment's file bytes: the rest reads as zeros.
-  value = 0;
-  std::memcpy(&value, it->second.bytes + (addr - it->first), std::min<std::uint64_t>(8, it->second.end - addr));
+  std::uint64_t start = 0;
+  const Segment* segment = find(segments_, addr, start);
+  if (segment == nullptr) return false;
+  last_ = segment;
+  last_start_ = start;
+  copy_word(*segment, start, addr, value);
+  return true;
+}
+
+bool ElfTables::read_writable_word(std::uint64_t addr, std::uint64_t& value) {
+  std::uint64_t start = 0;
+  const Segment* segment = find(writable_segments_, addr, start);
+  if (segment == nullptr) return false;
+  copy_word(*segment, start, addr, value);
   return true;
 }
 

@@ -31,6 +31,10 @@ class ElfTables {
   // Reads the 8 bytes at `addr` from a read-only segment of a module seen by table_at();
   // false when `addr` is in none (then the caller asks the live process).
   bool read_word(std::uint64_t addr, std::uint64_t& value);
+  // The same from a writable segment's file bytes: a last resort when the target cannot
+  // be read (replay). Relocated data reads wrong, but unwinding reads such words only for
+  // personality-routine pointers (DW_EH_PE_indirect), which it does not use.
+  bool read_writable_word(std::uint64_t addr, std::uint64_t& value);
 
  private:
   struct Segment {
@@ -41,11 +45,15 @@ class ElfTables {
     bool has_table = false;
     EhFrameTable table;
   };
+  using Segments = std::map<std::uint64_t, Segment>;  // by runtime start address
   ModuleInfo load(Dwfl_Module* mod);
+  static const Segment* find(const Segments& segments, std::uint64_t addr, std::uint64_t& start);
+  static void copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr, std::uint64_t& value);
 
   process::ModuleMap& modules_;
   std::unordered_map<Dwfl_Module*, ModuleInfo> by_module_;
-  std::map<std::uint64_t, Segment> segments_;  // by runtime start address
+  Segments segments_;           // read-only
+  Segments writable_segments_;  // file bytes of writable ones (see read_writable_word)
   const Segment* last_ = nullptr;              // the segment of the last hit
   std::uint64_t last_start_ = 0;
 };

@@ -146,6 +146,10 @@ class LibunwindUnwinder final : public Unwinder {
       auto n = u->live_->read_memory(RemoteAddr(addr), value, sizeof(unw_word_t));
       if (n && *n == sizeof(unw_word_t)) return 0;
     }
+    if (u->tables_.read_writable_word(addr, word)) {
+      *value = word;
+      return 0;
+    }
     return -UNW_EINVAL;
   }
 

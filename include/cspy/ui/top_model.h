@@ -59,7 +59,8 @@ class TopModel {
  public:
   explicit TopModel(double rate_hz) : rate_hz_(rate_hz) {}
 
-  // Takes a new snapshot unless paused; `force` takes it anyway (a new grouping or reset).
+  // Takes a new snapshot unless paused; `force` takes it anyway (after L, T or R, which
+  // need the profile's current counts even while paused).
   void refresh(const aggregate::Profile& profile, const TargetStatus& status, bool force = false);
   KeyAction handle_key(int key);
   std::vector<ScreenLine> render(int width, int height) const;

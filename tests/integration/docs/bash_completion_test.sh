@@ -46,12 +46,17 @@ expect_exactly "global options" "--help --version -V -h" cspy -
 # The commands are those of `cspy --help`; the options of each, those of its --help.
 commands=$("$cspy" --help | sed -n '/^commands:$/,/^$/p' | awk 'NF && $1 != "commands:" {print $1}')
 [ -n "$commands" ] || fail "cspy --help lists no commands"
-expect_exactly "all commands" "$(printf '%s\n' $commands | sort | tr '\n' ' ' | sed 's/ $//')" cspy ""
+expect_exactly "all commands" "$(sort <<<"$commands" | tr '\n' ' ' | sed 's/ $//')" cspy ""
 for command in $commands; do
   want=$("$cspy" "$command" --help |
     sed -n 's/^  -\([[:alnum:]]\) \[ --\([[:alnum:]-]*\) \].*/-\1 --\2/p; s/^  --\([[:alnum:]-]*\).*/--\1/p' |
     tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
   expect_exactly "the options of '$command' (as in its --help)" "$want" cspy "$command" -
+  # An option that takes a value ("arg" in --help) is followed by its value, not options.
+  for option in $("$cspy" "$command" --help | sed -n 's/^  \(-[[:alnum:]] \[ \)\{0,1\}\(--[[:alnum:]-]*\)\( \]\)\{0,1\} arg.*/\2/p'); do
+    complete_words cspy "$command" "$option" - | grep -q -- '^--' &&
+      fail "completing after '$command $option' offers options, not its value"
+  done
 done
 
 # Values.
@@ -97,4 +102,4 @@ if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
 fi
-echo "bash completion agrees with --help for: $(echo $commands)"
+echo "bash completion agrees with --help for: ${commands//$'\n'/ }"

@@ -62,4 +62,4 @@ if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
 fi
-echo "cli conventions hold for cspy and: $(echo $commands)"
+echo "cli conventions hold for cspy and: ${commands//$'\n'/ }"

@@ -50,8 +50,8 @@ TmuxSession::TmuxSession(const std::vector<std::string>& argv, int width, int he
   // on to record the command's exit code; a caught signal is reset to default on exec.
   std::string command = "trap : INT; LANG=C.UTF-8 LC_ALL=C.UTF-8; export LANG LC_ALL;";
   for (const std::string& a : argv) command += " " + shell_quote(a);
-  command += "; echo $? > " + shell_quote(exit_file_ + ".tmp") + " && mv " + shell_quote(exit_file_ + ".tmp") +
-             " " + shell_quote(exit_file_);
+  command += "; echo $? > " + shell_quote(exit_file_ + ".tmp") + " && mv " +
+             shell_quote(exit_file_ + ".tmp") + " " + shell_quote(exit_file_);
   std::string out;
   started_ = tmux({"-u", "-f", "/dev/null", "new-session", "-d", "-x", std::to_string(width), "-y",
                    std::to_string(height), "sh", "-c", command},
@@ -60,7 +60,8 @@ TmuxSession::TmuxSession(const std::vector<std::string>& argv, int width, int he
     error_ = "tmux new-session failed: " + out;
     return;
   }
-  if (tmux({"display-message", "-p", "#{socket_path}"}, &out)) socket_path_ = out.substr(0, out.find('\n'));
+  if (tmux({"display-message", "-p", "#{socket_path}"}, &out))
+    socket_path_ = out.substr(0, out.find('\n'));
 }
 
 TmuxSession::~TmuxSession() {

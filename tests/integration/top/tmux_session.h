@@ -31,8 +31,8 @@ class TmuxSession {
   void resize(int width, int height);
   // Polls the screen every 100 ms until `ready(screen)` or the timeout; `last` gets the
   // last screen seen (for failure messages).
-  bool wait_until(const std::function<bool(const std::string&)>& ready, std::chrono::milliseconds timeout,
-                  std::string* last = nullptr);
+  bool wait_until(const std::function<bool(const std::string&)>& ready,
+                  std::chrono::milliseconds timeout, std::string* last = nullptr);
   // The command's exit code once it has ended, or -1 if it has not within the timeout.
   int exit_code(std::chrono::milliseconds timeout);
 

@@ -32,10 +32,13 @@ std::vector<std::string> top_command(const std::vector<std::string>& extra) {
 
 bool hot_on_top(const std::string& screen) {
   auto rows = top_rows(screen);
-  return !rows.empty() && rows[0].function.find(kHot) != std::string::npos && rows[0].own_percent > 80;
+  return !rows.empty() && rows[0].function.find(kHot) != std::string::npos &&
+         rows[0].own_percent > 80;
 }
 
-bool has(const std::string& screen, const std::string& text) { return screen.find(text) != std::string::npos; }
+bool has(const std::string& screen, const std::string& text) {
+  return screen.find(text) != std::string::npos;
+}
 
 std::set<pid_t> task_ids(pid_t pid) {
   std::set<pid_t> tids;
@@ -53,7 +56,8 @@ std::set<pid_t> task_ids(pid_t pid) {
 class TopJulia : public ::testing::Test {
  protected:
   void SetUp() override {
-    julia_ = std::make_unique<ChildProcess>(std::vector<std::string>{target_binary("julia"), "--seconds", "60"});
+    julia_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{target_binary("julia"), "--seconds", "60"});
     tmux_ = std::make_unique<TmuxSession>(top_command({"--pid", std::to_string(julia_->pid())}));
     ASSERT_TRUE(tmux_->started()) << tmux_->error();
   }
@@ -94,7 +98,8 @@ TEST_F(TopJulia, SortKeysChangeTheOrderAndTheStateLine) {
   tmux_->send_keys("2");
   std::string screen = wait_for([](const std::string& s) {
     auto rows = top_rows(s);
-    return has(s, "sorted by %Total") && rows.size() >= 2 && rows[0].function.find(kHot) == std::string::npos;
+    return has(s, "sorted by %Total") && rows.size() >= 2 &&
+           rows[0].function.find(kHot) == std::string::npos;
   });
   auto rows = top_rows(screen);
   ASSERT_GE(rows.size(), 2u) << screen;
@@ -105,7 +110,8 @@ TEST_F(TopJulia, SortKeysChangeTheOrderAndTheStateLine) {
   tmux_->send_keys("4");
   wait_for([](const std::string& s) {
     auto r = top_rows(s);
-    return has(s, "sorted by TotalTime") && !r.empty() && r[0].function.find(kHot) == std::string::npos;
+    return has(s, "sorted by TotalTime") && !r.empty() &&
+           r[0].function.find(kHot) == std::string::npos;
   });
   tmux_->send_keys("1");
   wait_for([](const std::string& s) { return has(s, "sorted by %Own") && hot_on_top(s); });
@@ -116,10 +122,13 @@ TEST_F(TopJulia, LineGroupingShowsFileAndLine) {
   tmux_->send_keys("L");
   static const std::regex kWithLine(kHot + R"( \(julia\.cpp:[0-9]+\))");
   std::string screen = wait_for([](const std::string& s) {
-    return has(s, "grouped by line") && has(s, "Function (file:line)") && std::regex_search(s, kWithLine);
+    return has(s, "grouped by line") && has(s, "Function (file:line)") &&
+           std::regex_search(s, kWithLine);
   });
   tmux_->send_keys("L");
-  wait_for([](const std::string& s) { return has(s, "grouped by function") && has(s, kHot + " (julia.cpp)"); });
+  wait_for([](const std::string& s) {
+    return has(s, "grouped by function") && has(s, kHot + " (julia.cpp)");
+  });
 }
 
 TEST_F(TopJulia, PauseFreezesTheDisplayWhileSamplingGoesOn) {
@@ -132,7 +141,9 @@ TEST_F(TopJulia, PauseFreezesTheDisplayWhileSamplingGoesOn) {
   EXPECT_EQ(header_number(later, "Samples"), frozen) << later;
   EXPECT_TRUE(has(later, "PAUSED")) << later;
   tmux_->send_keys("P");
-  wait_for([frozen](const std::string& s) { return !has(s, "PAUSED") && header_number(s, "Samples") > frozen; });
+  wait_for([frozen](const std::string& s) {
+    return !has(s, "PAUSED") && header_number(s, "Samples") > frozen;
+  });
 }
 
 TEST_F(TopJulia, ResetStartsTheCountersAgain) {
@@ -155,9 +166,12 @@ TEST_F(TopJulia, HelpOverlayAndResize) {
   tmux_->send_keys("?");
   wait_for([](const std::string& s) { return has(s, "Keys") && has(s, "reset the counters"); });
   tmux_->resize(70, 15);
-  wait_for([](const std::string& s) { return has(s, "reset the counters") && !has(s, "julia --seconds 60"); });
+  wait_for([](const std::string& s) {
+    return has(s, "reset the counters") && !has(s, "julia --seconds 60");
+  });
   tmux_->send_keys("x");  // any key closes the help
-  wait_for([](const std::string& s) { return !has(s, "reset the counters") && !top_rows(s).empty(); });
+  wait_for(
+      [](const std::string& s) { return !has(s, "reset the counters") && !top_rows(s).empty(); });
   tmux_->resize(40, 8);
   wait_for([](const std::string& s) { return has(s, "cspy top"); });
   tmux_->resize(160, 40);
@@ -179,8 +193,9 @@ TEST(TopThreads, ThreadKeyShowsOneThreadThenAll) {
   TmuxSession tmux(top_command({"--pid", std::to_string(chain.pid())}));
   ASSERT_TRUE(tmux.started()) << tmux.error();
   std::string screen;
-  ASSERT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)") && top_rows(s).size() >= 3; },
-                              kScreenTimeout, &screen))
+  ASSERT_TRUE(tmux.wait_until(
+      [](const std::string& s) { return has(s, "leaf (chain.cpp)") && top_rows(s).size() >= 3; },
+      kScreenTimeout, &screen))
       << screen;
   // T goes all -> each sampled thread (by TID) -> all. A thread the sampler has not reached
   // yet is not in the cycle, so cycle until two different threads have been shown.
@@ -195,16 +210,17 @@ TEST(TopThreads, ThreadKeyShowsOneThreadThenAll) {
   while ((shown.size() < 2 || state != "all") && std::chrono::steady_clock::now() < deadline) {
     const std::string before = state;
     tmux.send_keys("T");
-    ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return state_of(s) != before && !state_of(s).empty(); },
-                                kScreenTimeout, &screen))
+    ASSERT_TRUE(tmux.wait_until(
+        [&](const std::string& s) { return state_of(s) != before && !state_of(s).empty(); },
+        kScreenTimeout, &screen))
         << screen;
     state = state_of(screen);
     if (state == "all") continue;
     pid_t tid = static_cast<pid_t>(std::stol(state));
     EXPECT_TRUE(tids.count(tid)) << screen;
     // One thread's rows: one thread's share of the samples, the chain's functions.
-    EXPECT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)"); }, kScreenTimeout,
-                                &screen))
+    EXPECT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)"); },
+                                kScreenTimeout, &screen))
         << screen;
     shown.insert(tid);
   }
@@ -221,7 +237,8 @@ TEST(TopExit, TargetExitIsShownAndTheFiguresStay) {
   ASSERT_TRUE(tmux.started()) << tmux.error();
   std::string exited = "process " + std::to_string(julia.pid()) + " exited";
   std::string screen;
-  ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return has(s, exited); }, 30s, &screen)) << screen;
+  ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return has(s, exited); }, 30s, &screen))
+      << screen;
   EXPECT_TRUE(hot_on_top(screen)) << screen;
   std::this_thread::sleep_for(1200ms);  // it stays up, figures kept, until q
   screen = tmux.capture();
@@ -261,7 +278,8 @@ TEST(TopNoTerminal, ExitsTwoWithoutEscapeCodes) {
 TEST(TopUsage, BadOptionsExitTwo) {
   EXPECT_EQ(run_command({cspy_binary(), "top"}, 30s).exit_code, 2);
   EXPECT_EQ(run_command({cspy_binary(), "top", "--pid", "1", "--delay", "0"}, 30s).exit_code, 2);
-  EXPECT_EQ(run_command({cspy_binary(), "top", "--pid", "1", "--sampler", "magic"}, 30s).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "top", "--pid", "1", "--sampler", "magic"}, 30s).exit_code,
+            2);
   EXPECT_EQ(run_command({cspy_binary(), "top", "--bogus"}, 30s).exit_code, 2);
   CommandResult help = run_command({cspy_binary(), "top", "--help"}, 30s);
   EXPECT_EQ(help.exit_code, 0);

@@ -62,7 +62,8 @@ TEST(TopShortenName, AnotherEllipsis) {
 }
 
 TEST(TopFunctionCell, LocationByGrouping) {
-  FunctionRow r{.function = "calc", .module = "julia", .file = "/src/test_targets/julia.cpp", .line = 85};
+  FunctionRow r{
+      .function = "calc", .module = "julia", .file = "/src/test_targets/julia.cpp", .line = 85};
   EXPECT_EQ(function_cell(r, Grouping::kLine, 80), "calc (julia.cpp:85)");
   r.line = 0;
   EXPECT_EQ(function_cell(r, Grouping::kFunction, 80), "calc (julia.cpp)");

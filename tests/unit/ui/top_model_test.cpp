@@ -31,7 +31,8 @@ class TopModelTest : public ::testing::Test {
     status_ = TargetStatus{.command = "./prog --fast", .pid = 100, .elapsed_s = 1.0, .threads = 2};
   }
   FrameId intern(const std::string& name, int line) {
-    return profile_.frames().intern(Frame{.function = name, .module = "prog", .file = "/src/prog.cpp", .line = line});
+    return profile_.frames().intern(
+        Frame{.function = name, .module = "prog", .file = "/src/prog.cpp", .line = line});
   }
   std::string screen(int width = 100, int height = 30) const {
     std::string s;
@@ -59,7 +60,9 @@ TEST_F(TopModelTest, HeaderAndRowsHottestFirst) {
   ASSERT_EQ(model_.stats().rows.size(), 3u);
   EXPECT_EQ(model_.stats().rows[0].function, "ns::Solver::hot_loop");
   // 80 of 100 samples, 0.80 s at 100 Hz.
-  EXPECT_NE(s.find(" 80.0%   80.0%     0.80s      0.80s  ns::Solver::hot_loop (prog.cpp)"), std::string::npos) << s;
+  EXPECT_NE(s.find(" 80.0%   80.0%     0.80s      0.80s  ns::Solver::hot_loop (prog.cpp)"),
+            std::string::npos)
+      << s;
   for (const ScreenLine& l : lines) EXPECT_LE(display_width(l.text), 100u);
 }
 
@@ -159,7 +162,8 @@ TEST_F(TopModelTest, RowsThatFitAndNarrowScreens) {
   EXPECT_EQ(lines.size(), 6u);
   EXPECT_EQ(lines.back().style, LineStyle::kRow);
   for (int width : {1, 20, 45, 50, 60}) {
-    for (const ScreenLine& l : model_.render(width, 30)) EXPECT_LE(display_width(l.text), static_cast<std::size_t>(width));
+    for (const ScreenLine& l : model_.render(width, 30))
+      EXPECT_LE(display_width(l.text), static_cast<std::size_t>(width));
   }
   model_.set_ellipsis("~");
   std::string narrow;

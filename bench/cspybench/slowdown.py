@@ -1,0 +1,275 @@
+"""Section 1, target slowdown, two ways:
+- whole runs: julia does a fixed amount of work (--runs K) alone, or with a sampler
+  attached by PID right after it starts; every configuration once per round, rounds in
+  shuffled order, medians over the rounds. Time = julia's own timing of runs 2..K (run 1
+  overlaps the attach), also the target's CPU time (rusage).
+- windows (DESIGN.md, "Measuring overhead"): bench/workrate publishes its work done in
+  shared memory; each sampler is switched on and off in alternating windows within one
+  run (perf with -D -1 --control=fifo, cspy by starting and stopping `cspy record --pid`);
+  slowdown = mean work rate of the two neighbouring off-windows / on-window rate - 1,
+  median over the windows; "none" windows (nothing switched on) give the noise floor."""
+
+import ctypes
+import mmap
+import os
+import random
+import select
+import signal
+import time
+
+from . import procs
+from .common import Env, Sampler, median, parse_summary, quartiles
+
+RATES = (100, 1000, 10000)
+
+
+def whole_run_configs(quick: bool):
+    rates = (1000,) if quick else RATES
+    configs = [None, "alone, again"]
+    for mode in ("perf_event", "ptrace"):
+        configs += [Sampler("cspy", mode, r) for r in rates]
+    for mode in ("dwarf", "fp", "none"):
+        configs += [Sampler("perf", mode, r) for r in rates]
+    return configs
+
+
+def _ready(sampler: Sampler, sampler_child, target_pid: int) -> bool:
+    if sampler.tool == "cspy" and sampler.mode == "ptrace":
+        return procs.tracer_of(target_pid) == sampler_child.pid
+    return procs.has_perf_event_fd(sampler_child.pid)
+
+
+def _run_seconds(stderr: str):
+    for line in stderr.splitlines():
+        if line.startswith("julia: run seconds"):
+            return [float(x) for x in line.split()[3:]]
+    return None
+
+
+def whole_runs(env: Env, reps: int, runs_k: int, log):
+    """Returns {config: [measurement dict]} for whole_run_configs()."""
+    configs = whole_run_configs(env.quick)
+    results = {c: [] for c in configs}
+    julia = env.target("julia")
+    for rep in range(reps):
+        order = list(configs)
+        random.Random(1000 + rep).shuffle(order)
+        for cfg in order:
+            m = _one_whole_run(env, julia, runs_k, cfg)
+            results[cfg].append(m)
+        log(f"  whole runs: round {rep + 1}/{reps} done")
+    return results
+
+
+def _one_whole_run(env, julia, runs_k, cfg):
+    target = procs.spawn([julia, "--runs", runs_k], stderr_path=env.path("julia.err"))
+    sampler_child, ready_s = None, None
+    if isinstance(cfg, Sampler):
+        out = env.path("whole.svg" if cfg.tool == "cspy" else "whole.perf.data")
+        sampler_child = procs.spawn(cfg.argv(env, target.pid, out),
+                                    stderr_path=env.path("sampler.err"))
+        if procs.wait_until(lambda: _ready(cfg, sampler_child, target.pid)
+                            or not procs.alive(target), 10):
+            ready_s = (time.monotonic_ns() - target.started_ns) / 1e9
+    t_exit = procs.wait(target, 900)
+    m = {"wall_s": (t_exit.reaped_ns - target.started_ns) / 1e9, "cpu_s": t_exit.cpu_s,
+         "ok": t_exit.code == 0, "ready_s": ready_s}
+    runs = _run_seconds(target.stderr())
+    m["steady_s"] = sum(runs[1:]) if runs and len(runs) > 1 else None
+    m["first_run_s"] = runs[0] if runs else None
+    if sampler_child is not None:
+        try:
+            s_exit = procs.wait(sampler_child, 120)
+        except procs.Timeout:
+            s_exit = procs.stop(sampler_child)
+        m["sampler_cpu_s"] = s_exit.cpu_s
+        m["sampler_ok"] = s_exit.code == 0
+        m["summary"] = parse_summary(sampler_child.stderr())
+        if s_exit.code != 0:
+            m["ok"] = False
+            m["error"] = sampler_child.stderr()[-300:]
+    return m
+
+
+def whole_run_table(results):
+    """Rows: (config, slowdown steady wall, slowdown target CPU, n) against the first
+    'alone' config; the 'alone, again' row is the noise floor."""
+    def med(cfg, key):
+        return median([m[key] for m in results[cfg] if m["ok"]])
+    base_wall, base_cpu = med(None, "steady_s"), med(None, "cpu_s")
+    rows = []
+    for cfg, ms in results.items():
+        if cfg is None:
+            continue
+        wall, cpu = med(cfg, "steady_s"), med(cfg, "cpu_s")
+        rows.append({
+            "config": cfg, "n": sum(1 for m in ms if m["ok"]),
+            "wall": None if wall is None or not base_wall else wall / base_wall - 1,
+            "cpu": None if cpu is None or not base_cpu else cpu / base_cpu - 1,
+            "ready_s": median([m.get("ready_s") for m in ms]),
+            "errors": [m["error"] for m in ms if "error" in m][:1],
+        })
+    return {"base_wall_s": base_wall, "base_cpu_s": base_cpu, "rows": rows}
+
+
+# ---- windows -------------------------------------------------------------------------
+
+class _Counter:
+    """The work counter bench/workrate publishes, and the target's on-CPU time."""
+
+    def __init__(self, path: str, pid: int):
+        self._f = open(path, "r+b")
+        self._mm = mmap.mmap(self._f.fileno(), 4096)
+        self._value = ctypes.c_uint64.from_buffer(self._mm)
+        self.pid = pid
+
+    def read(self):
+        return time.monotonic_ns(), self._value.value, procs.oncpu_ns(self.pid)
+
+    def close(self):
+        del self._value
+        self._mm.close()
+        self._f.close()
+
+
+class _PerfSwitch:
+    """perf record attached with its events disabled (-D -1), switched through fifos."""
+
+    def __init__(self, env: Env, sampler: Sampler, pid: int, tag: str):
+        ctl, ack = env.path(f"{tag}.ctl"), env.path(f"{tag}.ack")
+        for p in (ctl, ack):
+            if os.path.exists(p):
+                os.unlink(p)
+            os.mkfifo(p)
+        self.child = procs.spawn(
+            sampler.argv(env, pid, env.path(f"{tag}.perf.data"),
+                         extra=["-D", "-1", f"--control=fifo:{ctl},{ack}"]),
+            stderr_path=env.path(f"{tag}.err"))
+        self._ctl = os.open(ctl, os.O_RDWR)
+        self._ack = os.open(ack, os.O_RDWR)
+        self.command(b"disable")  # returns once perf's event loop runs
+
+    def command(self, cmd: bytes):
+        os.write(self._ctl, cmd + b"\n")
+        ready, _, _ = select.select([self._ack], [], [], 20)
+        if not ready:
+            raise RuntimeError(f"perf did not acknowledge '{cmd.decode()}': "
+                               + self.child.stderr()[-300:])
+        os.read(self._ack, 64)
+
+    def close(self):
+        procs.stop(self.child)
+        os.close(self._ctl)
+        os.close(self._ack)
+
+
+def window_configs(quick: bool):
+    rates = (100,) if quick else (100, 1000)
+    configs = []
+    for r in rates:
+        configs += [Sampler("cspy", "perf_event", r), Sampler("perf", "dwarf", r),
+                    Sampler("perf", "none", r)]
+        if not quick:
+            configs.append(Sampler("cspy", "ptrace", r))
+    return configs
+
+
+def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
+            cspy_settle_s: float = 0.5):
+    """settle_s: pause between switching a sampler on and opening the on-window;
+    cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost."""
+    """Returns {config or None: [window dict]} (None: the nothing-switched-on floor)."""
+    configs = window_configs(env.quick)
+    counter_path = env.path("workrate.counter")
+    target = procs.spawn([env.workrate, counter_path, 1800], stderr_path=env.path("wr.err"))
+    perf = {}
+    counter = None
+    try:
+        procs.wait_until(lambda: os.path.exists(counter_path)
+                         and os.path.getsize(counter_path) == 4096, 10)
+        counter = _Counter(counter_path, target.pid)
+        for i, cfg in enumerate(configs):
+            if cfg.tool == "perf":
+                perf[cfg] = _PerfSwitch(env, cfg, target.pid, f"win{i}")
+        return _cycle(env, target, counter, perf, configs, cycles, window_s,
+                      (settle_s, cspy_settle_s), log)
+    finally:
+        for p in perf.values():
+            p.close()
+        if counter is not None:
+            counter.close()
+        procs.kill(target)
+
+
+def _measure(counter, seconds):
+    t0, c0, cpu0 = counter.read()
+    time.sleep(seconds)
+    t1, c1, cpu1 = counter.read()
+    return {"wall_rate": (c1 - c0) / max(t1 - t0, 1),
+            "cpu_rate": (c1 - c0) / max(cpu1 - cpu0, 1)}
+
+
+def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log):
+    seq = []  # alternating off-window, (config, on-window), off-window, ...
+    for cycle in range(cycles):
+        order = [None] + list(configs)
+        random.Random(2000 + cycle).shuffle(order)
+        for cfg in order:
+            seq.append(_measure(counter, window_s))
+            on, extra = _switch_on(env, cfg, target, perf)
+            time.sleep(settle_s[1] if cfg is not None and cfg.tool == "cspy" else settle_s[0])
+            w = _measure(counter, window_s)
+            w.update(extra)
+            _switch_off(cfg, on, perf, w)
+            seq.append((cfg, w))
+            time.sleep(0.1)
+        if (cycle + 1) % 4 == 0 or cycle + 1 == cycles:
+            log(f"  windows: cycle {cycle + 1}/{cycles} done")
+    seq.append(_measure(counter, window_s))
+    out = {None: []}
+    out.update({c: [] for c in configs})
+    for i in range(1, len(seq) - 1, 2):
+        cfg, w = seq[i]
+        before, after = seq[i - 1], seq[i + 1]
+        for key in ("wall_rate", "cpu_rate"):
+            off = (before[key] + after[key]) / 2
+            w[key.replace("rate", "slowdown")] = off / w[key] - 1 if w[key] > 0 else None
+        out[cfg].append(w)
+    return out
+
+
+def _switch_on(env, cfg, target, perf):
+    if cfg is None:
+        return None, {}
+    if cfg.tool == "perf":
+        perf[cfg].command(b"enable")
+        return None, {}
+    child = procs.spawn(cfg.argv(env, target.pid, env.path("win.folded")),
+                        stderr_path=env.path("win.err"))
+    ok = procs.wait_until(lambda: _ready(cfg, child, target.pid) or not procs.alive(child), 10)
+    return child, {"ready": ok and procs.alive(child)}
+
+
+def _switch_off(cfg, child, perf, w):
+    if cfg is None:
+        return
+    if cfg.tool == "perf":
+        perf[cfg].command(b"disable")
+        return
+    procs.stop(child, signal.SIGINT)
+    s = parse_summary(child.stderr())
+    w["samples"] = s.samples if s else None
+    w["sampler_ok"] = child.exit.code == 0
+
+
+def window_table(results):
+    rows = []
+    for cfg, ws in results.items():
+        ws_ok = [w for w in ws if w.get("ready", True) and w.get("sampler_ok", True)]
+        walls = [w["wall_slowdown"] for w in ws_ok]
+        cpus = [w["cpu_slowdown"] for w in ws_ok]
+        rows.append({"config": cfg, "n": len(ws_ok), "wall": median(walls),
+                     "wall_iqr": quartiles(walls), "cpu": median(cpus),
+                     "cpu_iqr": quartiles(cpus),
+                     "failed": len(ws) - len(ws_ok)})
+    return rows
