@@ -42,6 +42,8 @@ po::options_description top_options(TopOptions& o) {
                                        "seconds between screen refreshes")(
       "sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
       "perf_event, or ptrace (fallback where perf_event is refused)")(
+      "idle", po::bool_switch(&o.session.idle),
+      "also sample threads that are off CPU (blocked in a system call)")(
       "full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
   return d;
 }

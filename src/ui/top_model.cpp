@@ -122,6 +122,10 @@ std::vector<ScreenLine> TopModel::header_lines(int width) const {
       status_.elapsed_s > 0 ? static_cast<double>(counters_.samples) / status_.elapsed_s : 0.0;
   std::string info = fmt::format("Elapsed {:.1f}s  Samples {}  Rate {:.0f}/s  Threads {}",
                                  status_.elapsed_s, counters_.samples, rate, status_.threads);
+  if (counters_.idle > 0 && counters_.samples > 0) {
+    double idle = 100.0 * static_cast<double>(counters_.idle) / static_cast<double>(counters_.samples);
+    info += fmt::format("  On CPU {:.0f}%  Idle {:.0f}%", 100.0 - idle, idle);
+  }
   if (counters_.lost > 0) info += fmt::format("  Lost {}", counters_.lost);
   if (counters_.unwind_failures > 0)
     info += fmt::format("  Unwind errors {}", counters_.unwind_failures);

@@ -73,6 +73,14 @@ TEST_F(TopModelTest, CountersShownWhenNonZero) {
   std::string s = screen();
   EXPECT_NE(s.find("Lost 3"), std::string::npos) << s;
   EXPECT_NE(s.find("Unwind errors 4"), std::string::npos) << s;
+  EXPECT_EQ(s.find("Idle"), std::string::npos) << "no idle share unless idle is sampled";
+}
+
+TEST_F(TopModelTest, OnCpuAndIdleShareWhenIdleIsSampled) {
+  profile_.counters().idle = profile_.counters().samples / 4;
+  model_.refresh(profile_, status_);
+  std::string s = screen();
+  EXPECT_NE(s.find("On CPU 75%  Idle 25%"), std::string::npos) << s;
 }
 
 TEST_F(TopModelTest, SortKeys) {
