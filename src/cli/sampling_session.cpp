@@ -175,6 +175,10 @@ std::string SamplingSession::summary() const {
       "{} threads, sampler {}",
       c.samples, t, t > 0 ? static_cast<double>(c.samples) / t : 0.0, c.lost, fail_pct, c.truncated,
       threads_seen(), source_ ? source_->name() : "none");
+  if (source_ && source_->threads_unsampled() > 0) {
+    s += fmt::format("\ncspy: warning: {} threads could not be sampled: {}", source_->threads_unsampled(),
+                     source_->unsampled_reason());
+  }
   if (target_exited_) s += "\ncspy: the target exited during the recording";
   return s;
 }

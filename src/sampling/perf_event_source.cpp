@@ -28,6 +28,9 @@ namespace cspy::sampling {
 
 namespace {
 
+// The smallest ring worth having: two 16 KiB stack samples and their headers.
+constexpr std::size_t kMinRingBytes = 64 * 1024;
+
 // perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
 // DWARF register number for each set bit of kRegsMask, in bit order.
@@ -133,13 +136,20 @@ class PerfEventSource final : public SampleSource {
 
   void stop() override { events_.clear(); }
   std::size_t threads_seen() const override { return seen_.size(); }
+  std::size_t threads_unsampled() const override { return unsampled_; }
+  std::string unsampled_reason() const override { return unsampled_reason_; }
   const char* name() const override { return "perf_event"; }
 
  private:
   void scan_threads() {
     last_scan_ns_ = monotonic_ns();
     for (pid_t tid : target_.threads()) {
-      if (seen_.count(tid) == 0) (void)open_thread(tid);
+      if (seen_.count(tid) != 0) continue;
+      auto opened = open_thread(tid);
+      if (!opened && opened.error().kind() != ErrorKind::kTargetExited) {
+        ++unsampled_;
+        unsampled_reason_ = opened.error().describe();
+      }
     }
   }
 
@@ -183,12 +193,21 @@ class PerfEventSource final : public SampleSource {
       return Error(ErrorKind::kGeneric, fmt::format("perf_event_open for thread {}", tid), e);
     }
     UniqueFd owned(fd);
-    void* base = ::mmap(nullptr, data_size + RingBuffer::page_size(), PROT_READ | PROT_WRITE,
-                        MAP_SHARED, fd, 0);
+    // Unprivileged users may lock only kernel.perf_event_mlock_kb (516 KiB by default) of
+    // ring buffers in all: with many threads, settle for smaller rings rather than none.
+    auto map_ring = [fd](std::size_t size) {
+      return ::mmap(nullptr, size + RingBuffer::page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    };
+    void* base = map_ring(data_size);
+    while (base == MAP_FAILED && data_size > kMinRingBytes) {
+      data_size /= 2;
+      base = map_ring(data_size);
+    }
     if (base == MAP_FAILED) {
       return Error(ErrorKind::kGeneric,
-                   fmt::format("mapping the perf ring buffer for thread {} (raise `ulimit -l` "
-                               "or kernel.perf_event_mlock_kb)", tid), errno);
+                   fmt::format("no perf ring buffer for thread {}: the locked-memory limit is "
+                               "used up; raise `ulimit -l` or kernel.perf_event_mlock_kb, run as "
+                               "root, or use --sampler ptrace", tid), errno);
     }
     events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
     return {};
@@ -257,6 +276,8 @@ class PerfEventSource final : public SampleSource {
   RawSample sample_;
   bool count_kernel_time_ = true;
   std::unique_ptr<IdleSampler> idle_;  // --idle: threads off CPU
+  std::size_t unsampled_ = 0;
+  std::string unsampled_reason_;
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ class SampleSource {
   // Stops sampling; safe to call twice; the destructor calls it.
   virtual void stop() = 0;
   virtual std::size_t threads_seen() const = 0;
+  // Threads seen but not sampled (e.g. no ring buffer could be locked for them), and why.
+  virtual std::size_t threads_unsampled() const { return 0; }
+  virtual std::string unsampled_reason() const { return {}; }
   virtual const char* name() const = 0;
 };
 
