@@ -17,7 +17,7 @@ _cspy_command_options() {
     dump)
       echo "-h --help -p --pid --json --full-signatures" ;;
     top)
-      echo "-h --help -p --pid -r --rate -d --delay --sampler --full-signatures" ;;
+      echo "-h --help -p --pid -r --rate -d --delay --sampler --idle --full-signatures" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
             --full-signatures --reverse --title" ;;

@@ -73,8 +73,8 @@ int run(int argc, char** argv) {
   if (sub == "dump") return dump_main(options, command);
   if (sub == "top") return top_main(options, command);
   if (sub == "report") return report_main(options, command);
-  std::fprintf(stderr, "cspy: error: unknown command '%s'; run `cspy --help` for the list\n",
-               sub.c_str());
+  std::fprintf(stderr, "cspy: error: unknown %s '%s'; run `cspy --help` for the list\n",
+               sub[0] == '-' ? "option" : "command", sub.c_str());
   return kExitUsage;
 }
 

@@ -27,7 +27,7 @@ complete_words() {
 # expect_has DESCRIPTION CANDIDATE WORD...: CANDIDATE is among the completions.
 expect_has() {
   local what=$1 want=$2; shift 2
-  complete_words "$@" | grep -qxF -- "$want" ||
+  grep -qxF -- "$want" <<<"$(complete_words "$@")" ||
     fail "$what: completing '$*' does not offer '$want' (got: $(complete_words "$@" | tr '\n' ' '))"
 }
 # expect_exactly DESCRIPTION "SORTED LIST" WORD...
@@ -54,7 +54,7 @@ for command in $commands; do
   expect_exactly "the options of '$command' (as in its --help)" "$want" cspy "$command" -
   # An option that takes a value ("arg" in --help) is followed by its value, not options.
   for option in $("$cspy" "$command" --help | sed -n 's/^  \(-[[:alnum:]] \[ \)\{0,1\}\(--[[:alnum:]-]*\)\( \]\)\{0,1\} arg.*/\2/p'); do
-    complete_words cspy "$command" "$option" - | grep -q -- '^--' &&
+    grep -q -- '^--' <<<"$(complete_words cspy "$command" "$option" -)" &&
       fail "completing after '$command $option' offers options, not its value"
   done
 done

@@ -113,7 +113,8 @@ show_man cspy >"$work/cspy.txt"
 grep -q 'sampling profiler for live native processes' "$work/cspy.txt" ||
   { head -20 "$work/cspy.txt" >&2; die "'man cspy' does not show the cspy page"; }
 grep -q 'EXIT STATUS' "$work/cspy.txt" || die "'man cspy' has no EXIT STATUS"
-show_man cspy-record | grep -q -- '--stack-bytes' || die "'man cspy-record' does not show --stack-bytes"
+show_man cspy-record >"$work/cspy-record.txt"
+grep -q -- '--stack-bytes' "$work/cspy-record.txt" || die "'man cspy-record' does not show --stack-bytes"
 echo "man cspy: $(wc -l <"$work/cspy.txt") lines"
 
 step "completing with the installed bash completion"
