@@ -10,6 +10,7 @@
 #include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
 #include "cspy/cli/exit_codes.h"
+#include "cspy/cli/options.h"
 #include "cspy/cli/target.h"
 #include "cspy/process/thread_status.h"
 #include "cspy/sampling/ptrace_source.h"
@@ -91,6 +92,9 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
 
 }  // namespace
 
+constexpr const char* kDumpUsage =
+    "usage: cspy dump [options] --pid PID\n\nPrint every thread's current stack once.\n\n";
+
 int dump_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
   DumpOptions o;
   po::options_description desc("options");
@@ -100,18 +104,7 @@ int dump_main(const std::vector<std::string>& args, const std::vector<std::strin
       ("json", po::bool_switch(&o.json), "print JSON for scripts")
       ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "cspy dump: %s; see `cspy dump --help`\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << "usage: cspy dump [options] --pid PID\n\nPrint every thread's current stack once.\n\n"
-              << desc;
-    return kExitOk;
-  }
+  if (auto done = parse_options("dump", kDumpUsage, args, desc, vm)) return *done;
   if (o.pid == 0 || !command.empty()) {
     std::fprintf(stderr, "cspy dump: give --pid PID; see `cspy dump --help`\n");
     return kExitUsage;

@@ -12,6 +12,7 @@
 #include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
 #include "cspy/cli/exit_codes.h"
+#include "cspy/cli/options.h"
 #include "cspy/cli/profile_output.h"
 #include "cspy/cli/sampling_session.h"
 #include "cspy/cli/stop_signals.h"
@@ -87,17 +88,7 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   RecordOptions o;
   po::options_description desc = record_options(o);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "cspy record: %s; see `cspy record --help`\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << kRecordUsage << desc;
-    return kExitOk;
-  }
+  if (auto done = parse_options("record", kRecordUsage, args, desc, vm)) return *done;
   if ((o.pid != 0) == !command.empty()) {
     std::fprintf(stderr, "cspy record: give either --pid PID or -- program args (not both)\n");
     return kExitUsage;

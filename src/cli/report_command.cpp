@@ -10,6 +10,7 @@
 #include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
 #include "cspy/cli/exit_codes.h"
+#include "cspy/cli/options.h"
 #include "cspy/cli/profile_output.h"
 #include "cspy/sampling/raw_file.h"
 
@@ -45,6 +46,10 @@ Result<std::string> remap(std::string maps, const std::vector<std::string>& rule
 
 }  // namespace
 
+constexpr const char* kReportUsage =
+    "usage: cspy report [options] RAW_FILE\n\n"
+    "Render raw samples saved by `cspy record --raw` again, in any format.\n\n";
+
 int report_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
   ReportOptions o;
   po::options_description desc("options");
@@ -63,19 +68,7 @@ int report_main(const std::vector<std::string>& args, const std::vector<std::str
   po::positional_options_description positional;
   positional.add("input", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "cspy report: %s; see `cspy report --help`\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << "usage: cspy report [options] RAW_FILE\n\n"
-                 "Render raw samples saved by `cspy record --raw` again, in any format.\n\n"
-              << desc;
-    return kExitOk;
-  }
+  if (auto done = parse_options("report", kReportUsage, args, desc, vm, &positional)) return *done;
   if (o.input.empty() || !command.empty()) {
     std::fprintf(stderr, "cspy report: give a raw sample file; see `cspy report --help`\n");
     return kExitUsage;

@@ -1,32 +1,18 @@
 // SamplingSession: backend choice, the capture loop and the run's summary.
 #include "cspy/cli/sampling_session.h"
 
-#include <time.h>
 
 #include <cstdio>
 
 #include <fmt/core.h>
 
 #include "cspy/cli/stop_signals.h"
+#include "cspy/core/clock.h"
 #include "cspy/core/log.h"
 #include "cspy/sampling/perf_event_source.h"
 #include "cspy/sampling/ptrace_source.h"
 
 namespace cspy::cli {
-
-std::uint64_t monotonic_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-namespace {
-std::uint64_t realtime_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-}  // namespace
 
 Result<void> SamplingSession::start() {
   sampling::SamplerOptions sampler{.rate_hz = options_.rate_hz, .stack_bytes = options_.stack_bytes,
@@ -60,9 +46,9 @@ Result<void> SamplingSession::start() {
   info.pid = target_.pid();
   info.rate_hz = options_.rate_hz;
   info.sampler = source_->name();
-  start_ns_ = monotonic_now_ns();
+  start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;
-  info.start_unix_ns = realtime_now_ns();
+  info.start_unix_ns = realtime_ns();
 
   const process::Process& proc = target_.process();
   auto collector = Collector::create([&proc] { return proc.maps(); }, &proc, proc.pid(), profile_,
@@ -93,7 +79,7 @@ Result<bool> SamplingSession::step(int timeout_ms) {
   if (!collector_) return false;  // the target was gone before sampling began
   auto polled = source_->poll(*sink_, timeout_ms);
   if (!polled) return polled.error();
-  std::uint64_t now = monotonic_now_ns();
+  std::uint64_t now = monotonic_ns();
   if (*polled > 0 && profile_.counters().samples == *polled) log::debug("first samples processed at CLOCK_MONOTONIC {} ns", now);
   if (now - last_modules_ns_ > 250'000'000ULL) {
     last_modules_ns_ = now;
@@ -117,7 +103,7 @@ Result<bool> SamplingSession::step(int timeout_ms) {
 void SamplingSession::finish() {
   if (finished_ || !source_) return;
   finished_ = true;
-  end_ns_ = monotonic_now_ns();
+  end_ns_ = monotonic_ns();
   // Samples written before the target exited are still in the buffers.
   if (sink_ != nullptr) {
     (void)source_->poll(*sink_, 0);
@@ -151,7 +137,7 @@ Result<void> SamplingSession::run() {
 }
 
 double SamplingSession::elapsed_s() const {
-  std::uint64_t end = end_ns_ != 0 ? end_ns_ : monotonic_now_ns();
+  std::uint64_t end = end_ns_ != 0 ? end_ns_ : monotonic_ns();
   return start_ns_ == 0 ? 0 : static_cast<double>(end - start_ns_) / 1e9;
 }
 

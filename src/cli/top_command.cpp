@@ -14,6 +14,7 @@
 
 #include "cspy/cli/commands.h"
 #include "cspy/cli/exit_codes.h"
+#include "cspy/cli/options.h"
 #include "cspy/cli/sampling_session.h"
 #include "cspy/cli/stop_signals.h"
 #include "cspy/cli/target.h"
@@ -166,17 +167,7 @@ int top_main(const std::vector<std::string>& args, const std::vector<std::string
   TopOptions o;
   po::options_description desc = top_options(o);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "cspy top: %s; see `cspy top --help`\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << kTopUsage << desc;
-    return kExitOk;
-  }
+  if (auto done = parse_options("top", kTopUsage, args, desc, vm)) return *done;
   if ((o.pid != 0) == !command.empty())
     return usage_error("give either --pid PID or -- program args (not both)");
   if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000)

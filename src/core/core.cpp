@@ -1,4 +1,5 @@
-// Out-of-line parts of core: Error, UniqueFd, CSPY_CHECK, logging.
+// Out-of-line parts of core: Error, UniqueFd, clocks, CSPY_CHECK, logging.
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "cspy/core/check.h"
+#include "cspy/core/clock.h"
 #include "cspy/core/log.h"
 #include "cspy/core/result.h"
 #include "cspy/core/unique_fd.h"
@@ -26,6 +28,17 @@ void UniqueFd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
 }
+
+namespace {
+std::uint64_t read_clock(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+}  // namespace
+
+std::uint64_t monotonic_ns() { return read_clock(CLOCK_MONOTONIC); }
+std::uint64_t realtime_ns() { return read_clock(CLOCK_REALTIME); }
 
 namespace detail {
 void check_failed(const char* cond, const char* file, int line) {

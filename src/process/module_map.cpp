@@ -1,7 +1,7 @@
 // ModuleMap: a Dwfl reported from maps text, refreshed on a miss.
+#include "cspy/core/clock.h"
 #include "cspy/process/module_map.h"
 
-#include <time.h>
 
 #include <cstdio>
 #include <cstring>
@@ -9,12 +9,6 @@
 namespace cspy::process {
 
 namespace {
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // Reports every file-backed executable mapping in `maps` to dwfl.
 Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
   FILE* f = ::fmemopen(const_cast<char*>(maps.data()), maps.size(), "r");
@@ -50,7 +44,7 @@ Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source) {
 }
 
 Result<bool> ModuleMap::refresh() {
-  last_refresh_ns_ = now_ns();
+  last_refresh_ns_ = monotonic_ns();
   auto maps = source_();
   if (!maps) return maps.error();
   if (*maps == last_maps_) return false;
@@ -83,7 +77,7 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
   // A miss may be a library loaded since the last read (dlopen, or the libraries of a
   // program that just started); re-read at most every 20 ms so that wild addresses (JIT
   // code, corrupt stacks) cost at most ~50 reads a second.
-  if (now_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
+  if (monotonic_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
   auto changed = refresh();
   if (!changed || !*changed) return nullptr;
   return containing_module(dwfl_, pc.value());

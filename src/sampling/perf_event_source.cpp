@@ -19,6 +19,7 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/clock.h"
 #include "cspy/core/unique_fd.h"
 #include "cspy/process/permissions.h"
 #include "cspy/sampling/idle_sampler.h"
@@ -35,12 +36,6 @@ constexpr std::size_t kMinRingBytes = 64 * 1024;
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
 // DWARF register number for each set bit of kRegsMask, in bit order.
 constexpr int kPerfToDwarf[] = {0, 3, 2, 1, 4, 5, 6, 7, 16, 8, 9, 10, 11, 12, 13, 14, 15};
-
-std::uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 // The mmap'd ring of one thread's event.
 class RingBuffer {

@@ -1,11 +1,11 @@
 // The ptrace backend: seize, interrupt, read registers and stack, resume.
+#include "cspy/core/clock.h"
 #include "cspy/sampling/ptrace_source.h"
 
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include <cerrno>
 #include <map>
@@ -19,12 +19,6 @@
 namespace cspy::sampling {
 
 namespace {
-
-std::uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 UserRegs to_dwarf(const user_regs_struct& r) {
   UserRegs u;

@@ -63,6 +63,5 @@ class SamplingSession {
   bool finished_ = false;
 };
 
-std::uint64_t monotonic_now_ns();
 
 }  // namespace cspy::cli
