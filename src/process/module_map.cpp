@@ -47,7 +47,8 @@ Result<bool> ModuleMap::refresh() {
   last_refresh_ns_ = monotonic_ns();
   auto maps = source_();
   if (!maps) return maps.error();
-  if (*maps == last_maps_) return false;
+  last_refresh_changed_ = *maps != last_maps_;
+  if (!last_refresh_changed_) return false;
   ++refreshes_;
   // A full report (not dwfl_report_begin_add): a library caught half-loaded, or one
   // dlclose'd, must not keep an address range that now belongs to another library.
@@ -76,8 +77,9 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
   if (mod != nullptr) return mod;
   // A miss may be a library loaded since the last read (dlopen, or the libraries of a
   // program that just started); re-read at most every 20 ms so that wild addresses (JIT
-  // code, corrupt stacks) cost at most ~50 reads a second.
-  if (monotonic_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
+  // code, corrupt stacks) cost at most ~50 reads a second. While the maps keep changing
+  // (a library being mapped segment by segment) re-read at once.
+  if (!last_refresh_changed_ && monotonic_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
   auto changed = refresh();
   if (!changed || !*changed) return nullptr;
   return containing_module(dwfl_, pc.value());

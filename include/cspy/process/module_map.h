@@ -41,6 +41,7 @@ class ModuleMap {
   std::size_t refreshes_ = 0;
   std::uint64_t last_refresh_ns_ = 0;
   std::string last_maps_;
+  bool last_refresh_changed_ = false;
 };
 
 }  // namespace cspy::process

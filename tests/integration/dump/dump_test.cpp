@@ -7,7 +7,8 @@
 #include <sstream>
 #include <thread>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 namespace {

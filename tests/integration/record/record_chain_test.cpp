@@ -2,37 +2,20 @@
 // frame and its file:line), every thread, both samplers, every binary variant.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <algorithm>
 #include <regex>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-// The line of `// LINE: <marker>` in test_targets/chain.cpp.
-int marker_line(const std::string& marker) {
-  std::ifstream in(std::string(CSPY_SOURCE_DIR) + "/test_targets/chain.cpp");
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find("// LINE: " + marker) != std::string::npos) return n;
-  }
-  ADD_FAILURE() << "no marker " << marker;
-  return -1;
-}
-
 std::string regex_escape(const std::string& text) {
   static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
   return std::regex_replace(text, special, R"(\$&)");
-}
-
-std::uint64_t total(const std::map<std::string, std::uint64_t>& stacks) {
-  std::uint64_t n = 0;
-  for (const auto& [s, c] : stacks) n += c;
-  return n;
 }
 
 // Samples whose stack contains `chain` (a ';'-joined run of frames, root first).
@@ -68,15 +51,17 @@ TEST_P(RecordChain, SpinningChainFrameByFrame) {
   ASSERT_TRUE(chain.wait_for_output("ready", 10s));
   Recorded r = record_pid(chain.pid(), {"--sampler", sampler, "--lines"});
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
-  std::uint64_t all = total(r.stacks);
+  std::uint64_t all = total_samples(r.stacks);
   ASSERT_GE(all, 30u) << r.result.err;  // ~300 when the machine is idle
   // Callers at their call lines exactly; the inlined spin loop at its marked line, or the
   // `for` and `asm` lines around it (the loop's own instructions).
-  const int spin = marker_line("inlined-work-spin");
-  std::string callers = "main (chain.cpp:" + std::to_string(marker_line("main-call-outer")) +
-                        ");outer (chain.cpp:" + std::to_string(marker_line("outer-call-middle")) +
-                        ");middle (chain.cpp:" + std::to_string(marker_line("middle-call-leaf")) +
-                        ");leaf (chain.cpp:" + std::to_string(marker_line("leaf-call-inlined-work")) + ")";
+  const int spin = marker_line("chain.cpp", "inlined-work-spin");
+  std::string callers =
+      "main (chain.cpp:" + std::to_string(marker_line("chain.cpp", "main-call-outer")) +
+      ");outer (chain.cpp:" + std::to_string(marker_line("chain.cpp", "outer-call-middle")) +
+      ");middle (chain.cpp:" + std::to_string(marker_line("chain.cpp", "middle-call-leaf")) +
+      ");leaf (chain.cpp:" + std::to_string(marker_line("chain.cpp", "leaf-call-inlined-work")) +
+      ")";
   std::regex expected(".*;" + regex_escape(callers) + R"(;inlined_work \(chain\.cpp:(\d+)\)$)");
   std::uint64_t exact = 0;
   std::map<int, std::uint64_t> spin_lines;
@@ -145,7 +130,7 @@ TEST(RecordChainIdle, BlockedThreadsCostNoSamplesOnCpu) {
   Recorded r = record_pid(chain.pid(), {});
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
   // task-clock counts on-CPU time only: a sleeping thread yields (almost) nothing.
-  EXPECT_LE(total(r.stacks), 20u);
+  EXPECT_LE(total_samples(r.stacks), 20u);
   EXPECT_TRUE(chain.running());
 }
 
@@ -157,7 +142,8 @@ TEST(RecordChainIdle, IdleSamplesBlockedThreadsWithTheirStacks) {
     ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
     // 400 Hz for 1.5 s of a thread blocked in read(): wall-clock samples with the chain.
     EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf"), 150u) << sampler << "\n" << r.result.err;
-    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf") * 10, total(r.stacks) * 9) << sampler;
+    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf") * 10, total_samples(r.stacks) * 9)
+        << sampler;
     EXPECT_TRUE(chain.running()) << sampler;
     EXPECT_FALSE(process_is_stopped(chain.pid())) << sampler;
   }

@@ -7,7 +7,8 @@
 
 #include <thread>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 namespace {
@@ -74,9 +75,10 @@ TEST(RecordLifecycle, TargetExitingMidRunIsNotAnError) {
   ChildProcess chain({target_binary("chain"), "--mode", "spin", "--seconds", "1"});
   ASSERT_TRUE(chain.wait_for_output("ready", 10s));
   std::string out = make_temp_dir() + "/out.folded";
+  const std::string pid = std::to_string(chain.pid());
   // cspy is not the parent, so the target is reaped here while cspy runs.
-  std::thread reaper([&] { chain.wait_exit(30s); });
-  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-o", out}, 30s);
+  std::thread reaper([&] { chain.wait(30s); });
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", pid, "-o", out}, 30s);
   reaper.join();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("the target exited"), std::string::npos) << r.err;
@@ -104,9 +106,9 @@ TEST(RecordLifecycle, SigintWritesWhatWasCollected) {
                        sampler});
     std::this_thread::sleep_for(1s);
     ::kill(cspy.pid(), SIGINT);
-    int status = cspy.wait_exit(20s);
-    ASSERT_TRUE(WIFEXITED(status)) << sampler;
-    EXPECT_EQ(WEXITSTATUS(status), 0) << sampler;
+    std::optional<int> code = cspy.wait(20s);
+    ASSERT_TRUE(code.has_value()) << sampler;
+    EXPECT_EQ(*code, 0) << sampler;
     EXPECT_GT(parse_folded(read_file(out)).size(), 0u) << sampler;
     EXPECT_TRUE(chain.running()) << sampler;
     EXPECT_FALSE(process_is_stopped(chain.pid())) << sampler;
@@ -124,9 +126,9 @@ TEST(RecordLifecycle, SigkilledCspyLeavesTargetRunningAndCorrect) {
     cspy.kill_and_reap();
     std::this_thread::sleep_for(50ms);
     EXPECT_FALSE(process_is_stopped(julia.pid())) << sampler;
-    int status = julia.wait_exit(30s);
-    ASSERT_TRUE(WIFEXITED(status)) << sampler << " status " << status;
-    EXPECT_EQ(WEXITSTATUS(status), 0) << sampler;
+    std::optional<int> code = julia.wait(30s);
+    ASSERT_TRUE(code.has_value()) << sampler << " still running";
+    EXPECT_EQ(*code, 0) << sampler;
   }
 }
 

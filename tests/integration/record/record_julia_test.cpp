@@ -4,7 +4,8 @@
 
 #include <thread>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 namespace {

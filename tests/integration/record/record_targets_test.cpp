@@ -2,7 +2,8 @@
 // 75/25 split of CPU time, and deep recursion against the depth limit.
 #include <gtest/gtest.h>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 namespace {
@@ -17,12 +18,6 @@ std::uint64_t count_matching(const std::map<std::string, std::uint64_t>& stacks,
   return n;
 }
 
-std::uint64_t total(const std::map<std::string, std::uint64_t>& stacks) {
-  std::uint64_t n = 0;
-  for (const auto& [s, c] : stacks) n += c;
-  return n;
-}
-
 TEST(RecordDlopen, LibraryLoadedAfterAttachIsUnwoundAndNamed) {
   ChildProcess host({target_binary("dlopen_host"), target_binary("libplugin.so"), "--delay", "1", "--seconds", "30"});
   ASSERT_TRUE(host.wait_for_output("ready", 10s));
@@ -30,7 +25,7 @@ TEST(RecordDlopen, LibraryLoadedAfterAttachIsUnwoundAndNamed) {
   ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(host.pid()), "-o", out, "-d", "2.5",
                      "-r", "400"});
   ASSERT_TRUE(host.wait_for_output("loaded", 10s)) << "the library was loaded while cspy sampled";
-  ASSERT_EQ(WEXITSTATUS(cspy.wait_exit(30s)), 0);
+  ASSERT_EQ(cspy.wait(30s), 0) << cspy.error_output();
   auto stacks = parse_folded(read_file(out));
   // ~400 and ~600 samples on an idle machine; CI shares the CPU.
   EXPECT_GE(count_matching(stacks, "main;host_spin"), 20u);
@@ -46,7 +41,7 @@ TEST(RecordSplit, KnownSplitIsMeasuredWithinTolerance) {
                                 60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto stacks = parse_folded(read_file(out));
-  double all = static_cast<double>(total(stacks));
+  double all = static_cast<double>(total_samples(stacks));
   // ~3000 samples on an idle machine; at least 300 keep one standard deviation of the
   // measured split under 2.5 percentage points.
   ASSERT_GE(all, 300) << r.err;
@@ -67,7 +62,8 @@ TEST(RecordSplit, DeepRecursionIsUnwoundFullyOrTruncatedAtTheLimit) {
   std::string chain = "main";
   for (int i = 0; i <= 300; ++i) chain += ";recurse";
   chain += ";run_rounds;work_";
-  EXPECT_GE(count_matching(stacks, chain) * 10, total(stacks) * 9) << "301 recurse frames under main";
+  EXPECT_GE(count_matching(stacks, chain) * 10, total_samples(stacks) * 9)
+      << "301 recurse frames under main";
 
   std::string cut = make_temp_dir() + "/cut.folded";
   CommandResult limited = run_command({cspy_binary(), "record", "-o", cut, "--max-depth", "50", "--",
@@ -75,8 +71,8 @@ TEST(RecordSplit, DeepRecursionIsUnwoundFullyOrTruncatedAtTheLimit) {
                                       60s);
   ASSERT_EQ(limited.exit_code, 0) << limited.err;
   auto cut_stacks = parse_folded(read_file(cut));
-  EXPECT_EQ(count_matching(cut_stacks, "[truncated];recurse"), total(cut_stacks));
-  EXPECT_GT(total(cut_stacks), 0u);
+  EXPECT_EQ(count_matching(cut_stacks, "[truncated];recurse"), total_samples(cut_stacks));
+  EXPECT_GT(total_samples(cut_stacks), 0u);
   EXPECT_NE(limited.err.find("truncated"), std::string::npos);
 }
 

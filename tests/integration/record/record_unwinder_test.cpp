@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "../../support/child_process.h"
+#include "../../support/test_files.h"
 
 namespace cspy::test {
 namespace {

@@ -1,13 +1,11 @@
 // chain: `ready` in every mode and thread count, the process state each mode leaves it in,
 // a clean exit with --seconds, and (with gdb) the exact stack main/thread_main -> outer ->
 // middle -> leaf [-> inlined_work] with the lines of chain.cpp's `// LINE:` markers.
-#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -15,7 +13,6 @@
 #include <tuple>
 #include <vector>
 
-#include "child_process.h"
 #include "test_support.h"
 
 namespace cspy::test {
@@ -28,17 +25,9 @@ constexpr milliseconds kReadyTimeout(10'000);
 // The one-letter states (R, S, T, ...) of every thread of `pid`.
 std::vector<char> thread_states(pid_t pid) {
   std::vector<char> states;
-  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = opendir(task_dir.c_str());
-  if (dir == nullptr) return states;
-  while (const dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream stat(task_dir + "/" + entry->d_name + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const auto paren = text.rfind(')');
-    if (paren != std::string::npos && paren + 2 < text.size()) states.push_back(text[paren + 2]);
+  for (pid_t tid : thread_ids(pid)) {
+    if (const char state = process_state(tid); state != '\0') states.push_back(state);
   }
-  closedir(dir);
   return states;
 }
 
@@ -48,8 +37,8 @@ class ChainMode : public ::testing::TestWithParam<ModeThreads> {};
 
 TEST_P(ChainMode, PrintsReadyAndStaysInLeafUntilKilled) {
   const auto& [mode, threads] = GetParam();
-  ChildProcess chain = ChildProcess::start(
-      {target_path("chain"), "--mode", mode, "--threads", std::to_string(threads)});
+  ChildProcess chain({target_binary("chain"), "--mode", mode, "--threads", std::to_string(threads)},
+                     Stderr::kMerge);
   ASSERT_TRUE(chain.started());
   ASSERT_EQ(chain.read_line(kReadyTimeout), "ready");
   std::this_thread::sleep_for(milliseconds(200));
@@ -72,12 +61,12 @@ TEST_P(ChainMode, PrintsReadyAndStaysInLeafUntilKilled) {
 
 TEST_P(ChainMode, ExitsAfterSeconds) {
   const auto& [mode, threads] = GetParam();
-  const CommandResult result = run_command({target_path("chain"), "--mode", mode, "--threads",
+  const CommandResult result = run_command({target_binary("chain"), "--mode", mode, "--threads",
                                             std::to_string(threads), "--seconds", "0.3"},
-                                           milliseconds(20'000));
+                                           milliseconds(20'000), Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(result.output.rfind("ready\ndone ", 0), 0u) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(result.out.rfind("ready\ndone ", 0), 0u) << result.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, ChainMode,
@@ -144,18 +133,19 @@ void PrintTo(const GdbCase& c, std::ostream* out) {
 class ChainUnderGdb : public ::testing::TestWithParam<GdbCase> {};
 
 TEST_P(ChainUnderGdb, BacktraceShowsTheKnownChain) {
-  if (!tool_available(kGdb)) GTEST_SKIP() << "gdb not found";
+  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
   const GdbCase& c = GetParam();
-  ChildProcess chain = ChildProcess::start(
-      {target_path(c.binary), "--mode", c.mode, "--threads", std::to_string(c.threads)});
+  ChildProcess chain(
+      {target_binary(c.binary), "--mode", c.mode, "--threads", std::to_string(c.threads)},
+      Stderr::kMerge);
   ASSERT_TRUE(chain.started());
   ASSERT_EQ(chain.read_line(kReadyTimeout), "ready");
   const CommandResult gdb =
       run_command({kGdb, "-batch", "-nx", "-iex", "set debuginfod enabled off", "-p",
                    std::to_string(chain.pid()), "-ex", "thread apply all bt"},
-                  milliseconds(60'000));
+                  milliseconds(60'000), Stderr::kMerge);
   ASSERT_FALSE(gdb.timed_out);
-  ASSERT_EQ(gdb.exit_code, 0) << gdb.output;
+  ASSERT_EQ(gdb.exit_code, 0) << gdb.out;
   EXPECT_TRUE(chain.running()) << "gdb must leave chain running";
 
   const std::string mode = c.mode;
@@ -170,9 +160,9 @@ TEST_P(ChainUnderGdb, BacktraceShowsTheKnownChain) {
   expected.push_back(c.threads == 1 ? ExpectedFrame{"main", "main-call-outer"}
                                     : ExpectedFrame{"thread_main", "thread-main-call-outer"});
 
-  const auto threads = parse_backtraces(gdb.output);
+  const auto threads = parse_backtraces(gdb.out);
   ASSERT_EQ(threads.size(), static_cast<std::size_t>(c.threads == 1 ? 1 : c.threads + 1))
-      << gdb.output;
+      << gdb.out;
   int chains = 0;
   for (const auto& frames : threads) {
     const bool in_leaf = std::any_of(frames.begin(), frames.end(),
@@ -181,8 +171,8 @@ TEST_P(ChainUnderGdb, BacktraceShowsTheKnownChain) {
     ++chains;
     expect_chain(frames, expected);
   }
-  EXPECT_EQ(chains, c.threads) << gdb.output;
-  if (HasFailure()) ADD_FAILURE() << gdb.output;
+  EXPECT_EQ(chains, c.threads) << gdb.out;
+  if (HasFailure()) ADD_FAILURE() << gdb.out;
   EXPECT_EQ(chain.kill_and_reap(), 128 + SIGKILL);
 }
 

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "child_process.h"
 #include "test_support.h"
 
 namespace cspy::test {
@@ -20,19 +19,21 @@ class HashtableHash : public ::testing::TestWithParam<HashCase> {};
 
 TEST_P(HashtableHash, FindsEveryKey) {
   const HashCase& c = GetParam();
-  const CommandResult result = run_command({target_path("hashtable"), "--hash", c.hash});
+  const CommandResult result =
+      run_command({target_binary("hashtable"), "--hash", c.hash}, kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "lookups"), c.default_keys) << result.output;
-  EXPECT_EQ(number_after(result.output, "found"), c.default_keys) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "lookups"), c.default_keys) << result.out;
+  EXPECT_EQ(number_after(result.out, "found"), c.default_keys) << result.out;
 }
 
 TEST_P(HashtableHash, FindsEveryKeyWithFewKeys) {
   const CommandResult result =
-      run_command({target_path("hashtable-fp"), "--hash", GetParam().hash, "--keys", "100"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "lookups"), 100) << result.output;
-  EXPECT_EQ(number_after(result.output, "found"), 100) << result.output;
+      run_command({target_binary("hashtable-fp"), "--hash", GetParam().hash, "--keys", "100"},
+                  kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "lookups"), 100) << result.out;
+  EXPECT_EQ(number_after(result.out, "found"), 100) << result.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Hashes, HashtableHash,
@@ -41,49 +42,55 @@ INSTANTIATE_TEST_SUITE_P(Hashes, HashtableHash,
                          [](const auto& test_info) { return std::string(test_info.param.hash); });
 
 TEST(Hashtable, BadHashCollidesFarMoreThanGood) {
-  const CommandResult good = run_command({target_path("hashtable"), "--hash", "good"});
-  const CommandResult bad = run_command({target_path("hashtable"), "--hash", "bad"});
-  ASSERT_EQ(good.exit_code, 0) << good.output;
-  ASSERT_EQ(bad.exit_code, 0) << bad.output;
-  const long long good_collisions = number_after(good.output, "collisions").value_or(-1);
-  const long long bad_collisions = number_after(bad.output, "collisions").value_or(-1);
-  ASSERT_GE(good_collisions, 0) << good.output;
-  EXPECT_GT(bad_collisions, 100 * (good_collisions + 1)) << good.output << bad.output;
+  const CommandResult good =
+      run_command({target_binary("hashtable"), "--hash", "good"}, kCommandTimeout, Stderr::kMerge);
+  const CommandResult bad =
+      run_command({target_binary("hashtable"), "--hash", "bad"}, kCommandTimeout, Stderr::kMerge);
+  ASSERT_EQ(good.exit_code, 0) << good.out;
+  ASSERT_EQ(bad.exit_code, 0) << bad.out;
+  const long long good_collisions = number_after(good.out, "collisions").value_or(-1);
+  const long long bad_collisions = number_after(bad.out, "collisions").value_or(-1);
+  ASSERT_GE(good_collisions, 0) << good.out;
+  EXPECT_GT(bad_collisions, 100 * (good_collisions + 1)) << good.out << bad.out;
 }
 
 TEST(Hashtable, TwoletterHashIsPerfect) {
-  const CommandResult result = run_command({target_path("hashtable"), "--hash", "twoletter"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "collisions"), 0) << result.output;
+  const CommandResult result = run_command({target_binary("hashtable"), "--hash", "twoletter"},
+                                           kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "collisions"), 0) << result.out;
 }
 
 TEST(Hashtable, SecondsRepeatsRounds) {
   const CommandResult result =
-      run_command({target_path("hashtable"), "--keys", "1000", "--seconds", "0.3"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  const long long rounds = number_after(result.output, "rounds").value_or(0);
-  EXPECT_GT(rounds, 1) << result.output;
-  EXPECT_EQ(number_after(result.output, "found"), rounds * 1000) << result.output;
+      run_command({target_binary("hashtable"), "--keys", "1000", "--seconds", "0.3"},
+                  kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  const long long rounds = number_after(result.out, "rounds").value_or(0);
+  EXPECT_GT(rounds, 1) << result.out;
+  EXPECT_EQ(number_after(result.out, "found"), rounds * 1000) << result.out;
 }
 
 TEST(Hashtable, RejectsTooManyTwoletterKeys) {
   const CommandResult result =
-      run_command({target_path("hashtable"), "--hash", "twoletter", "--keys", "677"});
-  EXPECT_EQ(result.exit_code, 2) << result.output;
+      run_command({target_binary("hashtable"), "--hash", "twoletter", "--keys", "677"},
+                  kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 2) << result.out;
 }
 
 TEST(Hashtable, PythonOriginalFindsEveryKey) {
-  if (!tool_available(kPython)) GTEST_SKIP() << "python3 not found";
-  const CommandResult result = run_command({kPython, target_path("hashtable.py"), "2000"});
+  if (!have_program(kPython)) GTEST_SKIP() << "python3 not found";
+  const CommandResult result = run_command({kPython, target_binary("hashtable.py"), "2000"},
+                                           kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
   for (const char* hash : {"good", "bad"}) {
-    EXPECT_NE(result.output.find(std::string("hash ") + hash + " lookups 2000 found 2000"),
+    EXPECT_NE(result.out.find(std::string("hash ") + hash + " lookups 2000 found 2000"),
               std::string::npos)
-        << result.output;
+        << result.out;
   }
-  EXPECT_NE(result.output.find("hash twoletter lookups 676 found 676"), std::string::npos)
-      << result.output;
+  EXPECT_NE(result.out.find("hash twoletter lookups 676 found 676"), std::string::npos)
+      << result.out;
 }
 
 }  // namespace

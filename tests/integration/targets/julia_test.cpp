@@ -3,7 +3,6 @@
 
 #include <chrono>
 
-#include "child_process.h"
 #include "test_support.h"
 
 namespace cspy::test {
@@ -15,10 +14,11 @@ constexpr long long kSum200x100 = 524490;  // julia1.py 200 100 gives the same
 class JuliaVariant : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(JuliaVariant, DefaultSizesGiveTheBookSum) {
-  const CommandResult result = run_command({target_path(GetParam())});
+  const CommandResult result =
+      run_command({target_binary(GetParam())}, kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "sum"), kBookSum) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "sum"), kBookSum) << result.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, JuliaVariant,
@@ -31,41 +31,46 @@ INSTANTIATE_TEST_SUITE_P(Variants, JuliaVariant,
 
 TEST(Julia, SmallerSizeGivesAnotherSumAndSucceeds) {
   const CommandResult result =
-      run_command({target_path("julia"), "--width", "200", "--max-iter", "100"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "sum"), kSum200x100) << result.output;
+      run_command({target_binary("julia"), "--width", "200", "--max-iter", "100"}, kCommandTimeout,
+                  Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "sum"), kSum200x100) << result.out;
 }
 
 TEST(Julia, TwoThreadsEachGetTheBookSum) {
-  const CommandResult result = run_command({target_path("julia"), "--threads", "2"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(number_after(result.output, "sum"), kBookSum) << result.output;
-  EXPECT_EQ(number_after(result.output, "threads"), 2) << result.output;
-  EXPECT_EQ(number_after(result.output, "runs"), 2) << result.output;
+  const CommandResult result =
+      run_command({target_binary("julia"), "--threads", "2"}, kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(number_after(result.out, "sum"), kBookSum) << result.out;
+  EXPECT_EQ(number_after(result.out, "threads"), 2) << result.out;
+  EXPECT_EQ(number_after(result.out, "runs"), 2) << result.out;
 }
 
 TEST(Julia, SecondsRepeatsTheComputation) {
   const auto start = std::chrono::steady_clock::now();
-  const CommandResult result =
-      run_command({target_path("julia"), "--width", "100", "--max-iter", "50", "--seconds", "0.5"});
+  const CommandResult result = run_command(
+      {target_binary("julia"), "--width", "100", "--max-iter", "50", "--seconds", "0.5"},
+      kCommandTimeout, Stderr::kMerge);
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
   EXPECT_GE(elapsed, std::chrono::milliseconds(500));
-  EXPECT_GT(number_after(result.output, "runs").value_or(0), 1) << result.output;
+  EXPECT_GT(number_after(result.out, "runs").value_or(0), 1) << result.out;
 }
 
 TEST(Julia, RejectsUnknownOption) {
-  const CommandResult result = run_command({target_path("julia"), "--bogus"});
-  EXPECT_EQ(result.exit_code, 2) << result.output;
+  const CommandResult result =
+      run_command({target_binary("julia"), "--bogus"}, kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(result.exit_code, 2) << result.out;
 }
 
 TEST(Julia, PythonOriginalAgreesWithThePort) {
-  if (!tool_available(kPython)) GTEST_SKIP() << "python3 not found";
-  const CommandResult result = run_command({kPython, target_path("julia1.py"), "200", "100"});
+  if (!have_program(kPython)) GTEST_SKIP() << "python3 not found";
+  const CommandResult result = run_command({kPython, target_binary("julia1.py"), "200", "100"},
+                                           kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("Total elements: 40000"), std::string::npos) << result.output;
-  EXPECT_EQ(number_after(result.output, "sum"), kSum200x100) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("Total elements: 40000"), std::string::npos) << result.out;
+  EXPECT_EQ(number_after(result.out, "sum"), kSum200x100) << result.out;
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
 #include "test_support.h"
 
 namespace cspy::test {
@@ -29,15 +28,14 @@ void PrintTo(const TargetCase& c, std::ostream* out) { *out << c.name << ":" << 
 class Variants : public ::testing::TestWithParam<TargetCase> {
  protected:
   std::string path(const std::string& suffix = "") const {
-    return target_path(GetParam().name + suffix);
+    return target_binary(GetParam().name + suffix);
   }
 };
 
 std::string output_of(const std::vector<std::string>& argv) {
-  const CommandResult result =
-      run_command(argv, std::chrono::milliseconds(60'000), ChildProcess::Stderr::kDiscard);
+  const CommandResult result = run_command(argv, kCommandTimeout, Stderr::kDiscard);
   EXPECT_EQ(result.exit_code, 0) << argv[0] << " " << argv.back();
-  return result.output;
+  return result.out;
 }
 
 std::string elf_type(const std::string& file) {
@@ -98,9 +96,9 @@ std::string gdb_info_line(const std::string& file, const std::string& function,
     argv.push_back(command);
   }
   argv.insert(argv.end(), {"-ex", "info line " + function, file});
-  const CommandResult result = run_command(argv);
+  const CommandResult result = run_command(argv, kCommandTimeout, Stderr::kMerge);
   std::smatch match;
-  if (!std::regex_search(result.output, match,
+  if (!std::regex_search(result.out, match,
                          std::regex(R"re(Line (\d+) of "([^"]+)" starts at address)re"))) {
     return "";
   }
@@ -146,17 +144,16 @@ TEST_P(Variants, StrippedBuildKeepsItsDebugInfoApart) {
 }
 
 TEST_P(Variants, GdbFindsTheStrippedBuildsLinesThroughItsDebuglink) {
-  if (!tool_available(kGdb)) GTEST_SKIP() << "gdb not found";
+  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
   const std::string line = gdb_info_line(path(), GetParam().function);
   EXPECT_NE(line, "");
   EXPECT_EQ(gdb_info_line(path("-stripped"), GetParam().function), line);
 }
 
 TEST_P(Variants, GdbFindsTheStrippedBuildsLinesThroughTheBuildIdDirectory) {
-  if (!tool_available(kGdb)) GTEST_SKIP() << "gdb not found";
+  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
   // A copy without its .debug file beside it: only the build-id directory can help.
-  const fs::path dir = fs::temp_directory_path() / ("cspy-variants-" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = make_temp_dir();
   const fs::path copy = dir / (std::string(GetParam().name) + "-stripped");
   fs::copy_file(path("-stripped"), copy, fs::copy_options::overwrite_existing);
   const std::string line = gdb_info_line(path(), GetParam().function);

@@ -10,7 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::test {
 
@@ -26,19 +27,8 @@ std::atomic<int> g_sessions{0};
 
 }  // namespace
 
-std::string find_tmux() {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/tmux";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 TmuxSession::TmuxSession(const std::vector<std::string>& argv, int width, int height) {
-  tmux_ = find_tmux();
+  tmux_ = find_program("tmux");
   if (tmux_.empty()) {
     error_ = "tmux is not installed (scripts/install-deps.sh installs it)";
     return;

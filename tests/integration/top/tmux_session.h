@@ -11,9 +11,6 @@
 
 namespace cspy::test {
 
-// The tmux executable from PATH, or "" when there is none.
-std::string find_tmux();
-
 class TmuxSession {
  public:
   // Runs `argv` in a width x height terminal (UTF-8 locale); its exit code is written to a

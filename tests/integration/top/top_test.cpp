@@ -4,16 +4,17 @@
 // ChildProcesses (always killed and reaped) and every tmux server is killed.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
-#include "../../support/child_process.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 #include "tmux_session.h"
 
 namespace cspy::test {
@@ -38,18 +39,6 @@ bool hot_on_top(const std::string& screen) {
 
 bool has(const std::string& screen, const std::string& text) {
   return screen.find(text) != std::string::npos;
-}
-
-std::set<pid_t> task_ids(pid_t pid) {
-  std::set<pid_t> tids;
-  std::string path = "/proc/" + std::to_string(pid) + "/task";
-  if (DIR* d = ::opendir(path.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') tids.insert(static_cast<pid_t>(std::atoi(e->d_name)));
-    }
-    ::closedir(d);
-  }
-  return tids;
 }
 
 // A julia target and `cspy top --pid` on it in a 160x40 terminal.
@@ -166,8 +155,17 @@ TEST_F(TopJulia, HelpOverlayAndResize) {
   tmux_->send_keys("?");
   wait_for([](const std::string& s) { return has(s, "Keys") && has(s, "reset the counters"); });
   tmux_->resize(70, 15);
+  // Redrawn at the new size: the help is still there and no line is wider than 70.
   wait_for([](const std::string& s) {
-    return has(s, "reset the counters") && !has(s, "julia --seconds 60");
+    std::istringstream lines(s);
+    std::size_t widest = 0;
+    for (std::string l; std::getline(lines, l);) {
+      // Columns, not bytes: UTF-8 continuation bytes (the "…" of a shortened name) add none.
+      std::size_t columns = 0;
+      for (unsigned char c : l) columns += (c & 0xC0) != 0x80;
+      widest = std::max(widest, columns);
+    }
+    return has(s, "Keys") && has(s, "reset the counters") && widest <= 70;
   });
   tmux_->send_keys("x");  // any key closes the help
   wait_for(
@@ -189,7 +187,7 @@ TEST_F(TopJulia, CtrlCQuitsWithZero) {
 TEST(TopThreads, ThreadKeyShowsOneThreadThenAll) {
   ChildProcess chain({target_binary("chain"), "--threads", "2"});
   ASSERT_TRUE(chain.wait_for_output("ready", 20s));
-  std::set<pid_t> tids = task_ids(chain.pid());
+  const std::set<pid_t> tids = thread_ids(chain.pid());
   TmuxSession tmux(top_command({"--pid", std::to_string(chain.pid())}));
   ASSERT_TRUE(tmux.started()) << tmux.error();
   std::string screen;

@@ -18,15 +18,19 @@ using namespace testing;
 // Runs the script check on `svg` and returns its {"initial", "final", "alerts"} JSON.
 json run_script(const std::string& svg, const std::string& query,
                 const std::vector<std::string>& actions) {
+  // CTest runs each test in its own process, in parallel: name the directory after the
+  // test (and the call within it) so that no two runs share a file.
   static int n = 0;
-  std::string dir = temp_dir("flamegraph_script_" + std::to_string(n++));
-  write_text(dir + "/f.svg", svg);
-  std::string cmd = "node '" CSPY_SOURCE_DIR "/tests/unit/output/flamegraph_script_check.mjs' '" +
-                    dir + "/f.svg' '" + query + "'";
-  for (const auto& a : actions) cmd += " '" + a + "'";
-  CommandResult r = run_command(cmd);
-  EXPECT_EQ(r.status, 0) << r.output;
-  return r.status == 0 ? json::parse(r.output) : json::object();
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string dir = make_test_dir(std::string("flamegraph_script_") + test->name() + "_" + std::to_string(n++));
+  write_file(dir + "/f.svg", svg);
+  std::vector<std::string> argv = {"node",
+                                   CSPY_SOURCE_DIR "/tests/unit/output/flamegraph_script_check.mjs",
+                                   dir + "/f.svg", query};
+  argv.insert(argv.end(), actions.begin(), actions.end());
+  CommandResult r = run_command(argv, kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return r.exit_code == 0 ? json::parse(r.out) : json::object();
 }
 
 const json& frame(const json& state, const std::string& name) {

@@ -172,7 +172,7 @@ TEST(Flamegraph, ThreadRootsAndIcicle) {
 TEST(Flamegraph, ValidXmlAndScriptForOrdinaryAndHostileProfiles) {
   CSPY_REQUIRE_TOOL(have_program("xmllint"), "xmllint is not installed");
   CSPY_REQUIRE_TOOL(have_program("node"), "node is not installed");
-  std::string dir = temp_dir("flamegraph_xml");
+  std::string dir = make_test_dir("flamegraph_xml");
   Profile ordinary = small_profile();
   Profile hostile = hostile_profile();
   std::string scripts[2];
@@ -183,19 +183,21 @@ TEST(Flamegraph, ValidXmlAndScriptForOrdinaryAndHostileProfiles) {
       std::string title = i == 1 ? "</script><script>alert(1)</script> ]]> \x01\xff" : "";
       write_flamegraph(*p, WriteOptions{.thread_roots = true, .reverse = reverse, .title = title}, out);
       std::string path = dir + "/" + std::to_string(i) + (reverse ? "r" : "") + ".svg";
-      write_text(path, out.str());
-      CommandResult lint = run_command("xmllint --noout '" + path + "'");
-      EXPECT_EQ(lint.status, 0) << path << ": " << lint.output;
-      EXPECT_EQ(lint.output, "");
+      write_file(path, out.str());
+      CommandResult lint =
+          run_command({"xmllint", "--noout", path}, kCommandTimeout, Stderr::kMerge);
+      EXPECT_EQ(lint.exit_code, 0) << path << ": " << lint.out;
+      EXPECT_EQ(lint.out, "");
       scripts[i] = extract_script(out.str());
     }
     ++i;
   }
   // The script holds no data from the target: it is the same for both profiles.
   EXPECT_EQ(scripts[0], scripts[1]);
-  write_text(dir + "/script.js", scripts[0]);
-  CommandResult check = run_command("node --check '" + dir + "/script.js'");
-  EXPECT_EQ(check.status, 0) << check.output;
+  write_file(dir + "/script.js", scripts[0]);
+  CommandResult check =
+      run_command({"node", "--check", dir + "/script.js"}, kCommandTimeout, Stderr::kMerge);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
 }
 
 TEST(Flamegraph, HostileStringsAreEscapedAndInert) {

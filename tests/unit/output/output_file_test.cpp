@@ -22,12 +22,12 @@ std::size_t files_in(const std::string& dir) {
 }
 
 TEST(OutputFile, WritesAndReplacesAtomically) {
-  std::string dir = temp_dir("output_file_ok");
+  std::string dir = make_test_dir("output_file_ok");
   std::string path = dir + "/out.svg";
-  write_text(path, "old");
+  write_file(path, "old");
   Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << std::string(200'000, 'x') << "end"; });
   ASSERT_TRUE(r) << r.error().describe();
-  EXPECT_EQ(read_text(path), std::string(200'000, 'x') + "end");
+  EXPECT_EQ(read_file(path), std::string(200'000, 'x') + "end");
   EXPECT_EQ(files_in(dir), 1u);  // no temporary file left
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
@@ -37,9 +37,9 @@ TEST(OutputFile, WritesAndReplacesAtomically) {
 }
 
 TEST(OutputFile, ExceptionLeavesOldFileAndNoTemporary) {
-  std::string dir = temp_dir("output_file_throw");
+  std::string dir = make_test_dir("output_file_throw");
   std::string path = dir + "/out.json";
-  write_text(path, "old");
+  write_file(path, "old");
   Result<void> r = write_file_atomically(path, [](std::ostream& o) {
     o << "partial";
     throw std::runtime_error("writer failed");
@@ -47,12 +47,12 @@ TEST(OutputFile, ExceptionLeavesOldFileAndNoTemporary) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find(path), std::string::npos);
   EXPECT_NE(r.error().message().find("writer failed"), std::string::npos);
-  EXPECT_EQ(read_text(path), "old");
+  EXPECT_EQ(read_file(path), "old");
   EXPECT_EQ(files_in(dir), 1u);
 }
 
 TEST(OutputFile, StreamErrorIsAnError) {
-  std::string dir = temp_dir("output_file_badbit");
+  std::string dir = make_test_dir("output_file_badbit");
   std::string path = dir + "/out.folded";
   Result<void> r = write_file_atomically(path, [](std::ostream& o) { o.setstate(std::ios::badbit); });
   ASSERT_FALSE(r);
@@ -61,7 +61,7 @@ TEST(OutputFile, StreamErrorIsAnError) {
 }
 
 TEST(OutputFile, MissingDirectoryNamesPathAndErrno) {
-  std::string path = temp_dir("output_file_missing") + "/no/such/dir/out.svg";
+  std::string path = make_test_dir("output_file_missing") + "/no/such/dir/out.svg";
   Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << "x"; });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().sys_errno(), ENOENT);
@@ -70,7 +70,7 @@ TEST(OutputFile, MissingDirectoryNamesPathAndErrno) {
 
 TEST(OutputFile, WriteErrorReportsErrnoAndCleansUp) {
   // A file size limit makes write(2) fail with EFBIG (SIGXFSZ ignored), like a full disk.
-  std::string dir = temp_dir("output_file_efbig");
+  std::string dir = make_test_dir("output_file_efbig");
   std::string path = dir + "/out.svg";
   struct rlimit old {};
   ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -88,7 +88,7 @@ TEST(OutputFile, WriteErrorReportsErrnoAndCleansUp) {
 }
 
 TEST(OutputFile, CannotReplaceADirectory) {
-  std::string dir = temp_dir("output_file_isdir");
+  std::string dir = make_test_dir("output_file_isdir");
   std::filesystem::create_directory(dir + "/target");
   Result<void> r = write_file_atomically(dir + "/target", [](std::ostream& o) { o << "x"; });
   ASSERT_FALSE(r);

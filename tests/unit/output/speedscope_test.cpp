@@ -121,28 +121,29 @@ TEST(SpeedscopeImport, AcceptedByRealSpeedscope) {
   CSPY_REQUIRE_TOOL(std::filesystem::exists(package + "/package.json"),
                     "speedscope is not installed in " + package +
                         " (run ctest, whose output_speedscope_npm_setup fixture installs it)");
-  std::string dir = temp_dir("speedscope_import");
+  std::string dir = make_test_dir("speedscope_import");
   Profile timeline = small_profile();
   Profile hostile = hostile_profile();
   Profile aggregated = random_profile(200, 3);
   aggregated.info().rate_hz = 97;
-  std::string files;
+  std::vector<std::string> argv = {"node", CSPY_SPEEDSCOPE_SCRIPT, package};
   int i = 0;
   for (Profile* p : {&timeline, &hostile, &aggregated}) {
     std::string path = dir + "/profile" + std::to_string(i) + ".json";
-    write_text(path, render_speedscope(*p));
+    write_file(path, render_speedscope(*p));
     // The outermost frames of each thread: speedscope's call trees must start with them.
     json roots = json::array();
     for (const auto& [tid, thread] : p->threads()) {
       for (aggregate::NodeId c : thread.tree.node(aggregate::CallTree::kRoot).children)
         roots.push_back(sanitize_utf8(p->frames().get(thread.tree.node(c).frame).function));
     }
-    write_text(dir + "/profile" + std::to_string(i++) + ".expect.json", json{{"roots", roots}}.dump());
-    files += " '" + path + "'";
+    write_file(dir + "/profile" + std::to_string(i++) + ".expect.json",
+               json{{"roots", roots}}.dump());
+    argv.push_back(path);
   }
-  CommandResult r = run_command("node '" CSPY_SPEEDSCOPE_SCRIPT "' '" + package + "'" + files);
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("ok 3 files"), std::string::npos) << r.output;
+  CommandResult r = run_command(argv, std::chrono::seconds(100), Stderr::kMerge);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("ok 3 files"), std::string::npos) << r.out;
 }
 
 }  // namespace

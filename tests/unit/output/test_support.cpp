@@ -1,13 +1,7 @@
 // Test helpers for the output writers: fixed profiles, files, external tools, goldens.
 #include "test_support.h"
 
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "cspy/output/writer.h"
@@ -140,41 +134,6 @@ std::string render_speedscope(Profile& p) {
   return out.str();
 }
 
-std::string temp_dir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(CSPY_BINARY_DIR) / "tests" / "output_tmp" / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-CommandResult run_command(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool have_program(const std::string& name) {
-  return run_command("command -v " + name + " >/dev/null").status == 0;
-}
-
 bool in_ci() {
   const char* ci = std::getenv("CI");
   return ci != nullptr && (std::string(ci) == "true" || std::string(ci) == "1");
@@ -184,13 +143,13 @@ std::string check_golden(const std::string& name, const std::string& actual) {
   std::string path = std::string(CSPY_TEST_DATA_DIR) + "/output/" + name;
   const char* update = std::getenv("CSPY_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
-    write_text(path, actual);
+    write_file(path, actual);
     return {};
   }
-  std::string expected = read_text(path);
+  std::string expected = read_file(path);
   if (expected == actual) return {};
-  std::string dir = temp_dir("golden_" + name);
-  write_text(dir + "/" + name, actual);
+  std::string dir = make_test_dir("golden_" + name);
+  write_file(dir + "/" + name, actual);
   return "output differs from " + path + "; actual output in " + dir + "/" + name +
          " (regenerate with CSPY_UPDATE_GOLDEN=1 if the change is intended)";
 }

@@ -1,6 +1,7 @@
 // Helpers for the output writer tests: hand-built Profiles (a small fixed one for the
-// golden files, a hostile one full of markup and bad bytes, a random one), temporary
-// files, and running external checkers (xmllint, node) that CI must have.
+// golden files, a hostile one full of markup and bad bytes, a random one), golden files,
+// and external checkers (xmllint, node) that CI must have. The helpers for files and
+// commands are cspy_test_support's, named here by using-declarations.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +9,19 @@
 #include <vector>
 
 #include "cspy/aggregate/profile.h"
+#include "support/child_process.h"
+#include "support/test_files.h"
 
 namespace cspy::output::testing {
+
+using test::CommandResult;
+using test::have_program;
+using test::kCommandTimeout;
+using test::make_test_dir;
+using test::read_file;
+using test::run_command;
+using test::Stderr;
+using test::write_file;
 
 // A small, fixed, two-thread profile with a timeline and deterministic RecordingInfo.
 aggregate::Profile small_profile();
@@ -25,17 +37,6 @@ std::string render_folded(aggregate::Profile& p);
 std::string render_svg(aggregate::Profile& p, bool reverse = false, bool thread_roots = false);
 std::string render_speedscope(aggregate::Profile& p);
 
-// A fresh directory under the build tree for one test's files.
-std::string temp_dir(const std::string& name);
-void write_text(const std::string& path, const std::string& text);
-std::string read_text(const std::string& path);
-
-struct CommandResult {
-  int status = -1;  // exit status, or -1 if it did not exit normally
-  std::string output;  // stdout and stderr
-};
-CommandResult run_command(const std::string& command);
-bool have_program(const std::string& name);
 // True when CI=true (or 1): missing tools are failures there, not skips.
 bool in_ci();
 

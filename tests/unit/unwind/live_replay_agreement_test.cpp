@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../../support/child_process.h"
+#include "../../support/test_files.h"
 #include "cspy/sampling/raw_file.h"
 #include "cspy/unwind/unwinder.h"
 

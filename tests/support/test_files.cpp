@@ -1,0 +1,79 @@
+// Paths, temporary directories, whole files, source markers and folded stacks for tests.
+#include "test_files.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cspy::test {
+
+std::string cspy_binary() { return std::string(CSPY_BINARY_DIR) + "/cspy"; }
+
+std::string target_binary(const std::string& name) {
+  return std::string(CSPY_BINARY_DIR) + "/test_targets/" + name;
+}
+
+std::string target_source(const std::string& file) {
+  return std::string(CSPY_SOURCE_DIR) + "/test_targets/" + file;
+}
+
+std::string make_temp_dir() {
+  std::string templ = "/tmp/cspy-test-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) std::abort();
+  return templ;
+}
+
+std::string make_test_dir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(CSPY_BINARY_DIR) / "tests" / "tmp" / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return !out.fail();
+}
+
+int marker_line(const std::string& file, const std::string& marker) {
+  std::ifstream in(target_source(file));
+  std::string line;
+  const std::string tag = "// LINE: " + marker;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.ends_with(tag)) return number;
+  }
+  ADD_FAILURE() << "no line ends in '" << tag << "' in " << target_source(file);
+  return 0;
+}
+
+std::map<std::string, std::uint64_t> parse_folded(const std::string& text) {
+  std::map<std::string, std::uint64_t> stacks;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    stacks[line.substr(0, space)] += std::stoull(line.substr(space + 1));
+  }
+  return stacks;
+}
+
+std::uint64_t total_samples(const std::map<std::string, std::uint64_t>& stacks) {
+  std::uint64_t total = 0;
+  for (const auto& [stack, count] : stacks) total += count;
+  return total;
+}
+
+}  // namespace cspy::test
