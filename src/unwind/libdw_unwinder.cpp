@@ -81,9 +81,9 @@ class LibdwUnwinder final : public Unwinder {
     auto* self = static_cast<LibdwUnwinder*>(arg);
     const sampling::RawSample* s = self->sample_;
     if (s == nullptr) return false;
-    std::uint64_t sp = s->regs.sp();
-    if (addr >= sp && addr + sizeof(Dwarf_Word) <= sp + s->stack.size()) {
-      std::memcpy(result, s->stack.data() + (addr - sp), sizeof(Dwarf_Word));
+    std::uint64_t word = 0;
+    if (sampling::read_stack_word(*s, addr, word)) {
+      *result = word;
       return true;
     }
     // Beyond the copy (a deep stack): the outer frames rarely change, read them live.

@@ -131,13 +131,8 @@ class LibunwindUnwinder final : public Unwinder {
     *value = 0;
     if (write != 0 || u->sample_ == nullptr) return -UNW_EINVAL;
     const sampling::RawSample& s = *u->sample_;
-    const std::uint64_t sp = s.regs.sp();
-    if (addr >= sp && addr - sp <= s.stack.size() && s.stack.size() - (addr - sp) >= sizeof(unw_word_t)) {
-      std::memcpy(value, s.stack.data() + (addr - sp), sizeof(unw_word_t));
-      return 0;
-    }
     std::uint64_t word = 0;
-    if (u->tables_.read_word(addr, word)) {
+    if (sampling::read_stack_word(s, addr, word) || u->tables_.read_word(addr, word)) {
       *value = word;
       return 0;
     }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace cspy::sampling {
@@ -32,6 +33,17 @@ struct RawSample {
   UserRegs regs;
   std::span<const std::uint8_t> stack;    // bytes starting at regs.sp()
 };
+
+// Reads the 8-byte word at `addr` from the sample's stack copy; false when the copy does
+// not hold all of it (addresses near the top of the address space included).
+inline bool read_stack_word(const RawSample& sample, std::uint64_t addr, std::uint64_t& word) {
+  const std::uint64_t sp = sample.regs.sp();
+  if (addr < sp || addr - sp > sample.stack.size() || sample.stack.size() - (addr - sp) < sizeof word) {
+    return false;
+  }
+  std::memcpy(&word, sample.stack.data() + (addr - sp), sizeof word);
+  return true;
+}
 
 // Receives samples from a SampleSource.
 class SampleSink {
