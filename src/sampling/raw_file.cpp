@@ -5,8 +5,15 @@
 //   3 maps:   u32 n, n bytes of /proc/PID/maps text (the last one wins)
 #include "cspy/sampling/raw_file.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <memory>
+
+#include "cspy/core/unique_fd.h"
 
 namespace cspy::sampling {
 
@@ -18,11 +25,6 @@ enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3 };
 template <typename T>
 void put(std::ofstream& out, const T& v) {
   out.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-template <typename T>
-bool get(std::ifstream& in, T& v) {
-  return static_cast<bool>(in.read(reinterpret_cast<char*>(&v), sizeof v));
 }
 
 }  // namespace
@@ -68,49 +70,101 @@ Result<void> RawFileWriter::close() {
   return {};
 }
 
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    this->~MappedFile();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<void*>(data_), size_);
+}
+
+namespace {
+
+// Reads the records of a mapped raw file without copying the stacks.
+class Cursor {
+ public:
+  Cursor(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
+  template <typename T>
+  bool get(T& v) {
+    if (static_cast<std::size_t>(end_ - p_) < sizeof v) return false;
+    std::memcpy(&v, p_, sizeof v);
+    p_ += sizeof v;
+    return true;
+  }
+  bool bytes(std::size_t n, std::span<const std::uint8_t>& out) {
+    if (static_cast<std::size_t>(end_ - p_) < n) return false;
+    out = std::span<const std::uint8_t>(p_, n);
+    p_ += n;
+    return true;
+  }
+  bool at_end() const { return p_ == end_; }
+
+ private:
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+};
+
+bool read_sample(Cursor& in, pid_t pid, StoredSample& s) {
+  std::uint32_t tid = 0, n = 0;
+  std::uint8_t flags = 0;
+  if (!in.get(tid) || !in.get(s.sample.time_ns) || !in.get(flags)) return false;
+  for (std::uint64_t& r : s.sample.regs.dwarf) {
+    if (!in.get(r)) return false;
+  }
+  if (!in.get(n) || n > (1u << 20) || !in.bytes(n, s.stack)) return false;
+  s.sample.pid = pid;
+  s.sample.tid = static_cast<pid_t>(tid);
+  s.sample.has_regs = (flags & 1) != 0;
+  s.sample.idle = (flags & 2) != 0;
+  s.sample.stack = s.stack;
+  return true;
+}
+
+}  // namespace
+
 Result<RawRecording> read_raw_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return errno_error(ErrorKind::kBadInput, "cannot read " + path);
-  char magic[8];
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return errno_error(ErrorKind::kBadInput, "cannot read " + path);
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size < sizeof kMagic + 4) return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (data == MAP_FAILED) return errno_error(ErrorKind::kBadInput, "cannot map " + path);
+  RawRecording rec;
+  rec.file = MappedFile(data, size);
+  Cursor in(rec.file.data(), rec.file.data() + size);
+  std::span<const std::uint8_t> magic;
   std::uint32_t pid = 0;
-  if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof magic) != 0 || !get(in, pid)) {
+  if (!in.bytes(sizeof kMagic, magic) || std::memcmp(magic.data(), kMagic, sizeof kMagic) != 0 || !in.get(pid)) {
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   }
-  RawRecording rec;
   rec.pid = static_cast<pid_t>(pid);
-  std::uint8_t type = 0;
   auto corrupt = [&] { return Error(ErrorKind::kBadInput, path + " is truncated or corrupt"); };
-  while (get(in, type)) {
-    std::uint32_t tid = 0, n = 0;
+  std::uint8_t type = 0;
+  while (in.get(type)) {
     if (type == kSample) {
       StoredSample s;
-      std::uint8_t has_regs = 0;
-      if (!get(in, tid) || !get(in, s.sample.time_ns) || !get(in, has_regs)) return corrupt();
-      for (std::uint64_t& r : s.sample.regs.dwarf) {
-        if (!get(in, r)) return corrupt();
-      }
-      if (!get(in, n) || n > (1u << 20)) return corrupt();
-      s.stack.resize(n);
-      if (!in.read(reinterpret_cast<char*>(s.stack.data()), n)) return corrupt();
-      s.sample.pid = rec.pid;
-      s.sample.tid = static_cast<pid_t>(tid);
-      s.sample.has_regs = (has_regs & 1) != 0;
-      s.sample.idle = (has_regs & 2) != 0;
-      rec.samples.push_back(std::move(s));
+      if (!read_sample(in, rec.pid, s)) return corrupt();
+      rec.samples.push_back(s);
     } else if (type == kLost) {
+      std::uint32_t tid = 0;
       std::uint64_t count = 0;
-      if (!get(in, tid) || !get(in, count)) return corrupt();
+      if (!in.get(tid) || !in.get(count)) return corrupt();
       rec.lost.emplace_back(static_cast<pid_t>(tid), count);
     } else if (type == kMaps) {
-      if (!get(in, n) || n > (64u << 20)) return corrupt();
-      rec.maps.resize(n);
-      if (!in.read(rec.maps.data(), n)) return corrupt();
+      std::uint32_t n = 0;
+      std::span<const std::uint8_t> text;
+      if (!in.get(n) || !in.bytes(n, text)) return corrupt();
+      rec.maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
     } else {
       return corrupt();
     }
   }
-  // Point each sample at its own bytes (the vector no longer moves).
-  for (StoredSample& s : rec.samples) s.sample.stack = std::span<const std::uint8_t>(s.stack);
   return rec;
 }
 

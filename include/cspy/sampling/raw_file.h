@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cspy/core/result.h"
@@ -17,13 +19,33 @@
 
 namespace cspy::sampling {
 
-// A sample that owns its stack bytes.
+// A sample read back from a file; its stack bytes stay in the file's mapping.
 struct StoredSample {
-  RawSample sample;  // sample.stack points into `stack`
-  std::vector<std::uint8_t> stack;
+  RawSample sample;
+  std::span<const std::uint8_t> stack;  // the same bytes as sample.stack
+};
+
+// The read-only mapping of a raw file, unmapped when the recording goes.
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(const void* data, std::size_t size) : data_(data), size_(size) {}
+  MappedFile(MappedFile&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+  const std::uint8_t* data() const { return static_cast<const std::uint8_t*>(data_); }
+  std::size_t size() const { return size_; }
+
+ private:
+  const void* data_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 struct RawRecording {
+  MappedFile file;  // samples' stacks point into it
   pid_t pid = 0;
   std::string maps;  // the last maps text written
   std::vector<StoredSample> samples;
