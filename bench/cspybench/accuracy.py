@@ -7,6 +7,7 @@ case also the fraction of samples whose stack reaches main through all N+1 recur
 perf script is read twice: with its default --max-stack (127 frames) and with 1024."""
 
 import random
+import time
 import re
 
 from . import procs
@@ -32,24 +33,24 @@ def stacks_from_folded(path: str):
     return out
 
 
-def stacks_from_perf_script(text: str):
-    """[(frames leaf-first, 1)] from `perf script` output."""
-    out, frames, in_sample = [], [], False
-    for line in text.splitlines():
+def stacks_from_perf_script(lines):
+    """Yields (frames leaf-first, 1) per sample of `perf script` output (lines)."""
+    frames, in_sample = [], False
+    for line in lines:
+        line = line.rstrip("\n")
         if not line.strip():
             if in_sample:
-                out.append((frames, 1))
+                yield frames, 1
             frames, in_sample = [], False
         elif not line[0].isspace():
             if in_sample:
-                out.append((frames, 1))
+                yield frames, 1
             frames, in_sample = [], True
         else:
             m = _PERF_FRAME.match(line)
             frames.append(m.group(1) if m else line.strip())
     if in_sample:
-        out.append((frames, 1))
-    return out
+        yield frames, 1
 
 
 class Tally:
@@ -86,7 +87,7 @@ def measure(env: Env, depths, reps: int, duration_s: float, rate: int, log):
         target = procs.spawn([env.target("split"), "--seconds", 100000, "--depth", depth],
                              stderr_path=env.path("split.err"))
         try:
-            procs.wait_until(lambda: False, 0.3)
+            time.sleep(0.3)
             for rep in range(reps):
                 order = list(samplers)
                 random.Random(5000 + rep).shuffle(order)
@@ -121,5 +122,5 @@ def _record(env, target, sampler: Sampler, duration_s, depth, tallies):
         with open(txt, "wb") as f:
             procs.run(["perf", "script", "-i", data] + extra, timeout_s=600, stdout=f,
                       stderr_path=env.path("acc.err"))
-        with open(txt, errors="replace") as f:
-            tallies[label].add(stacks_from_perf_script(f.read()), depth)
+        with open(txt, errors="replace") as f:  # streamed: keeps the driver small
+            tallies[label].add(stacks_from_perf_script(f), depth)

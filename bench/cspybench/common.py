@@ -1,6 +1,7 @@
 """Shared pieces: where the binaries are, the samplers being compared (how to start each
 against a PID), cspy's summary line, and the statistics (medians, quartiles)."""
 
+import math
 import os
 import re
 import statistics
@@ -36,11 +37,13 @@ class Sampler:
     tool: str        # "cspy" or "perf"
     mode: str        # cspy: perf_event | ptrace; perf: dwarf | fp | none
     rate: int
+    stack: int = 0   # bytes of stack copied per sample; 0: the tool's default
 
     @property
     def label(self) -> str:
         if self.tool == "cspy":
-            return f"cspy {self.mode}"
+            return f"cspy {self.mode}" + (f", {self.stack // 1024} KiB stack" if self.stack
+                                           else "")
         return {"dwarf": "perf --call-graph dwarf", "fp": "perf --call-graph fp",
                 "none": "perf, no call graph"}[self.mode]
 
@@ -54,6 +57,8 @@ class Sampler:
                    "-o", out]
             if duration_s:
                 cmd += ["-d", duration_s]
+            if self.stack:
+                cmd += ["--stack-bytes", self.stack]
             return cmd + list(extra)
         cmd = ["perf", "record", "-e", "task-clock", "-F", self.rate, "-o", out, "-p", pid]
         if not buildid:
@@ -102,6 +107,30 @@ def perf_samples(stderr: str) -> int | None:
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
+
+
+def median_ci(xs, level=0.95):
+    """The median of xs and a distribution-free confidence interval for it (order
+    statistics of the binomial(n, 1/2)); no interval for fewer than 5 values."""
+    xs = sorted(x for x in xs if x is not None)
+    n = len(xs)
+    if n < 5:
+        return (statistics.median(xs) if xs else None), None, None
+    # the largest k with P(Binomial(n, 1/2) < k) <= (1 - level) / 2
+    cdf, k = 0.0, 0
+    while True:
+        p = math.comb(n, k) / 2 ** n
+        if cdf + p > (1 - level) / 2:
+            break
+        cdf += p
+        k += 1
+    k = max(k, 1)  # 5 values: min..max, a 94% interval
+    return statistics.median(xs), xs[k - 1], xs[n - k]
+
+
+def paired(a, b):
+    """a[i] - b[i] where both exist (series aligned by round or cycle)."""
+    return [x - y for x, y in zip(a, b) if x is not None and y is not None]
 
 
 def quartiles(xs):

@@ -9,6 +9,7 @@ running julia1.py, alternately.
 import os
 import re
 import struct
+import time
 
 from . import procs
 from .common import Env, median
@@ -44,7 +45,8 @@ def first_raw_sample_ns(path: str):
 def _targets(env: Env):
     t = {"julia": [env.target("julia"), "--seconds", 100000]}
     if env.python and os.access(env.python, os.X_OK):
-        t["CPython 3.11 julia1.py"] = [env.python, env.target("julia1.py"), 1000, 300]
+        # 2000 wide: about 4x the book's work, so that it outlives the measurements
+        t["CPython 3.11 julia1.py"] = [env.python, env.target("julia1.py"), 2000, 300]
     return t
 
 
@@ -52,17 +54,18 @@ def measure(env: Env, reps: int, log):
     argvs = _targets(env)
     running = {name: procs.spawn(a, stderr_path=env.path("lat-target.err"))
                for name, a in argvs.items()}
-    results = {name: {"taken_ms": [], "processed_ms": [], "dump_ms": [], "dump_ok": 0}
-               for name in argvs}
+    results = {name: {"taken_ms": [], "processed_ms": [], "dump_ms": [], "dump_ok": 0,
+                      "errors": []} for name in argvs}
     dbg = dict(os.environ, CSPY_LOG="debug")
     try:
-        procs.wait_until(lambda: False, 1.0)  # CPython: past start-up, into the loop
+        time.sleep(1.0)  # CPython: past start-up, into the loop
         for rep in range(reps):
             for name, child in running.items():
                 if not procs.alive(child):  # finished its work: start it again
                     procs.wait(child, 10)
+                    results[name]["errors"].append("(the target had exited; restarted)")
                     child = running[name] = procs.spawn(argvs[name])
-                    procs.wait_until(lambda: False, 1.0)
+                    time.sleep(1.0)
                 _one(env, child.pid, results[name], dbg)
             log(f"  latency: round {rep + 1}/{reps} done")
     finally:
@@ -74,7 +77,7 @@ def measure(env: Env, reps: int, log):
                      "taken_ms": median(r["taken_ms"]), "processed_ms": median(r["processed_ms"]),
                      "max_processed_ms": max(r["processed_ms"], default=None),
                      "dump_ms": median(r["dump_ms"]), "dump_ok": r["dump_ok"],
-                     "dump_n": len(r["dump_ms"])})
+                     "dump_n": len(r["dump_ms"]), "errors": r["errors"]})
     return rows
 
 
@@ -85,7 +88,9 @@ def _one(env, pid, r, dbg):
     child, e = procs.run([env.cspy, "record", "--pid", pid, "-r", 1000, "-d", 1, "--raw", raw,
                           "-o", env.path("lat.folded")], timeout_s=120,
                          stderr_path=env.path("lat.err"), env=dbg)
-    if e.code == 0:
+    if e.code != 0:
+        r["errors"].append(f"cspy record exited {e.code}: {child.stderr().strip()[-200:]}")
+    else:
         taken = first_raw_sample_ns(raw)
         if taken:
             r["taken_ms"].append((taken - child.started_ns) / 1e6)
@@ -96,3 +101,5 @@ def _one(env, pid, r, dbg):
                          stderr_path=env.path("dump.err"))
     r["dump_ms"].append((e.reaped_ns - child.started_ns) / 1e6)
     r["dump_ok"] += e.code == 0
+    if e.code != 0:
+        r["errors"].append(f"cspy dump exited {e.code}: {child.stderr().strip()[-200:]}")

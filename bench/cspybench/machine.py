@@ -74,5 +74,7 @@ def markdown(m: dict) -> str:
         f"(at the end: {m.get('max_sample_rate_end', '?')})",
         f"- load average (1/5/15 min) at the start: {m['load_start']}; at the end: "
         f"{m.get('load_end', '?')}",
-        f"- cspy {m['cspy']}; run took {m.get('elapsed', '?')}",
+        f"- cspy {m['cspy']}; run took {m.get('elapsed', '?')}; the driver's peak RSS "
+        f"{m.get('driver_rss', 0):.0f} MiB (children's peak RSS at or below it cannot be "
+        f"told apart from it and read n/a)",
     ])

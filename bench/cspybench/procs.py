@@ -5,6 +5,7 @@ Also the /proc readers the measurements need (on-CPU time, fds, tracer)."""
 
 import atexit
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -21,7 +22,7 @@ class Exit:
     reaped_ns: int
     user_s: float
     sys_s: float
-    maxrss_kib: int
+    maxrss_kib: int | None  # None: not above the driver's own peak, so unknown
 
     @property
     def cpu_s(self) -> float:
@@ -32,6 +33,7 @@ class Exit:
 class Child:
     popen: subprocess.Popen
     started_ns: int
+    parent_maxrss_kib: int = 0
     stderr_path: str | None = None
     exit: Exit | None = None
     argv: list = field(default_factory=list)
@@ -58,7 +60,10 @@ def spawn(argv, stderr_path=None, env=None, stdout=subprocess.DEVNULL) -> Child:
         if stderr_path:
             err.close()
     _live[p.pid] = p
-    return Child(p, started, stderr_path, argv=[str(a) for a in argv])
+    # A child's ru_maxrss includes the memory it had before exec, i.e. this driver's
+    # (vfork shares it): only a peak above the driver's own says anything.
+    parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return Child(p, started, parent_peak, stderr_path, argv=[str(a) for a in argv])
 
 
 class Timeout(Exception):
@@ -81,7 +86,8 @@ def wait(child: Child, timeout_s: float) -> Exit:
     code = os.waitstatus_to_exitcode(status)
     child.popen.returncode = code  # reaped here: keep Popen from waiting again
     _live.pop(child.pid, None)
-    child.exit = Exit(code, now, ru.ru_utime, ru.ru_stime, ru.ru_maxrss)
+    maxrss = ru.ru_maxrss if ru.ru_maxrss > child.parent_maxrss_kib else None
+    child.exit = Exit(code, now, ru.ru_utime, ru.ru_stime, maxrss)
     return child.exit
 
 
@@ -130,6 +136,7 @@ def _on_signal(signum, _frame):
 
 def install_cleanup() -> None:
     atexit.register(kill_all)
+    signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
 
@@ -176,6 +183,17 @@ def has_perf_event_fd(pid: int) -> bool:
     except OSError:
         pass
     return False
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def tracer_of(pid: int) -> int:

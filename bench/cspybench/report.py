@@ -1,6 +1,6 @@
 """docs/BENCHMARKS.md: the goals of issue 6 (met or not), then one table per section."""
 
-from .common import Goal, Sampler, num, pct, table
+from .common import Goal, Sampler, median_ci, num, paired, pct, table
 
 
 def _cfg_label(cfg) -> str:
@@ -11,12 +11,54 @@ def _cfg_label(cfg) -> str:
     return f"{cfg.label} @ {cfg.rate} Hz"
 
 
-def _find(rows, tool, mode, rate, key="config"):
+def _find(rows, tool, mode, rate, key="config", stack=0):
     for r in rows:
         c = r[key]
-        if isinstance(c, Sampler) and (c.tool, c.mode, c.rate) == (tool, mode, rate):
+        if (isinstance(c, Sampler) and (c.tool, c.mode, c.rate) == (tool, mode, rate)
+                and c.stack == stack):
             return r
     return None
+
+
+def _pp(x):
+    return "n/a" if x is None else f"{x * 100:+.1f} pp"
+
+
+def _ci_text(m, lo, hi):
+    return f"{_pp(m)} [{_pp(lo)}, {_pp(hi)}]" if lo is not None else _pp(m)
+
+
+def _decide(lo, hi, limit):
+    """True if the interval is wholly <= limit, False if wholly above, None if it straddles."""
+    if lo is None:
+        return None
+    return True if hi <= limit else (False if lo > limit else None)
+
+
+def _rate_goals(src, name, rate):
+    c, d, f = (_find(src, "cspy", "perf_event", rate), _find(src, "perf", "dwarf", rate),
+               _find(src, "perf", "none", rate))
+    if not (c and d and f):
+        return []
+    c8 = _find(src, "cspy", "perf_event", rate, stack=8192)
+    out = []
+    for key, what in (("cpu", "target CPU"), ("wall", "wall")):
+        series = key + "_series"
+        vs_dwarf = median_ci(paired(c[series], d[series]))
+        vs_floor = median_ci(paired(c[series], f[series]))
+        below, near = _decide(*vs_dwarf[1:], -1e-12), _decide(*vs_floor[1:], 0.01)
+        met = False if False in (below, near) else (True if below and near else None)
+        text = (f"cspy {pct(c[key])}, perf dwarf {pct(d[key])}, no call graph {pct(f[key])}; "
+                f"cspy − perf dwarf {_ci_text(*vs_dwarf)}, cspy − no call graph "
+                f"{_ci_text(*vs_floor)}")
+        if c8:
+            v8 = median_ci(paired(c8[series], d[series]))
+            text += (f"; cspy with perf's 8 KiB stack copy {pct(c8[key])}, − perf dwarf "
+                     f"{_ci_text(*v8)}")
+        out.append(Goal(f"slowdown at {rate} Hz, {what} ({name})",
+                        "< perf dwarf, and within 1 pp of perf without call graph", text, met,
+                        "" if met is not None else "within noise: an interval straddles"))
+    return out
 
 
 def goals(res) -> list:
@@ -25,27 +67,19 @@ def goals(res) -> list:
     if win:
         r = _find(win, "cspy", "perf_event", 100)
         floor = next((w for w in win if w["config"] is None), None)
-        if r:
-            out.append(Goal("slowdown at 100 Hz (windows)", "<= 1% (within noise)",
-                            f"{pct(r['wall'])} wall, {pct(r['cpu'])} target CPU "
-                            f"(floor {pct(floor['wall'])} / {pct(floor['cpu'])})",
-                            r["wall"] is not None and r["wall"] <= 0.01))
+        if r and floor:
+            cpu = median_ci(paired(r["cpu_series"], floor["cpu_series"]))
+            wall = median_ci(paired(r["wall_series"], floor["wall_series"]))
+            met = _decide(*wall[1:], 0.01)
+            out.append(Goal("slowdown at 100 Hz (windows, minus the nothing-on windows)",
+                            "<= 1% (within noise)",
+                            f"{_ci_text(*wall)} wall, {_ci_text(*cpu)} target CPU", met,
+                            "" if met is not None else "within noise"))
     for rate in (1000, 10000):
-        src = win if win and _find(win, "cspy", "perf_event", rate) else (whole or {}).get("rows")
-        name = "windows" if src is win else "whole runs"
-        if not src:
-            continue
-        c, d, f = (_find(src, "cspy", "perf_event", rate), _find(src, "perf", "dwarf", rate),
-                   _find(src, "perf", "none", rate))
-        if not (c and d and f) or None in (c["wall"], d["wall"], f["wall"]):
-            continue
-        for key, what in (("wall", "wall"), ("cpu", "target CPU")):
-            gap = (c[key] - f[key]) * 100
-            out.append(Goal(f"slowdown at {rate} Hz, {what} ({name})",
-                            "< perf dwarf, within 1 pp of perf without call graph",
-                            f"cspy {pct(c[key])}, perf dwarf {pct(d[key])}, "
-                            f"no call graph {pct(f[key])} ({gap:+.1f} pp)",
-                            c[key] < d[key] and gap <= 1.0))
+        if win and _find(win, "cspy", "perf_event", rate):
+            out += _rate_goals(win, "windows", rate)
+        elif whole:
+            out += _rate_goals(whole["rows"], "whole runs", rate)
     cost = res.get("cost")
     if cost:
         r = next((x for x in cost if not x["failed"] and x["threads"] == 1
@@ -60,10 +94,13 @@ def goals(res) -> list:
     if pp:
         c = next(x for x in pp if x["tool"].startswith("cspy"))
         p = next(x for x in pp if x["tool"] == "perf script")
-        if c["ms_per_1000"] and p["ms_per_1000"]:
-            ratio = p["ms_per_1000"] / c["ms_per_1000"]
-            out.append(Goal("samples→SVG vs perf script (per sample)", ">= 10x faster",
-                            f"{ratio:.1f}x", ratio >= 10))
+        cpu, wall = (_ratio(p["cpu_ms_per_1000"], c["cpu_ms_per_1000"]),
+                     _ratio(p["ms_per_1000"], c["ms_per_1000"]))
+        if cpu:
+            out.append(Goal("samples→SVG (`cspy report`) vs `perf script`, per sample",
+                            ">= 10x faster",
+                            f"{cpu:.1f}x in CPU time, {num(wall, '{:.1f}x')} in wall time",
+                            cpu >= 10))
     acc = res.get("accuracy")
     if acc:
         errs = [(d, r["error_pp"]) for (d, label), r in acc.items()
@@ -81,18 +118,19 @@ def goals(res) -> list:
                             f"{r['taken_ms']:.0f} ms taken, {num(r['processed_ms'], '{:.0f}')} "
                             f"ms unwound and symbolized", r["taken_ms"] < 200))
     mem = res.get("memory")
-    if mem and mem.get("samples"):
+    if mem and mem.get("samples") and mem.get("maxrss_mib"):
         full = mem["samples"] >= 360_000
+        mb = mem["maxrss_mib"] * 1.048576
         out.append(Goal("peak RSS, an hour at 100 Hz (360,000 samples)", "< 50 MB",
-                        f"{mem['maxrss_mib']:.1f} MiB after {mem['samples']:,} samples",
-                        mem["maxrss_mib"] < 50 if full else None,
+                        f"{mb:.1f} MB ({mem['maxrss_mib']:.1f} MiB) after "
+                        f"{mem['samples']:,} samples", mb < 50 if full else None,
                         "" if full else "fewer samples than an hour's: not judged"))
     return out
 
 
 def _goal_table(gs) -> str:
     def verdict(g):
-        return "n/a" if g.met is None else ("**met**" if g.met else "**not met**")
+        return "—" if g.met is None else ("**met**" if g.met else "**not met**")
     return table(["goal", "target", "measured", "verdict"],
                  [(g.name, g.target, g.measured + (f" ({g.note})" if g.note else ""),
                    verdict(g)) for g in gs])
@@ -108,11 +146,14 @@ def whole_section(w, p) -> str:
         f"julia `--runs {p['runs_k']}` (width 1000, max-iter 300), alone or with a sampler "
         f"attached by PID right after it started; every configuration once per round, "
         f"{p['whole_reps']} rounds in shuffled order; slowdown = median(with) / median(alone) "
-        f"− 1. **wall**: julia's own timing of runs 2..{p['runs_k']} (run 1 overlaps the "
-        f"attach); **target CPU**: the target's user+sys time (this kernel charges the sampling "
-        f"interrupt to it), which the load of other processes does not inflate. Alone: "
-        f"{num(w['base_wall_s'], '{:.2f}')} s wall (runs 2..K), "
-        f"{num(w['base_cpu_s'], '{:.2f}')} s CPU.", "",
+        f"− 1, where julia times each run itself and only the runs that began after the "
+        f"sampler was on count (never run 1; perf is started with its events off and "
+        f"switched on through `--control` once it is set up, to know when that is). "
+        f"**wall**: seconds per run; **target CPU**: the thread's CPU seconds per run "
+        f"(CLOCK_THREAD_CPUTIME_ID; this kernel charges the sampling interrupt to the "
+        f"interrupted thread), which the load of other processes does not inflate. Alone: "
+        f"{num(w['base_wall_s'], '{:.3f}')} s wall, {num(w['base_cpu_s'], '{:.3f}')} s CPU "
+        f"per run.", "",
         table(["sampler", "slowdown (wall)", "slowdown (target CPU)",
                "sampler on after (ms)", "runs"], rows),
         "" if not errors else "\nFailures: " + "; ".join(errors)])
@@ -121,7 +162,9 @@ def whole_section(w, p) -> str:
 def window_section(rows, p) -> str:
     out = [(_cfg_label(r["config"]), pct(r["wall"]),
             f"{pct(r['wall_iqr'][0])} … {pct(r['wall_iqr'][1])}", pct(r["cpu"]),
-            f"{pct(r['cpu_iqr'][0])} … {pct(r['cpu_iqr'][1])}", r["n"])
+            f"{pct(r['cpu_iqr'][0])} … {pct(r['cpu_iqr'][1])}",
+            num(r["sampler_core"] * 100 if r["sampler_core"] is not None else None, "{:.1f}%"),
+            r["n"])
            for r in rows]
     return "\n".join([
         f"bench/workrate (julia's inner loop, work counted in shared memory) runs once; each "
@@ -134,7 +177,7 @@ def window_section(rows, p) -> str:
         f"and quartiles over the windows. **wall**: work per wall second; **target CPU**: "
         f"work per on-CPU second of the target (/proc schedstat).", "",
         table(["sampler", "slowdown (wall)", "quartiles", "slowdown (target CPU)", "quartiles",
-               "windows"], out)])
+               "sampler's CPU in the window (% of a core)", "windows"], out)])
 
 
 def cost_section(rows) -> str:
@@ -145,12 +188,13 @@ def cost_section(rows) -> str:
             out.append((s.label, s.rate, r["threads"], "failed: " + (r["error"] or "")[:80],
                         *[""] * 6))
             continue
-        out.append((s.label, s.rate, r["threads"], r["samples"], num(r["cpu_s"], "{:.2f}"),
+        out.append((s.label, s.rate, r["threads"], num(r["samples"], "{:.0f}"),
+                    num(r["cpu_s"], "{:.2f}"),
                     num(r["ms_per_1000"], "{:.0f}"), num(r["steady_ms_per_1000"], "{:.1f}"),
                     num(r["startup_ms"], "{:.0f}"), num(r["core_pct_busy"], "{:.1f}%"),
                     num(r["maxrss_mib"], "{:.1f}")))
     return table(["sampler", "rate (Hz)", "target threads", "samples", "CPU (s)",
-                  "CPU ms / 1000 samples", "steady ms / 1000", "start-up CPU (ms)",
+                  "CPU ms / 1000 samples", "steady µs / sample", "start-up CPU (ms)",
                   "% of a core, target busy", "peak RSS (MiB)"], out)
 
 
@@ -160,27 +204,34 @@ def fidelity_section(rows) -> str:
         s = r["sampler"]
         if r["failed"] or s.tool != "cspy":
             continue
-        out.append((s.label, s.rate, r["threads"], r["samples"],
+        out.append((s.label, s.rate, r["threads"], num(r["samples"], "{:.0f}"),
                     num(r["per_target_cpu_s"], "{:.0f}"), num(r["per_wall_thread_s"], "{:.0f}"),
                     num(r["target_cpu_share"] * 100 if r["target_cpu_share"] else None,
                         "{:.0f}%"),
-                    r["lost"], num(r["unwind_fail_pct"], "{:.1f}%"), r["truncated"]))
+                    num(r["lost"], "{:.0f}"), num(r["unwind_fail_pct"], "{:.1f}%"),
+                    num(r["truncated"], "{:.0f}")))
     return table(["sampler", "requested (Hz/thread)", "threads", "samples",
                   "per target CPU-second", "per wall second per thread",
                   "target on CPU", "lost", "unwind failures", "truncated"], out)
+
+
+def _ratio(a, b):
+    return a / b if a and b else None
 
 
 def post_section(rows) -> str:
     c = next(x for x in rows if x["tool"].startswith("cspy"))
     out = []
     for r in rows:
-        ratio = (r["ms_per_1000"] / c["ms_per_1000"]
-                 if r["ms_per_1000"] and c["ms_per_1000"] else None)
         out.append((f"`{r['tool']}`", r["samples"], num(r["wall_s"], "{:.2f}"),
                     num(r["cpu_s"], "{:.2f}"), num(r["ms_per_1000"], "{:.0f}"),
-                    num(ratio, "{:.1f}x"), num(r["maxrss_mib"], "{:.0f}"), r["n"]))
+                    num(r["cpu_ms_per_1000"], "{:.0f}"),
+                    num(_ratio(r["ms_per_1000"], c["ms_per_1000"]), "{:.1f}x"),
+                    num(_ratio(r["cpu_ms_per_1000"], c["cpu_ms_per_1000"]), "{:.1f}x"),
+                    num(r["maxrss_mib"], "{:.0f}"), r["n"]))
     return table(["command", "samples", "wall (s)", "CPU (s)", "wall ms / 1000 samples",
-                  "vs cspy (per sample)", "peak RSS (MiB)", "runs"], out)
+                  "CPU ms / 1000 samples", "time vs cspy (wall)", "time vs cspy (CPU)",
+                  "peak RSS (MiB)", "runs"], out)
 
 
 def accuracy_section(acc, p) -> str:
@@ -192,7 +243,12 @@ def accuracy_section(acc, p) -> str:
                     num(r["reach_main_pct"], "{:.1f}%")))
     return "\n".join([
         f"`split` (and `split --depth N`), {p['acc_reps']} × {p['acc_s']} s per sampler at "
-        f"{p['acc_rate']} Hz, samplers in turn on the same process, counts pooled.", "",
+        f"{p['acc_rate']} Hz, samplers in turn on the same process, counts pooled. The "
+        f"work_a share counts samples whose stack holds work_a among those holding work_a or "
+        f"work_b. A deep stack reaches main when it holds main and all N+1 `recurse` frames. "
+        f"perf's recording is read twice: by `perf script` as it is (at most 127 frames, "
+        f"kernel.perf_event_max_stack) and with `--max-stack 1024`, which separates the "
+        f"limit of the 8 KiB stack copy from perf script's own.", "",
         table(["depth", "sampler", "samples", "work_a share (truth 75%)", "error (pp)",
                "samples in neither", "stack reaches main through every level"], out)])
 
@@ -201,17 +257,24 @@ def latency_section(rows) -> str:
     out = [(r["target"], r["n"], num(r["taken_ms"], "{:.0f}"), num(r["processed_ms"], "{:.0f}"),
             num(r["max_processed_ms"], "{:.0f}"), num(r["dump_ms"], "{:.0f}"),
             f"{r['dump_ok']}/{r['dump_n']}") for r in rows]
-    return table(["target", "runs", "first sample taken (ms, median)",
-                  "first samples unwound+symbolized (ms)", "worst (ms)",
-                  "`cspy dump` end to end (ms)", "dump ok"], out)
+    errors = [f"- {r['target']}: {e}" for r in rows for e in r.get("errors", [])]
+    return "\n".join([table(["target", "runs", "first sample taken (ms, median)",
+                             "first samples unwound+symbolized (ms)", "worst (ms)",
+                             "`cspy dump` end to end (ms)", "dump ok"], out)]
+                     + (["", "Failures:", ""] + errors if errors else []))
 
 
 def memory_section(m) -> str:
-    return table(["recording", "samples", "of an hour at 100 Hz", "peak RSS (MiB)", "CPU (s)"],
+    s = m["summary"]
+    rss_at = " / ".join(num(x, "{:.1f}") for x in m.get("rss_at") or [])
+    return table(["recording", "samples", "of an hour at 100 Hz", "lost",
+                  "unwind failures", "resident at ¼ / ½ / all samples (MiB)",
+                  "peak RSS (MiB)", "CPU (s)"],
                  [(f"cspy perf_event @ 10000 Hz, julia --threads 2, {m['duration_s']:.0f} s",
                    f"{m['samples']:,}" if m["samples"] else "n/a",
                    f"{(m['samples'] or 0) / 360_000 * 100:.0f}%",
-                   f"{m['maxrss_mib']:.1f}", f"{m['cpu_s']:.1f}")])
+                   s.lost if s else "n/a", f"{s.unwind_fail_pct:.1f}%" if s else "n/a",
+                   rss_at or "n/a", num(m["maxrss_mib"], "{:.1f}"), f"{m['cpu_s']:.1f}")])
 
 
 def render(res, machine_md: str, p: dict) -> str:
@@ -223,7 +286,12 @@ def render(res, machine_md: str, p: dict) -> str:
         "configurations alternate (shuffled rounds), and figures are medians. Outputs went to "
         "tmpfs and were discarded. perf ran with `-e task-clock`, the event cspy uses.",
         "", "## Machine", "", machine_md, "",
-        "## Goals (issue 6)", "", _goal_table(goals(res)), ""]
+        "## Goals (issue 6)", "",
+        "Differences between samplers are paired by round (whole runs) or cycle (windows) and "
+        "given as the median with a distribution-free 95% interval in brackets (94%, min–max, "
+        "for 5 rounds); a goal is met or not when the interval lies wholly on one side of "
+        "its limit, and left open (—) when it straddles it: within this run's noise.", "",
+        _goal_table(goals(res)), ""]
     if res.get("whole"):
         parts += ["## 1. Target slowdown", "", "### Whole runs", "",
                   whole_section(res["whole"], p), ""]
@@ -231,18 +299,25 @@ def render(res, machine_md: str, p: dict) -> str:
         parts += ["### Alternating windows", "", window_section(res["windows"], p), ""]
     if res.get("cost"):
         parts += ["## 2. cspy's own cost", "", "### Recording",
-                  "", f"`record --pid -d {p['cost_short']}` and `-d {p['cost_long']}` on a "
-                  f"running julia, alternately, {p['cost_reps']} of each; medians. CPU = user+sys "
-                  "of the recorder (rusage), over the long recording; steady ms / 1000 = slope "
-                  "between the two durations, start-up = intercept; \"% of a core, target "
-                  "busy\" = steady cost × requested rate × threads. perf record's own cost is "
-                  "small because it defers unwinding to `perf script`/`report`.", "",
+                  "", f"`record --pid` on a running julia (1 thread, then 2), configurations "
+                  f"in shuffled rounds, {p['cost_reps']} each, medians; each recording runs "
+                  f"{p['cost_warm']} s, then {p['cost_steady']} s of steady state, then SIGINT. "
+                  "CPU = user+sys of the recorder (rusage) for the whole recording (start-up "
+                  "and output included); steady = the recorder's on-CPU time (schedstat) in the "
+                  "steady interval per sample taken in it; start-up = the rest; \"% of a core, "
+                  "target busy\" = the recorder's steady CPU per second of target CPU × "
+                  "threads (what it would use with every target thread busy; ptrace: steady "
+                  "cost × rate × threads). perf record's own cost is small because it defers "
+                  "unwinding to `perf script`/`report` (its CPU includes its build-id pass).", "",
                   cost_section(res["cost"]), ""]
     if res.get("post"):
         parts += ["### Post-processing: samples → output", "",
-                  f"One recording of julia at 1000 Hz for {p['pp_s']} s by each tool "
-                  f"(`cspy record --raw`, `perf record --call-graph dwarf`), then the three "
-                  f"commands alternately, {p['pp_reps']} runs each, output discarded.", "",
+                  f"One recording of julia --threads 2 at 1000 Hz for {p['pp_s']} s by each tool "
+                  f"(`cspy record --raw`, 16 KiB stack copies; `perf record --call-graph "
+                  f"dwarf`, 8 KiB), then the three commands alternately, {p['pp_reps']} runs "
+                  f"each, output discarded. `cspy report` unwinds, symbolizes (with inlined "
+                  f"frames) and writes the SVG; `perf script` unwinds and prints the stacks, "
+                  f"which flamegraph.pl would still have to fold and render.", "",
                   post_section(res["post"]), ""]
     if res.get("accuracy"):
         parts += ["## 3. Accuracy", "", accuracy_section(res["accuracy"], p), ""]

@@ -1,8 +1,8 @@
 """Section 1, target slowdown, two ways:
 - whole runs: julia does a fixed amount of work (--runs K) alone, or with a sampler
   attached by PID right after it starts; every configuration once per round, rounds in
-  shuffled order, medians over the rounds. Time = julia's own timing of runs 2..K (run 1
-  overlaps the attach), also the target's CPU time (rusage).
+  shuffled order, medians over the rounds. Time = julia's own timing of the runs that
+  began after the sampler was on (never run 1), wall and thread CPU time per run.
 - windows (DESIGN.md, "Measuring overhead"): bench/workrate publishes its work done in
   shared memory; each sampler is switched on and off in alternating windows within one
   run (perf with -D -1 --control=fifo, cspy by starting and stopping `cspy record --pid`);
@@ -28,6 +28,7 @@ def whole_run_configs(quick: bool):
     configs = [None, "alone, again"]
     for mode in ("perf_event", "ptrace"):
         configs += [Sampler("cspy", mode, r) for r in rates]
+    configs.append(Sampler("cspy", "perf_event", rates[-1], stack=8192))  # perf's copy size
     for mode in ("dwarf", "fp", "none"):
         configs += [Sampler("perf", mode, r) for r in rates]
     return configs
@@ -39,10 +40,10 @@ def _ready(sampler: Sampler, sampler_child, target_pid: int) -> bool:
     return procs.has_perf_event_fd(sampler_child.pid)
 
 
-def _run_seconds(stderr: str):
+def _run_seconds(stderr: str, what: str = "run seconds"):
     for line in stderr.splitlines():
-        if line.startswith("julia: run seconds"):
-            return [float(x) for x in line.split()[3:]]
+        if line.startswith("julia: " + what):
+            return [float(x) for x in line.split()[len(what.split()) + 1:]]
     return None
 
 
@@ -63,32 +64,65 @@ def whole_runs(env: Env, reps: int, runs_k: int, log):
 
 def _one_whole_run(env, julia, runs_k, cfg):
     target = procs.spawn([julia, "--runs", runs_k], stderr_path=env.path("julia.err"))
-    sampler_child, ready_s = None, None
-    if isinstance(cfg, Sampler):
-        out = env.path("whole.svg" if cfg.tool == "cspy" else "whole.perf.data")
-        sampler_child = procs.spawn(cfg.argv(env, target.pid, out),
+    sampler_child, ready_ns, switch = None, None, None
+    if isinstance(cfg, Sampler) and cfg.tool == "cspy":
+        sampler_child = procs.spawn(cfg.argv(env, target.pid, env.path("whole.svg")),
                                     stderr_path=env.path("sampler.err"))
         if procs.wait_until(lambda: _ready(cfg, sampler_child, target.pid)
-                            or not procs.alive(target), 10):
-            ready_s = (time.monotonic_ns() - target.started_ns) / 1e9
+                            or not procs.alive(target), 10) and procs.alive(target):
+            ready_ns = time.monotonic_ns()
+    elif isinstance(cfg, Sampler):
+        # perf opens its events disabled and enables them after its set-up: switch them on
+        # through --control to know when sampling starts.
+        try:
+            switch = _PerfSwitch(env, cfg, target.pid, "whole")
+            switch.command(b"enable")
+            ready_ns = time.monotonic_ns()
+        except (RuntimeError, OSError):
+            ready_ns = None
+        sampler_child = switch.child if switch else None
     t_exit = procs.wait(target, 900)
     m = {"wall_s": (t_exit.reaped_ns - target.started_ns) / 1e9, "cpu_s": t_exit.cpu_s,
-         "ok": t_exit.code == 0, "ready_s": ready_s}
-    runs = _run_seconds(target.stderr())
-    m["steady_s"] = sum(runs[1:]) if runs and len(runs) > 1 else None
-    m["first_run_s"] = runs[0] if runs else None
+         "ok": t_exit.code == 0,
+         "ready_s": (ready_ns - target.started_ns) / 1e9 if ready_ns else None}
+    err = target.stderr()
+    runs, cpus = _run_seconds(err), _run_seconds(err, "run cpu seconds")
+    m["per_run_s"] = _mean_sampled_run(runs, runs, target.started_ns, ready_ns, cfg)
+    m["per_run_cpu_s"] = _mean_sampled_run(runs, cpus, target.started_ns, ready_ns, cfg)
     if sampler_child is not None:
         try:
             s_exit = procs.wait(sampler_child, 120)
         except procs.Timeout:
             s_exit = procs.stop(sampler_child)
+        if switch:
+            switch.close()
         m["sampler_cpu_s"] = s_exit.cpu_s
-        m["sampler_ok"] = s_exit.code == 0
         m["summary"] = parse_summary(sampler_child.stderr())
-        if s_exit.code != 0:
+        if s_exit.code != 0 or ready_ns is None:
             m["ok"] = False
-            m["error"] = sampler_child.stderr()[-300:]
+            m["error"] = sampler_child.stderr()[-300:] or "the sampler never started"
+    if m["per_run_s"] is None:
+        m["ok"] = False
     return m
+
+
+def _mean_sampled_run(runs, values, started_ns, ready_ns, cfg):
+    """Mean seconds per julia run over the runs that began after the sampler was on
+    (a run's start is estimated from the spawn time, which is earlier than the truth, so
+    the choice errs on the safe side); run 1 is never counted (warm-up)."""
+    if not runs or not values or len(values) != len(runs):
+        return None
+    offset = 0.0 if cfg is None or isinstance(cfg, str) else (ready_ns - started_ns) / 1e9
+    chosen, begin = [], 0.0
+    for i, (r, v) in enumerate(zip(runs, values)):
+        if i > 0 and begin >= offset:
+            chosen.append(v)
+        begin += r
+    return sum(chosen) / len(chosen) if chosen else None
+
+
+def _rel(m, key, base):
+    return m[key] / base - 1 if m["ok"] and m.get(key) and base else None
 
 
 def whole_run_table(results):
@@ -96,14 +130,18 @@ def whole_run_table(results):
     'alone' config; the 'alone, again' row is the noise floor."""
     def med(cfg, key):
         return median([m[key] for m in results[cfg] if m["ok"]])
-    base_wall, base_cpu = med(None, "steady_s"), med(None, "cpu_s")
+    base_wall, base_cpu = med(None, "per_run_s"), med(None, "per_run_cpu_s")
     rows = []
     for cfg, ms in results.items():
         if cfg is None:
             continue
-        wall, cpu = med(cfg, "steady_s"), med(cfg, "cpu_s")
+        wall, cpu = med(cfg, "per_run_s"), med(cfg, "per_run_cpu_s")
         rows.append({
             "config": cfg, "n": sum(1 for m in ms if m["ok"]),
+            # per round (aligned across configurations, None where a run failed), for
+            # paired comparisons
+            "wall_series": [_rel(m, "per_run_s", base_wall) for m in ms],
+            "cpu_series": [_rel(m, "per_run_cpu_s", base_cpu) for m in ms],
             "wall": None if wall is None or not base_wall else wall / base_wall - 1,
             "cpu": None if cpu is None or not base_cpu else cpu / base_cpu - 1,
             "ready_s": median([m.get("ready_s") for m in ms]),
@@ -147,7 +185,11 @@ class _PerfSwitch:
             stderr_path=env.path(f"{tag}.err"))
         self._ctl = os.open(ctl, os.O_RDWR)
         self._ack = os.open(ack, os.O_RDWR)
-        self.command(b"disable")  # returns once perf's event loop runs
+        try:
+            self.command(b"disable")  # returns once perf's event loop runs
+        except RuntimeError:
+            self.close()
+            raise
 
     def command(self, cmd: bytes):
         os.write(self._ctl, cmd + b"\n")
@@ -164,21 +206,24 @@ class _PerfSwitch:
 
 
 def window_configs(quick: bool):
-    rates = (100,) if quick else (100, 1000)
+    rates = (100,) if quick else RATES
     configs = []
     for r in rates:
         configs += [Sampler("cspy", "perf_event", r), Sampler("perf", "dwarf", r),
                     Sampler("perf", "none", r)]
-        if not quick:
+        if not quick and r < 10000:  # ptrace at 10 kHz: whole runs show enough
             configs.append(Sampler("cspy", "ptrace", r))
+    # perf's default stack copy is 8 KiB, cspy's 16 KiB: cspy with perf's, for a like
+    # for like comparison
+    configs.append(Sampler("cspy", "perf_event", rates[-1], stack=8192))
     return configs
 
 
 def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
             cspy_settle_s: float = 0.5):
-    """settle_s: pause between switching a sampler on and opening the on-window;
+    """Returns {config or None: [window dict]} (None: the nothing-switched-on floor).
+    settle_s: pause between switching a sampler on and opening the on-window;
     cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost."""
-    """Returns {config or None: [window dict]} (None: the nothing-switched-on floor)."""
     configs = window_configs(env.quick)
     counter_path = env.path("workrate.counter")
     target = procs.spawn([env.workrate, counter_path, 1800], stderr_path=env.path("wr.err"))
@@ -201,12 +246,15 @@ def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
         procs.kill(target)
 
 
-def _measure(counter, seconds):
+def _measure(counter, seconds, sampler_pid=None):
+    s0 = procs.oncpu_ns(sampler_pid) if sampler_pid else 0
     t0, c0, cpu0 = counter.read()
     time.sleep(seconds)
     t1, c1, cpu1 = counter.read()
+    s1 = procs.oncpu_ns(sampler_pid) if sampler_pid else 0
     return {"wall_rate": (c1 - c0) / max(t1 - t0, 1),
-            "cpu_rate": (c1 - c0) / max(cpu1 - cpu0, 1)}
+            "cpu_rate": (c1 - c0) / max(cpu1 - cpu0, 1),
+            "sampler_core": (s1 - s0) / max(t1 - t0, 1) if sampler_pid else None}
 
 
 def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log):
@@ -218,7 +266,9 @@ def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log)
             seq.append(_measure(counter, window_s))
             on, extra = _switch_on(env, cfg, target, perf)
             time.sleep(settle_s[1] if cfg is not None and cfg.tool == "cspy" else settle_s[0])
-            w = _measure(counter, window_s)
+            pid = (on.pid if on is not None else
+                   perf[cfg].child.pid if cfg is not None and cfg.tool == "perf" else None)
+            w = _measure(counter, window_s, pid)
             w.update(extra)
             _switch_off(cfg, on, perf, w)
             seq.append((cfg, w))
@@ -265,10 +315,17 @@ def _switch_off(cfg, child, perf, w):
 def window_table(results):
     rows = []
     for cfg, ws in results.items():
-        ws_ok = [w for w in ws if w.get("ready", True) and w.get("sampler_ok", True)]
+        good = [w.get("ready", True) and w.get("sampler_ok", True) for w in ws]
+        ws_ok = [w for w, g in zip(ws, good) if g]
         walls = [w["wall_slowdown"] for w in ws_ok]
         cpus = [w["cpu_slowdown"] for w in ws_ok]
         rows.append({"config": cfg, "n": len(ws_ok), "wall": median(walls),
+                     # one window per cycle, aligned across configurations
+                     "wall_series": [w["wall_slowdown"] if g else None
+                                     for w, g in zip(ws, good)],
+                     "cpu_series": [w["cpu_slowdown"] if g else None
+                                    for w, g in zip(ws, good)],
+                     "sampler_core": median([w["sampler_core"] for w in ws_ok]),
                      "wall_iqr": quartiles(walls), "cpu": median(cpus),
                      "cpu_iqr": quartiles(cpus),
                      "failed": len(ws) - len(ws_ok)})

@@ -68,7 +68,7 @@ if [[ -x $PYTHON ]]; then
 fi
 
 echo
-"$BENCH" --passes 5 --map-path "/work/main/build/test_targets/chain=$ROOT/tests/data/replay/chain" "${INPUTS[@]}"
+"$BENCH" --passes 5 --show-disagreements --map-path "/work/main/build/test_targets/chain=$ROOT/tests/data/replay/chain" "${INPUTS[@]}"
 
 if command -v perf >/dev/null; then
   echo
@@ -76,11 +76,11 @@ if command -v perf >/dev/null; then
     recording samples depth "+inlined"
   for f in "$TMP"/*.perf; do
     [[ -s $f ]] || continue
-    # perf script: a header line per sample, one indented line per frame (inlined frames
-    # marked; cspy's depth counts machine frames only), a blank line.
+    # perf script: a header line per sample, then one indented "ip symbol" line per frame,
+    # inlined functions as extra lines with the same ip; a machine frame is a new ip.
     perf script -i "$f" -F comm,tid,ip,sym 2>/dev/null | awk -v name="$(basename "$f" .perf)" '
-      /^[^ \t]/ { samples++; next }
-      /^[ \t]+[0-9a-f]+/ { all++; if ($0 !~ /\(inlined\)/) frames++ }
+      /^[^ \t]/ { samples++; prev = ""; next }
+      /^[ \t]+[0-9a-f]+/ { all++; if ($1 != prev) frames++; prev = $1 }
       END { printf "%-12s %8d %10.1f %10.1f\n", name, samples, samples ? frames / samples : 0,
                    samples ? all / samples : 0 }'
   done

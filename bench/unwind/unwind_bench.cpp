@@ -3,7 +3,7 @@
 // first pass of a fresh unwinder (cold: ELF loading, CFI parsing, empty caches) and on
 // later passes (warm: best of --passes), mean depth, how stacks ended, and the share of
 // samples whose chains are identical in both backends. Not a test; see run.sh.
-//   unwind_bench [--passes N] [--map-path OLD=NEW]... FILE.raw[=LABEL]...
+//   unwind_bench [--passes N] [--map-path OLD=NEW]... [--show-disagreements] FILE.raw[=LABEL]...
 #include <time.h>
 
 #include <algorithm>
@@ -27,6 +27,7 @@ struct Input {
 
 struct Args {
   int passes = 5;
+  bool show_disagreements = false;
   std::vector<std::pair<std::string, std::string>> map_paths;
   std::vector<Input> inputs;
 };
@@ -98,6 +99,19 @@ bool same(const unwind::UnwoundStack& a, const unwind::UnwoundStack& b) {
   return true;
 }
 
+// " pc(function)! ... end=N": `!` marks an exact pc.
+std::string describe(process::ModuleMap& modules, const unwind::UnwoundStack& stack) {
+  std::string text;
+  for (const auto& f : stack.frames) {
+    const char* name = nullptr;
+    if (Dwfl_Module* mod = modules.module_at(f.lookup_pc())) name = dwfl_module_addrname(mod, f.lookup_pc().value());
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %llx", static_cast<unsigned long long>(f.pc.value()));
+    text += std::string(buf) + "(" + (name != nullptr ? name : "?") + ")" + (f.exact ? "!" : "");
+  }
+  return text + " end=" + std::to_string(static_cast<int>(stack.end));
+}
+
 void print_row(const std::string& label, std::size_t samples, const char* backend, const BackendRun& r,
                double agree_pct) {
   std::printf("%-12s %7zu  %-9s %9.2f %9.2f %7.1f %6zu %6zu %6zu %8.1f%%\n", label.c_str(), samples, backend,
@@ -119,7 +133,15 @@ bool bench_file(const Input& input, const Args& args) {
   if (!run_backend(unwind::make_libdw_unwinder, *rec, maps, args.passes, libdw)) return false;
   if (!run_backend(unwind::make_libunwind_unwinder, *rec, maps, args.passes, libunwind)) return false;
   std::size_t agree = 0;
-  for (std::size_t i = 0; i < rec->samples.size(); ++i) agree += same(libdw.stacks[i], libunwind.stacks[i]);
+  auto names = process::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
+  for (std::size_t i = 0; i < rec->samples.size(); ++i) {
+    if (same(libdw.stacks[i], libunwind.stacks[i])) {
+      ++agree;
+    } else if (args.show_disagreements && names) {
+      std::fprintf(stderr, "%s sample %zu:\n  libdw    %s\n  libunwind%s\n", input.label.c_str(), i,
+                   describe(**names, libdw.stacks[i]).c_str(), describe(**names, libunwind.stacks[i]).c_str());
+    }
+  }
   double agree_pct = 100.0 * static_cast<double>(agree) / static_cast<double>(rec->samples.size());
   print_row(input.label, rec->samples.size(), "libdw", libdw, agree_pct);
   print_row(input.label, rec->samples.size(), "libunwind", libunwind, agree_pct);
@@ -131,6 +153,8 @@ bool parse_args(int argc, char** argv, Args& args) {
     std::string a = argv[i];
     if (a == "--passes" && i + 1 < argc) {
       args.passes = std::max(2, std::atoi(argv[++i]));
+    } else if (a == "--show-disagreements") {
+      args.show_disagreements = true;
     } else if (a == "--map-path" && i + 1 < argc) {
       std::string rule = argv[++i];
       auto eq = rule.find('=');
@@ -153,7 +177,8 @@ bool parse_args(int argc, char** argv, Args& args) {
 int main(int argc, char** argv) {
   Args args;
   if (!parse_args(argc, argv, args)) {
-    std::fprintf(stderr, "usage: unwind_bench [--passes N] [--map-path OLD=NEW]... FILE.raw[=LABEL]...\n");
+    std::fprintf(stderr, "usage: unwind_bench [--passes N] [--map-path OLD=NEW]... [--show-disagreements] "
+                         "FILE.raw[=LABEL]...\n");
     return 2;
   }
   std::printf("%-12s %7s  %-9s %9s %9s %7s %6s %6s %6s %9s\n", "recording", "samples", "backend", "cold_us",

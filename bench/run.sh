@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# cspy's benchmarks (issue 6): target slowdown against perf, cspy's own CPU and memory,
+# post-processing speed, accuracy, latency and sample fidelity, each measured side by side
+# in one run. Builds cspy, the test targets and bench/workrate (Release with debug info),
+# prints the report and writes it to docs/BENCHMARKS.md. Needs root (or perf_event and
+# ptrace permissions) and perf. About 15 minutes; --quick about 3.
+#   bash bench/run.sh [--quick] [--only whole,windows,cost,post,accuracy,latency,memory]
+#   env: BUILD=dir (default build-bench), JOBS=n, OUT=file (default docs/BENCHMARKS.md),
+#        PYTHON=path to a CPython with DWARF in libpython (section 4)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build-bench}
+JOBS=${JOBS:-2}
+OUT=${OUT:-$ROOT/docs/BENCHMARKS.md}
+PYTHON=${PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3.11}
+
+echo "bench: building in $BUILD ..." >&2
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSPY_BUILD_TESTS=OFF >/dev/null
+make -C "$BUILD" -j"$JOBS" cspy julia split >/dev/null
+mkdir -p "$BUILD/bench" "$(dirname "$OUT")"
+"${CXX:-c++}" -std=c++20 -O2 -g -fomit-frame-pointer -Wall -Wextra \
+  -o "$BUILD/bench/workrate" "$ROOT/bench/workrate.cpp"
+
+exec python3 -B "$ROOT/bench/bench.py" --build "$BUILD" --out "$OUT" --python "$PYTHON" "$@"
