@@ -73,8 +73,8 @@ Error file_error(const std::string& what, const std::string& path, int err) {
   return Error(ErrorKind::kBadInput, what + " " + path, err);
 }
 
-// Writes and syncs the open temporary file; returns 0 or an errno value.
-int fill(int fd, const std::function<void(std::ostream&)>& write, std::string& what) {
+// Writes everything to fd; returns 0 or an errno value.
+int write_all(int fd, const std::function<void(std::ostream&)>& write, std::string& what) {
   FdStreamBuf buf(fd);
   std::ostream out(&buf);
   write(out);
@@ -83,6 +83,12 @@ int fill(int fd, const std::function<void(std::ostream&)>& write, std::string& w
     what = "cannot write";
     return buf.error() != 0 ? buf.error() : EIO;
   }
+  return 0;
+}
+
+// Writes and syncs the open temporary file; returns 0 or an errno value.
+int fill(int fd, const std::function<void(std::ostream&)>& write, std::string& what) {
+  if (int err = write_all(fd, write, what); err != 0) return err;
   if (::fchmod(fd, 0666 & ~current_umask()) != 0 || ::fsync(fd) != 0) {
     what = "cannot sync";
     return errno;
@@ -90,10 +96,36 @@ int fill(int fd, const std::function<void(std::ostream&)>& write, std::string& w
   return 0;
 }
 
+// Writes to something that is not a regular file (/dev/null, /dev/stdout, a FIFO, a
+// terminal) in place: renaming over it would replace the device with a file.
+Result<void> write_in_place(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return file_error("cannot open", path, errno);
+  std::string what;
+  int err = write_all(fd, write, what);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) return file_error(what.empty() ? "cannot write" : what, path, err);
+  return {};
+}
+
 }  // namespace
 
-Result<void> write_file_atomically(const std::string& path,
+Result<void> write_file_atomically(const std::string& path_given,
                                    const std::function<void(std::ostream&)>& write) {
+  struct stat st {};
+  if (::stat(path_given.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return file_error("cannot write", path_given, EISDIR);
+    return write_in_place(path_given, write);
+  }
+  // A symlink is followed, so that the link stays and its target gets the new content.
+  std::string path = path_given;
+  if (::lstat(path_given.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    char* resolved = ::realpath(path_given.c_str(), nullptr);
+    if (resolved != nullptr) {
+      path = resolved;
+      std::free(resolved);
+    }
+  }
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return file_error("cannot create a temporary file for", path, errno);

@@ -36,6 +36,32 @@ TEST(OutputFile, WritesAndReplacesAtomically) {
   EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask);
 }
 
+TEST(OutputFile, DevicesAreWrittenInPlaceNeverReplaced) {
+  // Renaming a temporary file over /dev/null once turned it into a regular file.
+  struct stat before {};
+  ASSERT_EQ(::stat("/dev/null", &before), 0);
+  ASSERT_TRUE(S_ISCHR(before.st_mode));
+  Result<void> r = write_file_atomically("/dev/null", [](std::ostream& o) { o << "discarded"; });
+  ASSERT_TRUE(r) << r.error().describe();
+  struct stat after {};
+  ASSERT_EQ(::stat("/dev/null", &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(after.st_rdev, before.st_rdev);
+  EXPECT_EQ(after.st_mode & 0777, before.st_mode & 0777);
+  EXPECT_FALSE(std::filesystem::exists("/dev/null.tmp"));
+}
+
+TEST(OutputFile, SymlinkIsFollowedAndKept) {
+  std::string dir = make_test_dir("output_file_symlink");
+  write_file(dir + "/target.svg", "old");
+  std::filesystem::create_symlink("target.svg", dir + "/link.svg");
+  Result<void> r = write_file_atomically(dir + "/link.svg", [](std::ostream& o) { o << "new"; });
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_TRUE(std::filesystem::is_symlink(dir + "/link.svg"));
+  EXPECT_EQ(read_file(dir + "/target.svg"), "new");
+  EXPECT_EQ(files_in(dir), 2u);
+}
+
 TEST(OutputFile, ExceptionLeavesOldFileAndNoTemporary) {
   std::string dir = make_test_dir("output_file_throw");
   std::string path = dir + "/out.json";
