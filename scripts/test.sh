@@ -9,8 +9,14 @@ bash scripts/install-deps.sh
 jobs=$(nproc)
 run_suite() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j"$jobs" >/dev/null
+  local log="$dir.build.log"
+  mkdir -p "$dir"
+  # Quiet when the build succeeds; the whole log when it does not.
+  if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" && cmake --build "$dir" -j"$jobs"; } >"$log" 2>&1; then
+    grep -E -B2 -A6 "error|Error" "$log" | head -100
+    echo "build of $dir failed; the full log is $log" >&2
+    return 1
+  fi
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
 }
 

@@ -126,7 +126,9 @@ def cost_rows(results):
             us = st["sampler_cpu_s"] / n * 1e6 if n > 0 else None
             per.append({
                 "us": us,
-                "startup_ms": (r["cpu_s"] - us * 1e-6 * r["samples"]) * 1e3 if us else None,
+                # what the steady rate does not explain; noise can make it slightly < 0
+                "startup_ms": (max(0.0, r["cpu_s"] - us * 1e-6 * r["samples"]) * 1e3
+                               if us else None),
                 # the sampler's CPU per second of target CPU: with every thread busy,
                 # x threads = its share of a core
                 "core_pct_busy": (st["sampler_cpu_s"] / st["target_cpu_s"] * threads * 100
