@@ -7,27 +7,21 @@
 #include "cspy/sampling/raw_file.h"
 #include "cspy/symbolize/symbolizer.h"
 #include "cspy/unwind/unwinder.h"
+#include "replay_data.h"
 
 namespace cspy {
 namespace {
 
-const std::string kRecordedPath = "/work/main/build/test_targets/chain";
-
-std::string data(const std::string& name) { return std::string(CSPY_TEST_DATA_DIR) + "/replay/" + name; }
-
-std::string remapped_maps(std::string maps) {
-  for (auto pos = maps.find(kRecordedPath); pos != std::string::npos; pos = maps.find(kRecordedPath, pos)) {
-    maps.replace(pos, kRecordedPath.size(), data("chain"));
-  }
-  return maps;
-}
+using test::kRecordedChainPath;
+using test::replay_data;
+using test::replay_modules;
 
 TEST(Replay, ReadsTheRawFile) {
-  auto rec = sampling::read_raw_file(data("chain-spin.raw"));
+  auto rec = sampling::read_raw_file(replay_data("chain-spin.raw"));
   ASSERT_TRUE(rec) << rec.error().describe();
   EXPECT_GT(rec->pid, 0);
   EXPECT_GE(rec->samples.size(), 20u);
-  EXPECT_NE(rec->maps.find(kRecordedPath), std::string::npos);
+  EXPECT_NE(rec->maps.find(kRecordedChainPath), std::string::npos);
   for (const auto& s : rec->samples) {
     EXPECT_TRUE(s.sample.has_regs);
     EXPECT_EQ(s.sample.stack.size(), s.stack.size());
@@ -36,17 +30,16 @@ TEST(Replay, ReadsTheRawFile) {
 }
 
 TEST(Replay, RejectsGarbage) {
-  auto rec = sampling::read_raw_file(data("README.md"));
+  auto rec = sampling::read_raw_file(replay_data("README.md"));
   ASSERT_FALSE(rec);
   EXPECT_NE(rec.error().message().find("not a cspy raw sample file"), std::string::npos);
-  EXPECT_FALSE(sampling::read_raw_file(data("no-such-file.raw")));
+  EXPECT_FALSE(sampling::read_raw_file(replay_data("no-such-file.raw")));
 }
 
 TEST(Replay, UnwindsAndSymbolizesEverySampleToTheChain) {
-  auto rec = sampling::read_raw_file(data("chain-spin.raw"));
+  auto rec = sampling::read_raw_file(replay_data("chain-spin.raw"));
   ASSERT_TRUE(rec);
-  std::string maps = remapped_maps(rec->maps);
-  auto modules = process::ModuleMap::create([&maps]() -> Result<std::string> { return maps; });
+  auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules) << modules.error().describe();
   auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
   ASSERT_TRUE(unwinder) << unwinder.error().describe();
@@ -80,10 +73,9 @@ TEST(Replay, UnwindsAndSymbolizesEverySampleToTheChain) {
 }
 
 TEST(Replay, DepthLimitEndsInTruncated) {
-  auto rec = sampling::read_raw_file(data("chain-spin.raw"));
+  auto rec = sampling::read_raw_file(replay_data("chain-spin.raw"));
   ASSERT_TRUE(rec);
-  std::string maps = remapped_maps(rec->maps);
-  auto modules = process::ModuleMap::create([&maps]() -> Result<std::string> { return maps; });
+  auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules);
   auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{.max_depth = 3});
   ASSERT_TRUE(unwinder);
@@ -94,10 +86,9 @@ TEST(Replay, DepthLimitEndsInTruncated) {
 }
 
 TEST(Replay, SampleWithoutStackFailsAsData) {
-  auto rec = sampling::read_raw_file(data("chain-spin.raw"));
+  auto rec = sampling::read_raw_file(replay_data("chain-spin.raw"));
   ASSERT_TRUE(rec);
-  std::string maps = remapped_maps(rec->maps);
-  auto modules = process::ModuleMap::create([&maps]() -> Result<std::string> { return maps; });
+  auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules);
   auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
   ASSERT_TRUE(unwinder);
