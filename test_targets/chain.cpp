@@ -1,8 +1,9 @@
 // chain: a known call chain for checking stacks frame by frame:
 //   main (or thread_main) -> outer -> middle -> leaf -> inlined_work (always_inline, spin mode).
+// Clock mode spins on clock_gettime, so most samples land in the kernel's vDSO.
 // Prints `ready` (flushed) once every thread is inside leaf. Lines a test checks carry
 // `// LINE: <name>` markers; keep the chain functions at the top so their lines stay put.
-// Usage: chain [--threads T] [--mode spin|sleep|read] [--seconds S]  (default: until killed)
+// Usage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S]  (default: until killed)
 
 #include <pthread.h>
 #include <sys/time.h>
@@ -19,7 +20,7 @@
 #include <ctime>
 #include <vector>
 
-enum class Mode { kSpin, kSleep, kRead };
+enum class Mode { kSpin, kSleep, kRead, kClock };
 
 struct Options {
   int threads = 1;
@@ -64,6 +65,12 @@ __attribute__((noinline, noclone)) std::uint64_t leaf(const Options& options, st
       timespec pause{0, 20'000'000};
       nanosleep(&pause, nullptr);  // LINE: leaf-sleep
     }
+  } else if (options.mode == Mode::kClock) {
+    timespec now{};
+    do {
+      clock_gettime(CLOCK_MONOTONIC, &now);  // LINE: leaf-clock
+      result += static_cast<std::uint64_t>(now.tv_nsec);
+    } while (!time_is_up(options, start));
   } else {
     char byte = 0;
     for (;;) {
@@ -100,9 +107,10 @@ __attribute__((noinline, noclone)) void* thread_main(void* arg) {
 namespace {
 
 [[noreturn]] void usage_error(const char* message) {
-  std::fprintf(stderr,
-               "chain: %s\nusage: chain [--threads T] [--mode spin|sleep|read] [--seconds S]\n",
-               message);
+  std::fprintf(
+      stderr,
+      "chain: %s\nusage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S]\n",
+      message);
   std::exit(2);
 }
 
@@ -122,6 +130,8 @@ Options parse_options(int argc, char** argv) {
         options.mode = Mode::kSleep;
       } else if (std::strcmp(mode, "read") == 0) {
         options.mode = Mode::kRead;
+      } else if (std::strcmp(mode, "clock") == 0) {
+        options.mode = Mode::kClock;
       } else {
         usage_error("bad --mode");
       }
@@ -135,7 +145,8 @@ Options parse_options(int argc, char** argv) {
 
 void on_alarm(int) {}
 
-// Read mode on the main thread: SIGALRM after `seconds` interrupts the blocked read().
+// Read mode on the main thread: SIGALRM after `seconds` interrupts the blocked read(),
+// and again every 20 ms after that, in case the first one came before read() began.
 void arm_alarm(double seconds) {
   struct sigaction action {};
   action.sa_handler = on_alarm;  // no SA_RESTART, so read() fails with EINTR
@@ -144,6 +155,7 @@ void arm_alarm(double seconds) {
   const auto micros = static_cast<long long>(seconds * 1e6) + 1;
   timer.it_value.tv_sec = static_cast<time_t>(micros / 1'000'000);
   timer.it_value.tv_usec = static_cast<suseconds_t>(micros % 1'000'000);
+  timer.it_interval.tv_usec = 20'000;
   setitimer(ITIMER_REAL, &timer, nullptr);
 }
 

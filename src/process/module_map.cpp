@@ -1,21 +1,58 @@
 // ModuleMap: a Dwfl reported from maps text, refreshed on a miss.
-#include "cspy/core/clock.h"
 #include "cspy/process/module_map.h"
 
+#include <fcntl.h>
 
 #include <cstdio>
 #include <cstring>
+#include <sstream>
+
+#include "cspy/core/clock.h"
+#include "vdso.h"
 
 namespace cspy::process {
 
 namespace {
-// Reports every file-backed executable mapping in `maps` to dwfl.
+constexpr const char* kVdsoName = "[vdso]";
+
+// Reports the target's [vdso] mapping, if any, as a module whose ELF find_elf supplies
+// later from cspy's own vDSO image: the same kernel maps the same image into every
+// process (checked by its size). Reported by range, not with its file, so that a later
+// report of the same range keeps the module (dwfl_report_elf would reopen the file and
+// refuse the new descriptor as an overlap).
+void report_vdso(Dwfl* dwfl, const std::string& maps) {
+  const std::size_t at = maps.find(std::string(" ") + kVdsoName);
+  if (at == std::string::npos || own_vdso_path().empty()) return;
+  const std::size_t line_start = maps.rfind('\n', at);
+  std::istringstream in(maps.substr(line_start == std::string::npos ? 0 : line_start + 1));
+  std::uint64_t low = 0;
+  std::uint64_t high = 0;
+  char dash = 0;
+  if (!(in >> std::hex >> low >> dash >> high) || high - low != own_vdso_size()) return;
+  // Failure leaves the vDSO without CFI, as before: the unwinders' fallbacks apply.
+  dwfl_report_module(dwfl, kVdsoName, low, high);
+}
+
+// dwfl_linux_proc_find_elf, and the vDSO's image for the module report_vdso made.
+int find_elf(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
+             Elf** elfp) {
+  if (std::strcmp(name, kVdsoName) != 0) {
+    return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+  }
+  const int fd = ::open(own_vdso_path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *file_name = ::strdup(own_vdso_path().c_str());
+  return fd;
+}
+
+// Reports every file-backed executable mapping in `maps` to dwfl, and the vDSO.
 Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
   FILE* f = ::fmemopen(const_cast<char*>(maps.data()), maps.size(), "r");
   if (f == nullptr) return errno_error("fmemopen");
   int rc = dwfl_linux_proc_maps_report(dwfl, f);
   std::fclose(f);
-  if (rc != 0) return Error(ErrorKind::kBadInput, std::string("reading the memory maps: ") + dwfl_errmsg(-1));
+  if (rc != 0)
+    return Error(ErrorKind::kBadInput, std::string("reading the memory maps: ") + dwfl_errmsg(-1));
+  report_vdso(dwfl, maps);
   return {};
 }
 }  // namespace
@@ -23,7 +60,7 @@ Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
 ModuleMap::ModuleMap(MapsSource source) : source_(std::move(source)) {
   // The default search path plus the build-id tree under /usr/lib/debug.
   debuginfo_path_ = ::strdup("-:.debug:/usr/lib/debug");
-  callbacks_.find_elf = dwfl_linux_proc_find_elf;
+  callbacks_.find_elf = find_elf;
   callbacks_.find_debuginfo = dwfl_standard_find_debuginfo;
   callbacks_.debuginfo_path = &debuginfo_path_;
 }
@@ -72,17 +109,20 @@ Dwfl_Module* containing_module(Dwfl* dwfl, std::uint64_t pc) {
 }
 }  // namespace
 
+Dwfl_Module* ModuleMap::find(RemoteAddr pc) const { return containing_module(dwfl_, pc.value()); }
+
+bool ModuleMap::refresh_due() const {
+  return last_refresh_changed_ || monotonic_ns() - last_refresh_ns_ >= 20'000'000ULL;
+}
+
 Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
-  Dwfl_Module* mod = containing_module(dwfl_, pc.value());
-  if (mod != nullptr) return mod;
+  Dwfl_Module* mod = find(pc);
   // A miss may be a library loaded since the last read (dlopen, or the libraries of a
-  // program that just started); re-read at most every 20 ms so that wild addresses (JIT
-  // code, corrupt stacks) cost at most ~50 reads a second. While the maps keep changing
-  // (a library being mapped segment by segment) re-read at once.
-  if (!last_refresh_changed_ && monotonic_ns() - last_refresh_ns_ < 20'000'000ULL) return nullptr;
+  // program that just started).
+  if (mod != nullptr || !refresh_due()) return mod;
   auto changed = refresh();
   if (!changed || !*changed) return nullptr;
-  return containing_module(dwfl_, pc.value());
+  return find(pc);
 }
 
 }  // namespace cspy::process

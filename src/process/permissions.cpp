@@ -33,33 +33,38 @@ bool has_cap_sys_ptrace() {
 std::string explain_ptrace_refusal(pid_t pid) {
   int scope = ptrace_scope();
   if (scope == 3) {
-    return fmt::format("not permitted to attach to PID {}: kernel.yama.ptrace_scope is 3 (attach "
-                       "disabled until reboot); no fix without rebooting with a lower setting",
-                       pid);
+    return fmt::format(
+        "not permitted to attach to PID {}: kernel.yama.ptrace_scope is 3 (attach "
+        "disabled until reboot); no fix without rebooting with a lower setting",
+        pid);
   }
   if (!has_cap_sys_ptrace()) {
     if (scope >= 1) {
-      return fmt::format("not permitted to attach to PID {}: kernel.yama.ptrace_scope is {} and "
-                         "cspy lacks CAP_SYS_PTRACE; run as root (sudo), or grant it with `setcap "
-                         "cap_sys_ptrace+ep $(which cspy)`, or `sysctl kernel.yama.ptrace_scope=0`",
-                         pid, scope);
+      return fmt::format(
+          "not permitted to attach to PID {}: kernel.yama.ptrace_scope is {} and "
+          "cspy lacks CAP_SYS_PTRACE; run as root (sudo), or grant it with `setcap "
+          "cap_sys_ptrace+ep $(which cspy)`, or `sysctl kernel.yama.ptrace_scope=0`",
+          pid, scope);
     }
-    return fmt::format("not permitted to attach to PID {}: it belongs to another user and cspy "
-                       "lacks CAP_SYS_PTRACE; run as that user or as root (sudo)",
-                       pid);
+    return fmt::format(
+        "not permitted to attach to PID {}: it belongs to another user and cspy "
+        "lacks CAP_SYS_PTRACE; run as that user or as root (sudo)",
+        pid);
   }
-  return fmt::format("not permitted to attach to PID {} although cspy has CAP_SYS_PTRACE: a "
-                     "container or seccomp policy may forbid ptrace (docker: --cap-add "
-                     "SYS_PTRACE --security-opt seccomp=unconfined)",
-                     pid);
+  return fmt::format(
+      "not permitted to attach to PID {} although cspy has CAP_SYS_PTRACE: a "
+      "container or seccomp policy may forbid ptrace (docker: --cap-add "
+      "SYS_PTRACE --security-opt seccomp=unconfined)",
+      pid);
 }
 
 std::string explain_perf_refusal(pid_t pid) {
   int paranoid = perf_event_paranoid();
-  return fmt::format("perf_event_open refused for PID {}: kernel.perf_event_paranoid is {} and "
-                     "cspy is not privileged; run as root, or `sysctl kernel.perf_event_paranoid=1`"
-                     " (or lower), or grant CAP_PERFMON",
-                     pid, paranoid);
+  return fmt::format(
+      "perf_event_open refused for PID {}: kernel.perf_event_paranoid is {} and "
+      "cspy is not privileged; run as root, or `sysctl kernel.perf_event_paranoid=1`"
+      " (or lower), or grant CAP_PERFMON",
+      pid, paranoid);
 }
 
 }  // namespace cspy::process

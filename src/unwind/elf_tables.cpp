@@ -21,23 +21,46 @@ bool read_encoded(const std::uint8_t* data, std::size_t size, std::size_t& pos, 
   std::size_t n = 0;
   bool is_signed = false;
   switch (enc & 0x0f) {
-    case 0x00: case 0x04: n = 8; break;                   // absptr, udata8
-    case 0x02: n = 2; break;                              // udata2
-    case 0x03: n = 4; break;                              // udata4
-    case 0x0a: n = 2; is_signed = true; break;            // sdata2
-    case 0x0b: n = 4; is_signed = true; break;            // sdata4
-    case 0x0c: n = 8; is_signed = true; break;            // sdata8
-    default: return false;                                // leb128: not in headers
+    case 0x00:
+    case 0x04:
+      n = 8;
+      break;  // absptr, udata8
+    case 0x02:
+      n = 2;
+      break;  // udata2
+    case 0x03:
+      n = 4;
+      break;  // udata4
+    case 0x0a:
+      n = 2;
+      is_signed = true;
+      break;  // sdata2
+    case 0x0b:
+      n = 4;
+      is_signed = true;
+      break;  // sdata4
+    case 0x0c:
+      n = 8;
+      is_signed = true;
+      break;  // sdata8
+    default:
+      return false;  // leb128: not in headers
   }
   if (pos + n > size) return false;
   std::uint64_t v = 0;
   std::memcpy(&v, data + pos, n);  // x86-64 is little-endian, as is the target
   if (is_signed && n < 8 && (v >> (8 * n - 1)) != 0) v |= ~std::uint64_t{0} << (8 * n);
   switch (enc & 0x70) {
-    case 0x00: break;                   // absolute
-    case 0x10: v += base + pos; break;  // pcrel
-    case 0x30: v += base; break;        // datarel: relative to .eh_frame_hdr
-    default: return false;
+    case 0x00:
+      break;  // absolute
+    case 0x10:
+      v += base + pos;
+      break;  // pcrel
+    case 0x30:
+      v += base;
+      break;  // datarel: relative to .eh_frame_hdr
+    default:
+      return false;
   }
   pos += n;
   out = v;
@@ -101,15 +124,23 @@ ElfTables::ModuleInfo ElfTables::load(Dwfl_Module* mod) {
   return info;
 }
 
+void ElfTables::clear() {
+  by_module_.clear();
+  segments_.clear();
+  writable_segments_.clear();
+  last_ = nullptr;
+}
+
 const EhFrameTable* ElfTables::table_at(std::uint64_t pc) {
-  Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc));
+  Dwfl_Module* mod = modules_.find(RemoteAddr(pc));
   if (mod == nullptr) return nullptr;
   auto it = by_module_.find(mod);
   if (it == by_module_.end()) it = by_module_.emplace(mod, load(mod)).first;
   return it->second.has_table ? &it->second.table : nullptr;
 }
 
-const ElfTables::Segment* ElfTables::find(const Segments& segments, std::uint64_t addr, std::uint64_t& start) {
+const ElfTables::Segment* ElfTables::find(const Segments& segments, std::uint64_t addr,
+                                          std::uint64_t& start) {
   auto it = segments.upper_bound(addr);
   if (it == segments.begin()) return nullptr;
   --it;
@@ -119,9 +150,11 @@ const ElfTables::Segment* ElfTables::find(const Segments& segments, std::uint64_
 }
 
 // A word that runs past the segment's file bytes: the rest reads as zeros.
-void ElfTables::copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr, std::uint64_t& value) {
+void ElfTables::copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr,
+                          std::uint64_t& value) {
   value = 0;
-  std::memcpy(&value, segment.bytes + (addr - start), std::min<std::uint64_t>(8, segment.end - addr));
+  std::memcpy(&value, segment.bytes + (addr - start),
+              std::min<std::uint64_t>(8, segment.end - addr));
 }
 
 bool ElfTables::read_word(std::uint64_t addr, std::uint64_t& value) {

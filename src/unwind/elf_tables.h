@@ -25,8 +25,11 @@ class ElfTables {
  public:
   explicit ElfTables(process::ModuleMap& modules) : modules_(modules) {}
 
-  // The search table of the module containing `pc`; null when there is none (no module,
-  // no .eh_frame_hdr, or a table layout libunwind cannot binary-search).
+  // Forgets every module: after the maps were re-read, gone modules' bytes are freed.
+  void clear();
+  // The search table of the module containing `pc` (as last reported: the maps are not re-read);
+  // null when there is none (no module, no .eh_frame_hdr, or a table layout libunwind cannot
+  // binary-search).
   const EhFrameTable* table_at(std::uint64_t pc);
   // Reads the 8 bytes at `addr` from a read-only segment of a module seen by table_at();
   // false when `addr` is in none (then the caller asks the live process).
@@ -48,13 +51,14 @@ class ElfTables {
   using Segments = std::map<std::uint64_t, Segment>;  // by runtime start address
   ModuleInfo load(Dwfl_Module* mod);
   static const Segment* find(const Segments& segments, std::uint64_t addr, std::uint64_t& start);
-  static void copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr, std::uint64_t& value);
+  static void copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr,
+                        std::uint64_t& value);
 
   process::ModuleMap& modules_;
   std::unordered_map<Dwfl_Module*, ModuleInfo> by_module_;
-  Segments segments_;           // read-only
-  Segments writable_segments_;  // file bytes of writable ones (see read_writable_word)
-  const Segment* last_ = nullptr;              // the segment of the last hit
+  Segments segments_;              // read-only
+  Segments writable_segments_;     // file bytes of writable ones (see read_writable_word)
+  const Segment* last_ = nullptr;  // the segment of the last hit
   std::uint64_t last_start_ = 0;
 };
 

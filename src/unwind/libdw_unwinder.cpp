@@ -7,16 +7,17 @@
 #include <string>
 
 #include "cspy/unwind/unwinder.h"
-#include "stack_roots.h"
+#include "stack_walker.h"
 
 namespace cspy::unwind {
 
 namespace {
 
-class LibdwUnwinder final : public Unwinder {
+class LibdwUnwinder final : public StackWalker {
  public:
-  LibdwUnwinder(process::ModuleMap& modules, const process::Process* live, const UnwindOptions& options)
-      : modules_(modules), live_(live), options_(options), roots_(modules) {}
+  LibdwUnwinder(process::ModuleMap& modules, const process::Process* live,
+                const UnwindOptions& options)
+      : StackWalker(modules), live_(live), options_(options) {}
 
   Result<void> attach(pid_t pid) {
     static const Dwfl_Thread_Callbacks callbacks = {
@@ -28,31 +29,25 @@ class LibdwUnwinder final : public Unwinder {
         .thread_detach = nullptr,
     };
     if (!dwfl_attach_state(modules_.dwfl(), nullptr, pid, &callbacks, this)) {
-      return Error(ErrorKind::kBadInput,
-                   std::string("cannot set up unwinding (no ELF module found): ") + dwfl_errmsg(-1));
+      return Error(
+          ErrorKind::kBadInput,
+          std::string("cannot set up unwinding (no ELF module found): ") + dwfl_errmsg(-1));
     }
     return {};
   }
 
-  void unwind(const sampling::RawSample& sample, UnwoundStack& out) override {
-    out.frames.clear();
-    out.end = StackEnd::kComplete;
-    if (!sample.has_regs) {
-      out.end = StackEnd::kFailed;
-      return;
-    }
+ private:
+  // libdw also ends "normally" when a return address could not be read; StackWalker
+  // then checks that the stack ends where threads begin.
+  void walk(const sampling::RawSample& sample, UnwoundStack& out) override {
     sample_ = &sample;
     out_ = &out;
     int rc = dwfl_getthread_frames(modules_.dwfl(), sample.tid, frame_callback, this);
     if (out.end != StackEnd::kTruncated && rc != 0) out.end = StackEnd::kFailed;
-    // libdw also ends "normally" when a return address could not be read, so a stack
-    // is complete only if it ends where threads begin.
-    finish_stack(roots_, sample.regs.ip(), out);
     sample_ = nullptr;
     out_ = nullptr;
   }
 
- private:
   static int frame_callback(Dwfl_Frame* frame, void* arg) {
     auto* self = static_cast<LibdwUnwinder*>(arg);
     Dwarf_Addr pc = 0;
@@ -64,10 +59,9 @@ class LibdwUnwinder final : public Unwinder {
       return DWARF_CB_ABORT;
     }
     self->out_->frames.push_back(UnwoundFrame{RemoteAddr(pc), activation});
-    // Unwinding on from pc needs its module's CFI: map a library loaded since the last
-    // read of the maps before libdw looks for it.
-    (void)self->modules_.module_at(RemoteAddr(pc));
-    return DWARF_CB_OK;
+    // Unwinding on from pc needs its module's CFI: a library loaded since the last read
+    // of the maps is reported before the walk is done again.
+    return self->restart_for(RemoteAddr(pc)) ? DWARF_CB_ABORT : DWARF_CB_OK;
   }
 
   static pid_t next_thread(Dwfl*, void*, void**) { return 0; }
@@ -100,12 +94,10 @@ class LibdwUnwinder final : public Unwinder {
     return dwfl_thread_state_registers(thread, 0, sampling::kDwarfRegCount, regs.data());
   }
 
-  process::ModuleMap& modules_;
   const process::Process* live_;
   UnwindOptions options_;
   const sampling::RawSample* sample_ = nullptr;
   UnwoundStack* out_ = nullptr;
-  StackRoots roots_;
 };
 
 }  // namespace

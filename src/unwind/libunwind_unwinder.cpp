@@ -11,12 +11,13 @@
 
 #include "cspy/unwind/unwinder.h"
 #include "elf_tables.h"
-#include "stack_roots.h"
+#include "stack_walker.h"
 
 // Exported by libunwind-x86_64 but not declared in its public headers (perf declares it
 // the same way): binary-searches a remote .eh_frame_hdr table and parses the FDE found.
-extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip, unw_dyn_info_t* di,
-                                                  unw_proc_info_t* pi, int need_unwind_info, void* arg);
+extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
+                                                  unw_dyn_info_t* di, unw_proc_info_t* pi,
+                                                  int need_unwind_info, void* arg);
 
 namespace cspy::unwind {
 
@@ -30,10 +31,11 @@ using AddressSpace = std::unique_ptr<std::remove_pointer_t<unw_addr_space_t>, Ad
 // Register-state cache entries (libunwind's default is 128: too few for CPython's pcs).
 constexpr std::size_t kCacheEntries = 4096;
 
-class LibunwindUnwinder final : public Unwinder {
+class LibunwindUnwinder final : public StackWalker {
  public:
-  LibunwindUnwinder(process::ModuleMap& modules, const process::Process* live, const UnwindOptions& options)
-      : modules_(modules), live_(live), options_(options), tables_(modules), roots_(modules) {}
+  LibunwindUnwinder(process::ModuleMap& modules, const process::Process* live,
+                    const UnwindOptions& options)
+      : StackWalker(modules), live_(live), options_(options), tables_(modules) {}
 
   Result<void> init() {
     static unw_accessors_t accessors = {
@@ -56,27 +58,21 @@ class LibunwindUnwinder final : public Unwinder {
     return {};
   }
 
-  void unwind(const sampling::RawSample& sample, UnwoundStack& out) override {
-    out.frames.clear();
-    out.end = StackEnd::kComplete;
-    if (!sample.has_regs) {
-      out.end = StackEnd::kFailed;
-      return;
-    }
-    // The maps were re-read (a dlopen or dlclose): cached unwind rules may be stale.
+ private:
+  void walk(const sampling::RawSample& sample, UnwoundStack& out) override {
+    // The maps were re-read (a dlopen or dlclose): cached rules and ELF bytes may be stale.
     if (modules_.refresh_count() != refreshes_seen_) {
       refreshes_seen_ = modules_.refresh_count();
       unw_flush_cache(as_.get(), 0, 0);
+      tables_.clear();
     }
     sample_ = &sample;
-    walk(out);
-    finish_stack(roots_, sample.regs.ip(), out);
+    step_all(out);
     sample_ = nullptr;
   }
 
- private:
   // Steps from the sampled registers to the outermost frame, the depth limit or a failure.
-  void walk(UnwoundStack& out) {
+  void step_all(UnwoundStack& out) {
     unw_cursor_t cursor;
     if (unw_init_remote(&cursor, as_.get(), this) < 0) {
       out.end = StackEnd::kFailed;
@@ -96,7 +92,8 @@ class LibunwindUnwinder final : public Unwinder {
       out.frames.push_back(UnwoundFrame{RemoteAddr(ip), exact});
       exact = unw_is_signal_frame(&cursor) > 0;
       int rc = unw_step(&cursor);
-      if (rc == 0) return;  // the outermost frame (finish_stack checks it is a root)
+      if (restarting()) return;  // StackWalker re-reads the maps and walks again
+      if (rc == 0) return;       // the outermost frame (finish_stack checks it is a root)
       if (rc < 0) {
         out.end = StackEnd::kFailed;
         return;
@@ -106,8 +103,10 @@ class LibunwindUnwinder final : public Unwinder {
 
   static LibunwindUnwinder* self(void* arg) { return static_cast<LibunwindUnwinder*>(arg); }
 
-  static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need_unwind_info,
-                            void* arg) {
+  static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi,
+                            int need_unwind_info, void* arg) {
+    // An address in a library loaded since the last read of the maps: stop, re-read, redo.
+    if (self(arg)->restart_for(RemoteAddr(ip))) return -UNW_ENOINFO;
     const EhFrameTable* table = self(arg)->tables_.table_at(ip);
     if (table == nullptr) return -UNW_ENOINFO;
     unw_dyn_info_t di;
@@ -126,7 +125,8 @@ class LibunwindUnwinder final : public Unwinder {
   static void put_unwind_info(unw_addr_space_t, unw_proc_info_t*, void*) {}
   static int get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, void*) { return -UNW_ENOINFO; }
 
-  static int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* value, int write, void* arg) {
+  static int access_mem(unw_addr_space_t, unw_word_t addr, unw_word_t* value, int write,
+                        void* arg) {
     LibunwindUnwinder* u = self(arg);
     *value = 0;
     if (write != 0 || u->sample_ == nullptr) return -UNW_EINVAL;
@@ -149,7 +149,8 @@ class LibunwindUnwinder final : public Unwinder {
   }
 
   // libunwind's x86-64 register numbers are the DWARF ones, the order of RawSample regs.
-  static int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write, void* arg) {
+  static int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write,
+                        void* arg) {
     LibunwindUnwinder* u = self(arg);
     if (write != 0 || u->sample_ == nullptr) return -UNW_EINVAL;
     if (reg < 0 || reg >= sampling::kDwarfRegCount) return -UNW_EBADREG;
@@ -157,17 +158,17 @@ class LibunwindUnwinder final : public Unwinder {
     return 0;
   }
 
-  static int access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) { return -UNW_EINVAL; }
+  static int access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) {
+    return -UNW_EINVAL;
+  }
   static int resume(unw_addr_space_t, unw_cursor_t*, void*) { return -UNW_EINVAL; }
   static int get_proc_name(unw_addr_space_t, unw_word_t, char*, std::size_t, unw_word_t*, void*) {
     return -UNW_EINVAL;
   }
 
-  process::ModuleMap& modules_;
   const process::Process* live_;
   UnwindOptions options_;
   ElfTables tables_;
-  StackRoots roots_;
   AddressSpace as_;
   std::size_t refreshes_seen_ = 0;
   const sampling::RawSample* sample_ = nullptr;
@@ -176,7 +177,8 @@ class LibunwindUnwinder final : public Unwinder {
 }  // namespace
 
 Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(process::ModuleMap& modules,
-                                                          const process::Process* live, pid_t /*pid*/,
+                                                          const process::Process* live,
+                                                          pid_t /*pid*/,
                                                           const UnwindOptions& options) {
   auto unwinder = std::make_unique<LibunwindUnwinder>(modules, live, options);
   auto r = unwinder->init();

@@ -14,9 +14,9 @@ bool StackRoots::is_root(const UnwoundFrame& frame) {
   if (Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc))) {
     const char* name = dwfl_module_addrname(mod, pc);
     static const std::unordered_set<std::string> kRoots = {
-        "_start", "__start", "_dl_start", "__clone", "__clone3", "clone", "clone3",
-        "__libc_start_main", "thread_start", "start_thread", "__thread_start",
-        "runtime.goexit", "runtime.rt0_go", "runtime.mstart"};
+        "_start",         "__start",        "_dl_start",         "__clone",       "__clone3",
+        "clone",          "clone3",         "__libc_start_main", "thread_start",  "start_thread",
+        "__thread_start", "runtime.goexit", "runtime.rt0_go",    "runtime.mstart"};
     root = name != nullptr && kRoots.count(name) != 0;
   }
   cache_.emplace(pc, root);

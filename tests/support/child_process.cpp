@@ -269,6 +269,11 @@ CommandResult run_command(const std::vector<std::string>& argv, milliseconds tim
   return result;
 }
 
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && (std::string(ci) == "true" || std::string(ci) == "1");
+}
+
 std::string find_program(const std::string& name) {
   if (name.empty()) return "";
   if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";

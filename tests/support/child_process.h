@@ -98,6 +98,9 @@ CommandResult run_command(const std::vector<std::string>& argv,
 std::string find_program(const std::string& name);
 inline bool have_program(const std::string& name) { return !find_program(name).empty(); }
 
+// True when CI=true (or 1): a missing tool is a failure there, not a skip.
+bool in_ci();
+
 // The one-letter state (R, S, D, T, t, Z, ...) of a process or thread; '\0' if there is none.
 char process_state(pid_t pid);
 // True when a process is in a stopped (T/t) state: no test may leave one behind.
@@ -106,3 +109,12 @@ bool process_is_stopped(pid_t pid);
 std::set<pid_t> thread_ids(pid_t pid);
 
 }  // namespace cspy::test
+
+// Skips the test, or fails it under CI, when an external tool is missing.
+#define CSPY_REQUIRE_TOOL(condition, what)                              \
+  do {                                                                  \
+    if (!(condition)) {                                                 \
+      if (::cspy::test::in_ci()) FAIL() << what << " (required in CI)"; \
+      GTEST_SKIP() << what;                                             \
+    }                                                                   \
+  } while (0)

@@ -25,8 +25,16 @@ class ModuleMap {
   ModuleMap& operator=(const ModuleMap&) = delete;
 
   Dwfl* dwfl() const { return dwfl_; }
-  // The module containing `pc`; refreshes the maps once when none does (dlopen).
+  // The module containing `pc`; refreshes the maps once when none does (dlopen) and a
+  // re-read is due. Not to be called while libdw or libunwind walks a stack: a refresh
+  // re-reports the modules under their feet (unwinders use find() and refresh_due()).
   Dwfl_Module* module_at(RemoteAddr pc);
+  // The module containing `pc` as last reported, without re-reading the maps.
+  Dwfl_Module* find(RemoteAddr pc) const;
+  // Whether a miss may re-read the maps now: at most every 20 ms, so that wild addresses
+  // (JIT code, corrupt stacks) cost at most ~50 reads a second, but at once while the
+  // maps keep changing (a library being mapped segment by segment).
+  bool refresh_due() const;
   // Re-reads the maps and re-reports every module: unchanged ones keep their loaded
   // ELF/DWARF, new ones appear, gone or moved ones go. True if the maps had changed.
   Result<bool> refresh();

@@ -133,7 +133,7 @@ void PrintTo(const GdbCase& c, std::ostream* out) {
 class ChainUnderGdb : public ::testing::TestWithParam<GdbCase> {};
 
 TEST_P(ChainUnderGdb, BacktraceShowsTheKnownChain) {
-  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
+  CSPY_REQUIRE_TOOL(have_program(kGdb), "gdb not found");
   const GdbCase& c = GetParam();
   ChildProcess chain(
       {target_binary(c.binary), "--mode", c.mode, "--threads", std::to_string(c.threads)},

@@ -79,7 +79,7 @@ TEST(Hashtable, RejectsTooManyTwoletterKeys) {
 }
 
 TEST(Hashtable, PythonOriginalFindsEveryKey) {
-  if (!have_program(kPython)) GTEST_SKIP() << "python3 not found";
+  CSPY_REQUIRE_TOOL(have_program(kPython), "python3 not found");
   const CommandResult result = run_command({kPython, target_binary("hashtable.py"), "2000"},
                                            kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);

@@ -64,7 +64,7 @@ TEST(Julia, RejectsUnknownOption) {
 }
 
 TEST(Julia, PythonOriginalAgreesWithThePort) {
-  if (!have_program(kPython)) GTEST_SKIP() << "python3 not found";
+  CSPY_REQUIRE_TOOL(have_program(kPython), "python3 not found");
   const CommandResult result = run_command({kPython, target_binary("julia1.py"), "200", "100"},
                                            kCommandTimeout, Stderr::kMerge);
   ASSERT_FALSE(result.timed_out);

@@ -144,14 +144,14 @@ TEST_P(Variants, StrippedBuildKeepsItsDebugInfoApart) {
 }
 
 TEST_P(Variants, GdbFindsTheStrippedBuildsLinesThroughItsDebuglink) {
-  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
+  CSPY_REQUIRE_TOOL(have_program(kGdb), "gdb not found");
   const std::string line = gdb_info_line(path(), GetParam().function);
   EXPECT_NE(line, "");
   EXPECT_EQ(gdb_info_line(path("-stripped"), GetParam().function), line);
 }
 
 TEST_P(Variants, GdbFindsTheStrippedBuildsLinesThroughTheBuildIdDirectory) {
-  if (!have_program(kGdb)) GTEST_SKIP() << "gdb not found";
+  CSPY_REQUIRE_TOOL(have_program(kGdb), "gdb not found");
   // A copy without its .debug file beside it: only the build-id directory can help.
   const fs::path dir = make_temp_dir();
   const fs::path copy = dir / (std::string(GetParam().name) + "-stripped");

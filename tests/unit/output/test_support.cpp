@@ -36,15 +36,19 @@ Profile small_profile() {
   info.duration_s = 0.25;
   auto& ft = p.frames();
   FrameId start = ft.intern(Frame{.function = "_start", .module = "demo"});
-  FrameId main = ft.intern(Frame{.function = "main", .module = "demo", .file = "/src/demo.cpp", .line = 40});
-  FrameId compute = ft.intern(Frame{.function = "compute(int)", .module = "demo", .file = "/src/demo.cpp", .line = 12});
-  FrameId square = ft.intern(Frame{.function = "square", .module = "demo", .file = "/src/math.h", .line = 3, .inlined = true});
+  FrameId main =
+      ft.intern(Frame{.function = "main", .module = "demo", .file = "/src/demo.cpp", .line = 40});
+  FrameId compute = ft.intern(
+      Frame{.function = "compute(int)", .module = "demo", .file = "/src/demo.cpp", .line = 12});
+  FrameId square = ft.intern(Frame{
+      .function = "square", .module = "demo", .file = "/src/math.h", .line = 3, .inlined = true});
   FrameId sort = ft.intern(Frame{.function = "std::sort<int*>", .module = "libstdc++.so.6"});
   FrameId memcpy = ft.intern(Frame{.function = "__memcpy_avx_unaligned", .module = "libc.so.6"});
   FrameId write = ft.intern(Frame{.function = "write", .module = "libc.so.6"});
   FrameId sys = ft.intern(Frame{.function = "ksys_write", .kind = FrameKind::kKernel});
   FrameId clone = ft.intern(Frame{.function = "clone3", .module = "libc.so.6"});
-  FrameId worker = ft.intern(Frame{.function = "worker_loop", .module = "demo", .file = "/src/demo.cpp", .line = 25});
+  FrameId worker = ft.intern(
+      Frame{.function = "worker_loop", .module = "demo", .file = "/src/demo.cpp", .line = 25});
   p.set_thread_name(4242, "demo");
   p.set_thread_name(4243, "worker");
   std::uint64_t t = info.start_mono_ns + 3'000'000;
@@ -63,9 +67,17 @@ Profile small_profile() {
 }
 
 std::vector<std::string> hostile_strings() {
-  return {"</script><script>alert(1)</script>", "]]>", "a<b>&c\"d'e", "ctrl\x01\x1b[31m\x7f",
-          "bad\xff\xfe\xc3(", "overlong\xc0\xaf", "surrogate\xed\xa0\x80", "cut\xe2\x82",
-          "line\nbreak", "<!--", "&amp;"};
+  return {"</script><script>alert(1)</script>",
+          "]]>",
+          "a<b>&c\"d'e",
+          "ctrl\x01\x1b[31m\x7f",
+          "bad\xff\xfe\xc3(",
+          "overlong\xc0\xaf",
+          "surrogate\xed\xa0\x80",
+          "cut\xe2\x82",
+          "line\nbreak",
+          "<!--",
+          "&amp;"};
 }
 
 Profile hostile_profile() {
@@ -81,9 +93,13 @@ Profile hostile_profile() {
   std::uint64_t t = 1;
   int i = 0;
   for (const auto& n : names) {
-    FrameId f = ft.intern(Frame{.function = n, .module = "lib" + n + ".so", .file = "/src/" + n,
-                                .line = 3, .inlined = (i % 2) == 1});
-    p.add_sample(100 + (i % 2), std::vector<FrameId>{root, f}, t += 1000, 3 + static_cast<std::uint64_t>(i));
+    FrameId f = ft.intern(Frame{.function = n,
+                                .module = "lib" + n + ".so",
+                                .file = "/src/" + n,
+                                .line = 3,
+                                .inlined = (i % 2) == 1});
+    p.add_sample(100 + (i % 2), std::vector<FrameId>{root, f}, t += 1000,
+                 3 + static_cast<std::uint64_t>(i));
     ++i;
   }
   p.set_thread_name(100, "<thr&\"'>\x02\xff");
@@ -110,7 +126,8 @@ Profile random_profile(int stacks, std::uint32_t seed) {
   for (int s = 0; s < stacks; ++s) {
     std::vector<FrameId> stack{names[0]};
     std::uint32_t depth = 1 + next(8);
-    for (std::uint32_t d = 1; d < depth; ++d) stack.push_back(names[1 + next(static_cast<std::uint32_t>(names.size() - 1))]);
+    for (std::uint32_t d = 1; d < depth; ++d)
+      stack.push_back(names[1 + next(static_cast<std::uint32_t>(names.size() - 1))]);
     p.add_sample(1 + static_cast<pid_t>(next(3)), stack, 0, 1 + next(20));
   }
   return p;
@@ -132,11 +149,6 @@ std::string render_speedscope(Profile& p) {
   std::ostringstream out;
   write_speedscope(p, {}, out);
   return out.str();
-}
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && (std::string(ci) == "true" || std::string(ci) == "1");
 }
 
 std::string check_golden(const std::string& name, const std::string& actual) {

@@ -37,20 +37,8 @@ std::string render_folded(aggregate::Profile& p);
 std::string render_svg(aggregate::Profile& p, bool reverse = false, bool thread_roots = false);
 std::string render_speedscope(aggregate::Profile& p);
 
-// True when CI=true (or 1): missing tools are failures there, not skips.
-bool in_ci();
-
 // Compares `actual` with tests/data/output/<name>; CSPY_UPDATE_GOLDEN=1 rewrites it.
 // Returns an empty string on success, else a description of the difference.
 std::string check_golden(const std::string& name, const std::string& actual);
 
 }  // namespace cspy::output::testing
-
-// Skips the test, or fails it under CI, when an external tool is missing.
-#define CSPY_REQUIRE_TOOL(condition, what)                                       \
-  do {                                                                           \
-    if (!(condition)) {                                                          \
-      if (::cspy::output::testing::in_ci()) FAIL() << what << " (required in CI)"; \
-      GTEST_SKIP() << what;                                                      \
-    }                                                                            \
-  } while (0)

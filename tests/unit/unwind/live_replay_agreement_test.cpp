@@ -1,10 +1,11 @@
 // Records raw samples of live programs with `cspy record --raw` — the julia test target
 // (C++ with exception tables, whose personality pointers sit in writable data) and
-// CPython 3.11 running julia1.py when installed (libpython's CFI) — then replays them
+// CPython running julia1.py (libpython's CFI) — then replays them
 // through both backends without the process: the chains must be identical, sample by sample.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "../../support/child_process.h"
@@ -17,15 +18,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kPython = "/root/.pyenv/versions/3.11.7/bin/python3.11";
+const std::string kPython = "python3";  // from PATH: Debian's, or any other CPython
 
 // Samples `pid` for a second into a raw file and loads it.
 sampling::RawRecording record_raw(pid_t pid) {
   std::string dir = test::make_temp_dir();
-  test::CommandResult r = test::run_command({test::cspy_binary(), "record", "--pid", std::to_string(pid), "-d",
-                                             "1", "--rate", "200", "-q", "--raw", dir + "/samples.raw", "-o",
-                                             dir + "/out.folded"},
-                                            60s);
+  test::CommandResult r = test::run_command(
+      {test::cspy_binary(), "record", "--pid", std::to_string(pid), "-d", "1", "--rate", "200",
+       "-q", "--raw", dir + "/samples.raw", "-o", dir + "/out.folded"},
+      60s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto rec = sampling::read_raw_file(dir + "/samples.raw");
   EXPECT_TRUE(rec) << rec.error().describe();
@@ -36,7 +37,15 @@ struct Outcome {
   std::size_t agree = 0;
   std::size_t complete = 0;
   std::size_t frames = 0;
+  std::vector<std::string> mismatches;  // the first few, both chains
 };
+
+std::string describe(const unwind::UnwoundStack& s) {
+  std::ostringstream out;
+  out << "  end " << static_cast<int>(s.end) << ":";
+  for (const auto& f : s.frames) out << " " << std::hex << f.pc.value() << (f.exact ? "" : "~");
+  return out.str();
+}
 
 Outcome replay_both(const sampling::RawRecording& rec) {
   Outcome o;
@@ -47,7 +56,8 @@ Outcome replay_both(const sampling::RawRecording& rec) {
   EXPECT_TRUE(dw_modules && lu_modules);
   if (!dw_modules || !lu_modules) return o;
   auto libdw = unwind::make_libdw_unwinder(**dw_modules, nullptr, rec.pid, unwind::UnwindOptions{});
-  auto libunwind = unwind::make_libunwind_unwinder(**lu_modules, nullptr, rec.pid, unwind::UnwindOptions{});
+  auto libunwind =
+      unwind::make_libunwind_unwinder(**lu_modules, nullptr, rec.pid, unwind::UnwindOptions{});
   EXPECT_TRUE(libdw && libunwind);
   if (!libdw || !libunwind) return o;
   unwind::UnwoundStack a;
@@ -60,6 +70,8 @@ Outcome replay_both(const sampling::RawRecording& rec) {
       same = a.frames[i].pc == b.frames[i].pc && a.frames[i].exact == b.frames[i].exact;
     }
     o.agree += same;
+    if (!same && o.mismatches.size() < 3)
+      o.mismatches.push_back(describe(a) + "\n  vs libunwind\n" + describe(b));
     o.complete += b.end == unwind::StackEnd::kComplete;
     o.frames += b.frames.size();
   }
@@ -74,22 +86,23 @@ TEST(UnwindLiveReplay, BothBackendsAgreeOnJulia) {
   julia.kill_and_reap();
   ASSERT_GE(rec.samples.size(), 20u);
   Outcome o = replay_both(rec);
-  EXPECT_EQ(o.agree, rec.samples.size());
+  EXPECT_EQ(o.agree, rec.samples.size()) << testing::PrintToString(o.mismatches);
   // main -> calc_pure_python -> calculate_z_serial_purepython, from _start: all complete.
   EXPECT_GE(o.complete * 100, rec.samples.size() * 95);
   EXPECT_GE(o.frames, rec.samples.size() * 5);
 }
 
 TEST(UnwindLiveReplay, BothBackendsAgreeOnCPython) {
-  if (!std::filesystem::exists(kPython)) GTEST_SKIP() << kPython << " is not installed";
-  test::ChildProcess python({kPython, std::string(CSPY_SOURCE_DIR) + "/test_targets/julia1.py", "2000", "300"});
+  CSPY_REQUIRE_TOOL(test::have_program(kPython), "python3 not found");
+  test::ChildProcess python(
+      {kPython, std::string(CSPY_SOURCE_DIR) + "/test_targets/julia1.py", "2000", "300"});
   std::this_thread::sleep_for(500ms);
   sampling::RawRecording rec = record_raw(python.pid());
   EXPECT_FALSE(test::process_is_stopped(python.pid()));
   python.kill_and_reap();
   ASSERT_GE(rec.samples.size(), 20u);
   Outcome o = replay_both(rec);
-  EXPECT_EQ(o.agree, rec.samples.size());
+  EXPECT_EQ(o.agree, rec.samples.size()) << testing::PrintToString(o.mismatches);
   EXPECT_GE(o.complete * 100, rec.samples.size() * 90);
   // _start .. Py_BytesMain .. PyEval_EvalCode .. _PyEval_EvalFrameDefault: at least 10 frames.
   EXPECT_GE(o.frames, rec.samples.size() * 10);

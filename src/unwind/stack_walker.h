@@ -1,0 +1,35 @@
+// StackWalker: what both unwinding backends share around their walk of one stack — the
+// checks before it, the end rule after it (StackRoots), and the re-read of the maps when
+// the walk met an address in no known module (a library loaded since the last read):
+// the maps are re-read between walks, never during one, and the walk done again.
+// Internal to src/unwind.
+#pragma once
+
+#include "cspy/process/module_map.h"
+#include "cspy/unwind/unwinder.h"
+#include "stack_roots.h"
+
+namespace cspy::unwind {
+
+class StackWalker : public Unwinder {
+ public:
+  void unwind(const sampling::RawSample& sample, UnwoundStack& out) final;
+
+ protected:
+  explicit StackWalker(process::ModuleMap& modules) : modules_(modules), roots_(modules) {}
+  // One walk from the sample's registers into `out` (empty, end kComplete on entry).
+  virtual void walk(const sampling::RawSample& sample, UnwoundStack& out) = 0;
+  // For the backend during a walk: true when `pc` lies in no known module and re-reading
+  // the maps may find it; the walk should then stop at once (it is done again).
+  bool restart_for(RemoteAddr pc);
+  bool restarting() const { return restart_; }
+
+  process::ModuleMap& modules_;
+
+ private:
+  StackRoots roots_;
+  bool may_restart_ = false;
+  bool restart_ = false;
+};
+
+}  // namespace cspy::unwind
