@@ -3,6 +3,7 @@
 // is never stopped; threads born later are picked up from /proc/PID/task.
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -10,11 +11,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/core.h>
@@ -31,6 +39,12 @@ namespace {
 
 // The smallest ring worth having: two 16 KiB stack samples and their headers.
 constexpr std::size_t kMinRingBytes = 64 * 1024;
+// The reader thread looks for new threads at least this often.
+constexpr int kReaderWakeMs = 50;
+// At most this many bytes of queued stacks (~10,000 deep samples: 1 s at 10 kHz).
+constexpr std::size_t kMaxQueuedBytes = 160 * 1024 * 1024;
+// Stack buffers kept for reuse once handed on (a start-up backlog's are freed).
+constexpr std::size_t kSpareBuffers = 256;
 
 // perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
@@ -41,8 +55,7 @@ constexpr int kPerfToDwarf[] = {0, 3, 2, 1, 4, 5, 6, 7, 16, 8, 9, 10, 11, 12, 13
 class RingBuffer {
  public:
   RingBuffer() = default;
-  RingBuffer(void* base, std::size_t data_size)
-      : base_(base), data_size_(data_size) {}
+  RingBuffer(void* base, std::size_t data_size) : base_(base), data_size_(data_size) {}
   RingBuffer(RingBuffer&& o) noexcept
       : base_(std::exchange(o.base_, nullptr)), data_size_(o.data_size_) {}
   RingBuffer& operator=(RingBuffer&&) = delete;
@@ -92,7 +105,8 @@ class PerfEventSource final : public SampleSource {
   PerfEventSource(const process::Process& target, const PerfEventOptions& options)
       : target_(target), options_(options) {
     if (options.sampler.idle) {
-      idle_ = std::make_unique<IdleSampler>(target, options.sampler.rate_hz, options.sampler.stack_bytes);
+      idle_ = std::make_unique<IdleSampler>(target, options.sampler.rate_hz,
+                                            options.sampler.stack_bytes);
     }
   }
   ~PerfEventSource() override { stop(); }
@@ -101,41 +115,138 @@ class PerfEventSource final : public SampleSource {
     auto first = open_thread(target_.pid());
     if (!first) return first.error();
     scan_threads();
+    wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_.valid()) return errno_error("eventfd");
+    reader_ = std::thread([this] { read_rings(); });
     return {};
   }
 
   Result<std::size_t> poll(SampleSink& sink, int timeout_ms) override {
-    std::vector<pollfd> fds;
-    for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
     // With --idle, wake at least once per tick to sweep the blocked threads.
-    if (idle_) timeout_ms = std::min(timeout_ms, std::max(1, static_cast<int>(1000 / options_.sampler.rate_hz)));
-    if (!fds.empty() && ::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
-      return errno_error("poll");
+    if (idle_) {
+      timeout_ms =
+          std::min(timeout_ms, std::max(1, static_cast<int>(1000 / options_.sampler.rate_hz)));
+    }
+    std::deque<Queued> batch;
+    {
+      std::unique_lock lock(queue_mutex_);
+      if (timeout_ms > 0) {
+        queue_ready_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                              [this] { return !queue_.empty() || !reader_error_.empty(); });
+      }
+      if (!reader_error_.empty()) return Error(ErrorKind::kGeneric, reader_error_);
+      batch.swap(queue_);
+      queued_bytes_ = 0;
+    }
+    // A final poll (timeout 0) also takes what is in the rings now.
+    if (timeout_ms == 0) {
+      std::lock_guard rings(rings_mutex_);
+      collect_into(batch);
     }
     std::size_t delivered = 0;
-    for (auto& [tid, ev] : events_) delivered += drain(ev, sink);
-    // Close the events of threads that exited (POLLHUP), after draining them.
-    for (const pollfd& p : fds) {
-      if ((p.revents & POLLHUP) == 0) continue;
-      for (auto it = events_.begin(); it != events_.end(); ++it) {
-        if (it->second.fd.get() == p.fd) {
-          events_.erase(it);
-          break;
-        }
-      }
-    }
+    for (Queued& q : batch) delivered += deliver(q, sink);
+    recycle(batch);
     if (idle_) delivered += idle_->poll(sink, monotonic_ns());
-    if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
     return delivered;
   }
 
-  void stop() override { events_.clear(); }
-  std::size_t threads_seen() const override { return seen_.size(); }
-  std::size_t threads_unsampled() const override { return unsampled_; }
-  std::string unsampled_reason() const override { return unsampled_reason_; }
+  void stop() override {
+    if (reader_.joinable()) {
+      stopping_ = true;
+      const std::uint64_t one = 1;
+      (void)!::write(wake_.get(), &one, sizeof one);
+      reader_.join();
+    }
+    std::lock_guard rings(rings_mutex_);
+    events_.clear();
+  }
+  std::size_t threads_seen() const override {
+    std::lock_guard rings(rings_mutex_);
+    return seen_.size();
+  }
+  std::size_t threads_unsampled() const override {
+    std::lock_guard rings(rings_mutex_);
+    return unsampled_;
+  }
+  std::string unsampled_reason() const override {
+    std::lock_guard rings(rings_mutex_);
+    return unsampled_reason_;
+  }
   const char* name() const override { return "perf_event"; }
 
  private:
+  // A record taken out of a ring: a sample (its stack bytes copied) or a lost count.
+  struct Queued {
+    RawSample sample;  // sample.stack is set from `stack` on delivery
+    std::vector<std::uint8_t> stack;
+    pid_t lost_tid = 0;
+    std::uint64_t lost = 0;  // non-zero: a PERF_RECORD_LOST
+  };
+
+  // The reader thread: empties the rings into the queue as they fill, whatever the
+  // thread that calls poll() is doing — the first samples can take hundreds of
+  // milliseconds to unwind and symbolize (debug info is loaded), and a 10 kHz ring holds
+  // only tens of milliseconds. Also opens the events of threads born later, and closes
+  // those of threads that exited.
+  void read_rings() {
+    std::vector<pollfd> fds;
+    while (!stopping_) {
+      fds.clear();
+      fds.push_back(pollfd{wake_.get(), POLLIN, 0});
+      {
+        std::lock_guard rings(rings_mutex_);
+        for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), kReaderWakeMs) < 0 && errno != EINTR) {
+        std::lock_guard lock(queue_mutex_);
+        reader_error_ = fmt::format("poll on the perf events: {}", std::strerror(errno));
+        queue_ready_.notify_all();
+        return;
+      }
+      std::lock_guard rings(rings_mutex_);
+      std::deque<Queued> batch;
+      collect_into(batch);
+      publish(batch);
+      // Close the events of threads that exited (POLLHUP), after draining them.
+      for (const pollfd& p : fds) {
+        if ((p.revents & POLLHUP) == 0 || p.fd == wake_.get()) continue;
+        for (auto it = events_.begin(); it != events_.end(); ++it) {
+          if (it->second.fd.get() == p.fd) {
+            events_.erase(it);
+            break;
+          }
+        }
+      }
+      if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
+    }
+  }
+
+  // Appends the batch to the queue, up to kMaxQueuedBytes of stacks (beyond that the
+  // samples are dropped and counted as lost, as the kernel does when a ring is full).
+  void publish(std::deque<Queued>& batch) {
+    if (batch.empty()) return;
+    std::lock_guard lock(queue_mutex_);
+    for (Queued& q : batch) {
+      if (q.lost == 0 && queued_bytes_ > kMaxQueuedBytes) {
+        q.lost_tid = q.sample.tid;
+        q.lost = 1;
+        q.stack = {};
+      }
+      queued_bytes_ += q.stack.size();
+      queue_.push_back(std::move(q));
+    }
+    queue_ready_.notify_all();
+  }
+
+  // Stack buffers handed on are kept for the reader to reuse (a backlog's are freed).
+  void recycle(std::deque<Queued>& batch) {
+    std::lock_guard lock(queue_mutex_);
+    for (Queued& q : batch) {
+      if (spare_.size() >= kSpareBuffers) break;
+      if (q.stack.capacity() != 0) spare_.push_back(std::move(q.stack));
+    }
+  }
+
   void scan_threads() {
     last_scan_ns_ = monotonic_ns();
     for (pid_t tid : target_.threads()) {
@@ -154,8 +265,10 @@ class PerfEventSource final : public SampleSource {
     attr.size = sizeof attr;
     attr.type = PERF_TYPE_SOFTWARE;
     attr.config = PERF_COUNT_SW_TASK_CLOCK;
-    attr.sample_period = static_cast<std::uint64_t>(1e9 / std::max(options_.sampler.rate_hz, 0.001));
-    attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+    attr.sample_period =
+        static_cast<std::uint64_t>(1e9 / std::max(options_.sampler.rate_hz, 0.001));
+    attr.sample_type =
+        PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
     attr.sample_regs_user = kRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
     // Time spent in the kernel on the thread's behalf (syscalls, page faults) is counted
@@ -173,11 +286,13 @@ class PerfEventSource final : public SampleSource {
     std::size_t data_size = ring_size();
     attr.wakeup_watermark = static_cast<std::uint32_t>(data_size / 4);
 
-    int fd = static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    int fd =
+        static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
     if (fd < 0 && (errno == EACCES || errno == EPERM) && count_kernel_time_) {
       count_kernel_time_ = false;  // unprivileged: user time only
       attr.exclude_kernel = 1;
-      fd = static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+      fd = static_cast<int>(
+          ::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
     }
     if (fd < 0) {
       int e = errno;
@@ -191,7 +306,8 @@ class PerfEventSource final : public SampleSource {
     // Unprivileged users may lock only kernel.perf_event_mlock_kb (516 KiB by default) of
     // ring buffers in all: with many threads, settle for smaller rings rather than none.
     auto map_ring = [fd](std::size_t size) {
-      return ::mmap(nullptr, size + RingBuffer::page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      return ::mmap(nullptr, size + RingBuffer::page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                    0);
     };
     void* base = map_ring(data_size);
     while (base == MAP_FAILED && data_size > kMinRingBytes) {
@@ -202,7 +318,9 @@ class PerfEventSource final : public SampleSource {
       return Error(ErrorKind::kGeneric,
                    fmt::format("no perf ring buffer for thread {}: the locked-memory limit is "
                                "used up; raise `ulimit -l` or kernel.perf_event_mlock_kb, run as "
-                               "root, or use --sampler ptrace", tid), errno);
+                               "root, or use --sampler ptrace",
+                               tid),
+                   errno);
     }
     events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
     return {};
@@ -210,30 +328,55 @@ class PerfEventSource final : public SampleSource {
 
   // Room for ~0.25 s of samples at the requested rate, a power of two, 256 KiB..4 MiB.
   std::size_t ring_size() const {
-    double want = options_.sampler.rate_hz * static_cast<double>(options_.sampler.stack_bytes + 256) * 0.25;
+    double want =
+        options_.sampler.rate_hz * static_cast<double>(options_.sampler.stack_bytes + 256) * 0.25;
     std::size_t size = 256 * 1024;
     while (size < want && size < 4 * 1024 * 1024) size *= 2;
     return size;
   }
 
-  std::size_t drain(ThreadEvent& ev, SampleSink& sink) {
-    std::size_t n = 0;
-    ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
-      if (hdr.type == PERF_RECORD_SAMPLE) {
-        if (parse_sample(rec + sizeof hdr, rec + hdr.size)) {
-          sink.on_sample(sample_);
-          ++n;
+  // Moves every complete record of every ring into `batch`. Holds rings_mutex_.
+  void collect_into(std::deque<Queued>& batch) {
+    for (auto& [tid, ev] : events_) {
+      ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
+        Queued q;
+        if (hdr.type == PERF_RECORD_SAMPLE) {
+          if (!parse_sample(rec + sizeof hdr, rec + hdr.size, q.sample)) return;
+          q.stack = take_spare();
+          q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
+          q.sample.stack = {};
+        } else if (hdr.type == PERF_RECORD_LOST) {
+          std::memcpy(&q.lost, rec + sizeof hdr + 8, 8);
+          q.lost_tid = ev.tid;
+          if (q.lost == 0) return;
+        } else {
+          return;
         }
-      } else if (hdr.type == PERF_RECORD_LOST) {
-        std::uint64_t lost;
-        std::memcpy(&lost, rec + sizeof hdr + 8, 8);
-        sink.on_lost(ev.tid, lost);
-      }
-    });
-    return n;
+        batch.push_back(std::move(q));
+      });
+    }
   }
 
-  bool parse_sample(const std::uint8_t* p, const std::uint8_t* end) {
+  std::vector<std::uint8_t> take_spare() {
+    std::lock_guard lock(queue_mutex_);
+    if (spare_.empty()) return {};
+    std::vector<std::uint8_t> buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+  }
+
+  std::size_t deliver(Queued& q, SampleSink& sink) {
+    if (q.lost != 0) {
+      sink.on_lost(q.lost_tid, q.lost);
+      return 0;
+    }
+    q.sample.stack = std::span<const std::uint8_t>(q.stack.data(), q.stack.size());
+    sink.on_sample(q.sample);
+    return 1;
+  }
+
+  // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record.
+  static bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample) {
     auto take = [&](void* dst, std::size_t n) {
       if (p + n > end) return false;
       std::memcpy(dst, p, n);
@@ -242,13 +385,13 @@ class PerfEventSource final : public SampleSource {
     };
     std::uint32_t ids[2];
     std::uint64_t abi = 0;
-    if (!take(ids, 8) || !take(&sample_.time_ns, 8) || !take(&abi, 8)) return false;
-    sample_.pid = static_cast<pid_t>(ids[0]);
-    sample_.tid = static_cast<pid_t>(ids[1]);
-    sample_.has_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
-    if (sample_.has_regs) {
+    if (!take(ids, 8) || !take(&sample.time_ns, 8) || !take(&abi, 8)) return false;
+    sample.pid = static_cast<pid_t>(ids[0]);
+    sample.tid = static_cast<pid_t>(ids[1]);
+    sample.has_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
+    if (sample.has_regs) {
       for (int dwarf : kPerfToDwarf) {
-        if (!take(&sample_.regs.dwarf[static_cast<std::size_t>(dwarf)], 8)) return false;
+        if (!take(&sample.regs.dwarf[static_cast<std::size_t>(dwarf)], 8)) return false;
       }
     }
     std::uint64_t size = 0;
@@ -258,7 +401,7 @@ class PerfEventSource final : public SampleSource {
     p += size;
     std::uint64_t dyn_size = 0;
     if (size != 0 && !take(&dyn_size, 8)) return false;
-    sample_.stack = std::span<const std::uint8_t>(stack, std::min(size, dyn_size));
+    sample.stack = std::span<const std::uint8_t>(stack, std::min(size, dyn_size));
     return true;
   }
 
@@ -268,7 +411,18 @@ class PerfEventSource final : public SampleSource {
   std::set<pid_t> seen_;
   std::uint64_t last_scan_ns_ = 0;
   std::vector<std::uint8_t> scratch_;
-  RawSample sample_;
+  // The reader thread owns the rings; rings_mutex_ guards them against a final poll()
+  // and the thread counts. queue_mutex_ guards what follows it.
+  mutable std::mutex rings_mutex_;
+  std::thread reader_;
+  UniqueFd wake_;  // written by stop() to end the reader's poll at once
+  std::atomic<bool> stopping_{false};
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::deque<Queued> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::vector<std::vector<std::uint8_t>> spare_;
+  std::string reader_error_;
   bool count_kernel_time_ = true;
   std::unique_ptr<IdleSampler> idle_;  // --idle: threads off CPU
   std::size_t unsampled_ = 0;
