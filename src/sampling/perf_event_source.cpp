@@ -2,6 +2,7 @@
 // a copy of the user stack into an mmap'd ring buffer that the kernel fills. The target
 // is never stopped; threads born later are picked up from /proc/PID/task.
 #include <linux/perf_event.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -44,7 +45,9 @@ constexpr int kReaderWakeMs = 50;
 // At most this many bytes of queued stacks (~10,000 deep samples: 1 s at 10 kHz).
 constexpr std::size_t kMaxQueuedBytes = 160 * 1024 * 1024;
 // Stack buffers kept for reuse once handed on (a start-up backlog's are freed).
-constexpr std::size_t kSpareBuffers = 256;
+constexpr std::size_t kSpareBuffers = 64;
+// A batch this large (a start-up backlog) leaves freed heap behind: give it back.
+constexpr std::size_t kTrimAfterBytes = 8 * 1024 * 1024;
 
 // perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
@@ -128,6 +131,7 @@ class PerfEventSource final : public SampleSource {
           std::min(timeout_ms, std::max(1, static_cast<int>(1000 / options_.sampler.rate_hz)));
     }
     std::deque<Queued> batch;
+    std::size_t batch_bytes = 0;
     {
       std::unique_lock lock(queue_mutex_);
       if (timeout_ms > 0) {
@@ -136,6 +140,7 @@ class PerfEventSource final : public SampleSource {
       }
       if (!reader_error_.empty()) return Error(ErrorKind::kGeneric, reader_error_);
       batch.swap(queue_);
+      batch_bytes = queued_bytes_;
       queued_bytes_ = 0;
     }
     // A final poll (timeout 0) also takes what is in the rings now.
@@ -146,6 +151,11 @@ class PerfEventSource final : public SampleSource {
     std::size_t delivered = 0;
     for (Queued& q : batch) delivered += deliver(q, sink);
     recycle(batch);
+    if (batch_bytes > kTrimAfterBytes) {
+      batch.clear();
+      batch.shrink_to_fit();
+      ::malloc_trim(0);
+    }
     if (idle_) delivered += idle_->poll(sink, monotonic_ns());
     return delivered;
   }

@@ -5,8 +5,11 @@
 #include <elfutils/libdw.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include <fmt/core.h>
+
+#include "scope_index.h"
 
 namespace cspy::symbolize {
 
@@ -39,13 +42,15 @@ void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) 
   Dwarf_Word value = 0;
   file.clear();
   line = 0;
-  if (dwarf_attr(inlined, DW_AT_call_line, &attr) != nullptr && dwarf_formudata(&attr, &value) == 0) {
+  if (dwarf_attr(inlined, DW_AT_call_line, &attr) != nullptr &&
+      dwarf_formudata(&attr, &value) == 0) {
     line = static_cast<int>(value);
   }
   Dwarf_Files* files = nullptr;
   size_t nfiles = 0;
-  if (dwarf_attr(inlined, DW_AT_call_file, &attr) != nullptr && dwarf_formudata(&attr, &value) == 0 &&
-      dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && value < nfiles) {
+  if (dwarf_attr(inlined, DW_AT_call_file, &attr) != nullptr &&
+      dwarf_formudata(&attr, &value) == 0 && dwarf_getsrcfiles(cu, &files, &nfiles) == 0 &&
+      value < nfiles) {
     const char* f = dwarf_filesrc(files, value, nullptr, nullptr);
     if (f != nullptr) file = f;
   }
@@ -65,15 +70,31 @@ const std::vector<SymbolFrame>& Symbolizer::symbolize(RemoteAddr pc) {
   return cache_.emplace(pc, std::move(frames)).first->second;
 }
 
+Symbolizer::Symbolizer(process::ModuleMap& modules, SymbolizeOptions options)
+    : modules_(modules), options_(options), scopes_(std::make_unique<ScopeIndex>()) {}
+
+Symbolizer::~Symbolizer() = default;
+
+void Symbolizer::clear_cache() {
+  cache_.clear();
+  scopes_->clear();
+}
+
 std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
   std::vector<SymbolFrame> frames;
   Dwfl_Module* mod = modules_.module_at(pc);
+  // The maps were re-read: a unit's Dwarf may be gone, and another take its address.
+  if (modules_.refresh_count() != refreshes_seen_) {
+    refreshes_seen_ = modules_.refresh_count();
+    scopes_->clear();
+  }
   if (mod == nullptr) {
     frames.push_back(SymbolFrame{.function = "[unknown]", .named = false});
     return frames;
   }
   Dwarf_Addr start = 0;
-  const char* mod_name = dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
+  const char* mod_name =
+      dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
   std::string module = basename_of(mod_name);
   const bool full = options_.full_signatures;
 
@@ -88,40 +109,34 @@ std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
       const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
       if (f != nullptr) file = f;
     }
-    // The physical nesting of DIEs around pc: innermost inlined subroutine ... subprogram
-    // (as eu-addr2line -i does: the scopes of the innermost DIE, not its abstract origin's).
-    Dwarf_Die* scopes = nullptr;
-    int n = dwarf_getscopes(cu, pc.value() - bias, &scopes);
-    Dwarf_Die innermost;
-    bool have_innermost = n > 0;
-    if (have_innermost) innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    n = have_innermost ? dwarf_getscopes_die(&innermost, &scopes) : 0;
-    for (int i = 0; i < n; ++i) {
-      int tag = dwarf_tag(&scopes[i]);
-      if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-      SymbolFrame f{.function = die_function_name(&scopes[i], full), .module = module,
-                    .file = file, .line = line, .inlined = tag == DW_TAG_inlined_subroutine};
+    // The physical nesting of scopes around pc: innermost inlined subroutine ...
+    // subprogram (as eu-addr2line -i gives them: not the abstract origins' nesting).
+    for (Dwarf_Die& scope : scopes_->scopes_at(cu, pc.value() - bias)) {
+      const bool inlined = dwarf_tag(&scope) == DW_TAG_inlined_subroutine;
+      SymbolFrame f{.function = die_function_name(&scope, full),
+                    .module = module,
+                    .file = file,
+                    .line = line,
+                    .inlined = inlined};
       if (f.function.empty()) f.function = "[unnamed]";
       frames.push_back(std::move(f));
-      if (tag == DW_TAG_subprogram) break;
-      call_site(&scopes[i], cu, file, line);  // where the next outer frame is
+      if (inlined) call_site(&scope, cu, file, line);  // where the next outer frame is
     }
-    std::free(scopes);
   }
   if (!frames.empty() && !frames.back().inlined) return frames;
 
   // No DWARF subprogram: the ELF symbol table names the function.
   GElf_Off offset = 0;
   GElf_Sym sym;
-  const char* name = dwfl_module_addrinfo(mod, pc.value(), &offset, &sym, nullptr, nullptr, nullptr);
+  const char* name =
+      dwfl_module_addrinfo(mod, pc.value(), &offset, &sym, nullptr, nullptr, nullptr);
   if (name != nullptr) {
     // No DWARF function covers pc, so a line found for it belongs to something else.
     frames.push_back(SymbolFrame{.function = demangle(name, full), .module = module});
   } else {
     frames.push_back(SymbolFrame{.function = fmt::format("{}+{:#x}", module, pc.value() - start),
-                                 .module = module, .named = false});
+                                 .module = module,
+                                 .named = false});
   }
   return frames;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,24 +21,28 @@ struct SymbolFrame {
   std::string file;      // source file; empty when unknown
   int line = 0;
   bool inlined = false;
-  bool named = true;     // false for module+offset and [unknown]
+  bool named = true;  // false for module+offset and [unknown]
 };
 
 struct SymbolizeOptions {
   bool full_signatures = false;  // keep parameter lists in C++ names
 };
 
+class ScopeIndex;
+
 class Symbolizer {
  public:
-  Symbolizer(process::ModuleMap& modules, SymbolizeOptions options)
-      : modules_(modules), options_(options) {}
+  Symbolizer(process::ModuleMap& modules, SymbolizeOptions options);
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
 
   // `pc` is the address to look up (for return addresses: the call, i.e. pc - 1).
   // The reference stays valid until the next call.
   const std::vector<SymbolFrame>& symbolize(RemoteAddr pc);
 
   std::size_t cache_size() const { return cache_.size(); }
-  void clear_cache() { cache_.clear(); }
+  void clear_cache();
 
  private:
   std::vector<SymbolFrame> resolve(RemoteAddr pc);
@@ -45,7 +50,9 @@ class Symbolizer {
   process::ModuleMap& modules_;
   SymbolizeOptions options_;
   std::unordered_map<RemoteAddr, std::vector<SymbolFrame>> cache_;
-  std::vector<SymbolFrame> uncached_;  // the last result that was not cached
+  std::vector<SymbolFrame> uncached_;   // the last result that was not cached
+  std::unique_ptr<ScopeIndex> scopes_;  // function scopes per compilation unit
+  std::size_t refreshes_seen_ = 0;
 };
 
 // Demangles an Itanium C++ name (returns it unchanged if it is not one); without
