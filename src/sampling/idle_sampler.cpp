@@ -15,17 +15,19 @@ IdleSampler::IdleSampler(const process::Process& target, double rate_hz, std::si
 std::size_t IdleSampler::poll(SampleSink& sink, std::uint64_t now_ns) {
   if (next_tick_ns_ == 0) next_tick_ns_ = now_ns;
   std::size_t n = 0;
-  // One sweep per elapsed tick; a late caller catches up on at most 100 ms of ticks (a
-  // blocked thread's stack is the same for all of them), older ones are skipped.
+  // A late caller catches up on at most 100 ms of ticks; older ones are skipped.
   if (now_ns > next_tick_ns_ + 100'000'000ULL) next_tick_ns_ = now_ns - 100'000'000ULL;
-  while (next_tick_ns_ <= now_ns) {
-    for (pid_t tid : target_.threads()) {
-      if (sample_thread(tid, next_tick_ns_)) {
-        sink.on_sample(sample_);
-        ++n;
-      }
+  ticks_.clear();
+  for (; next_tick_ns_ <= now_ns; next_tick_ns_ += interval_ns_) ticks_.push_back(next_tick_ns_);
+  if (ticks_.empty()) return 0;
+  // One sweep for all the ticks due: a blocked thread's stack is the same for each of them.
+  for (pid_t tid : target_.threads()) {
+    if (!sample_thread(tid, 0)) continue;
+    for (std::uint64_t tick : ticks_) {
+      sample_.time_ns = tick;
+      sink.on_sample(sample_);
+      ++n;
     }
-    next_tick_ns_ += interval_ns_;
   }
   return n;
 }

@@ -27,6 +27,7 @@ class IdleSampler {
   std::uint64_t interval_ns_;
   std::size_t stack_bytes_;
   std::uint64_t next_tick_ns_ = 0;
+  std::vector<std::uint64_t> ticks_;  // the ticks one poll() samples
   RawSample sample_;
   std::vector<std::uint8_t> buffer_;
 };
