@@ -1,7 +1,7 @@
 // StackRoots: whether an unwound frame is in a function where stacks begin (the entry
 // point, a thread's start routine). Both unwinders use it to tell a stack that reached
 // its outermost frame (complete) from one that merely stopped early (failed).
-// Internal to src/unwind; answers are cached per address.
+// Internal to src/unwind; answers are cached per address until the maps are re-read.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,7 @@ class StackRoots {
  private:
   process::ModuleMap& modules_;
   std::unordered_map<std::uint64_t, bool> cache_;
+  std::size_t refreshes_seen_ = 0;
 };
 
 // The end rule shared by the backends: a stack that ended "normally" is complete only if
