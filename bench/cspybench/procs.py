@@ -185,26 +185,24 @@ def has_perf_event_fd(pid: int) -> bool:
     return False
 
 
-def rss_kib(pid: int) -> int:
+def status_field(pid: int, name: str) -> int:
+    """The first number of the `name:` line of /proc/PID/status; 0 if there is none."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(name + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid: int) -> int:
+    return status_field(pid, "VmRSS")
 
 
 def tracer_of(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("TracerPid:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return status_field(pid, "TracerPid")
 
 
 def wait_until(predicate, timeout_s: float, poll_s: float = 0.002) -> bool:
