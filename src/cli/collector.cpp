@@ -6,15 +6,16 @@
 namespace cspy::cli {
 
 Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSource maps,
-                                                    const process::Process* live, pid_t pid,
-                                                    aggregate::Profile& profile,
-                                                    const CollectorOptions& options) {
+                                                     const process::Process* live, pid_t pid,
+                                                     aggregate::Profile& profile,
+                                                     const CollectorOptions& options) {
   std::unique_ptr<Collector> c(new Collector(profile, options));
   auto modules = process::ModuleMap::create(std::move(maps));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
   if (options.unwinder != "libdw" && options.unwinder != "libunwind") {
-    return Error(ErrorKind::kUsage, "unknown unwinder '" + options.unwinder + "' (libdw or libunwind)");
+    return Error(ErrorKind::kUsage,
+                 "unknown unwinder '" + options.unwinder + "' (libdw or libunwind)");
   }
   const unwind::UnwindOptions unwind_options{.max_depth = options.max_depth};
   auto make_unwinder = options.unwinder == "libunwind" ? unwind::make_libunwind_unwinder
@@ -29,6 +30,8 @@ Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSou
 
 const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFrame frame) {
   RemoteAddr pc = frame.lookup_pc();
+  // The maps were re-read (dlopen, dlclose): name addresses by the modules mapped now.
+  if (modules_->refreshed_since(refreshes_seen_)) pc_frames_.clear();
   auto it = pc_frames_.find(pc);
   if (it != pc_frames_.end()) return it->second;
   std::vector<aggregate::FrameId> ids;
@@ -36,10 +39,13 @@ const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFram
   for (const symbolize::SymbolFrame& s : symbolizer_->symbolize(pc)) {
     cacheable = cacheable && !s.module.empty();  // an unmapped pc may be mapped later
     if (s.inlined && !options_.inline_frames) continue;
-    aggregate::Frame f{.function = s.function, .module = s.module, .file = s.file,
-                       .line = options_.lines ? s.line : 0, .inlined = s.inlined,
+    aggregate::Frame f{.function = s.function,
+                       .module = s.module,
+                       .file = s.file,
+                       .line = options_.lines ? s.line : 0,
+                       .inlined = s.inlined,
                        .kind = s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
-                                                          : aggregate::FrameKind::kNative};
+                                                         : aggregate::FrameKind::kNative};
     ids.push_back(profile_.frames().intern(f));
   }
   if (!cacheable) {
@@ -81,13 +87,7 @@ void Collector::on_lost(pid_t tid, std::uint64_t count) {
   profile_.counters().lost += count;
 }
 
-void Collector::refresh_modules() {
-  auto changed = modules_->refresh();
-  if (changed && *changed) {
-    pc_frames_.clear();
-    symbolizer_->clear_cache();
-  }
-}
+void Collector::refresh_modules() { (void)modules_->refresh(); }
 
 void Collector::refresh_thread_names() {
   if (!namer_) return;

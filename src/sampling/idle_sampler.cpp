@@ -22,7 +22,7 @@ std::size_t IdleSampler::poll(SampleSink& sink, std::uint64_t now_ns) {
   if (ticks_.empty()) return 0;
   // One sweep for all the ticks due: a blocked thread's stack is the same for each of them.
   for (pid_t tid : target_.threads()) {
-    if (!sample_thread(tid, 0)) continue;
+    if (!sample_thread(tid)) continue;
     for (std::uint64_t tick : ticks_) {
       sample_.time_ns = tick;
       sink.on_sample(sample_);
@@ -32,7 +32,7 @@ std::size_t IdleSampler::poll(SampleSink& sink, std::uint64_t now_ns) {
   return n;
 }
 
-bool IdleSampler::sample_thread(pid_t tid, std::uint64_t time_ns) {
+bool IdleSampler::sample_thread(pid_t tid) {
   char state = target_.thread_state(tid);
   if (state != 'S' && state != 'D') return false;  // running threads are perf's
   // "nr arg1..arg6 sp pc" while blocked in a syscall; "running" or "-1 sp pc" otherwise.
@@ -49,7 +49,6 @@ bool IdleSampler::sample_thread(pid_t tid, std::uint64_t time_ns) {
   sample_ = RawSample{};
   sample_.pid = target_.pid();
   sample_.tid = tid;
-  sample_.time_ns = time_ns;
   sample_.has_regs = true;
   sample_.idle = true;
   sample_.regs.dwarf[kDwarfSp] = sp;

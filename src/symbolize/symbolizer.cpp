@@ -59,6 +59,7 @@ void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) 
 }  // namespace
 
 const std::vector<SymbolFrame>& Symbolizer::symbolize(RemoteAddr pc) {
+  forget_if_remapped();
   auto it = cache_.find(pc);
   if (it != cache_.end()) return it->second;
   std::vector<SymbolFrame> frames = resolve(pc);
@@ -75,7 +76,10 @@ Symbolizer::Symbolizer(process::ModuleMap& modules, SymbolizeOptions options)
 
 Symbolizer::~Symbolizer() = default;
 
-void Symbolizer::clear_cache() {
+void Symbolizer::forget_if_remapped() {
+  // The maps were re-read: an address may now belong to another library, and a unit's
+  // Dwarf may be gone (another may take its address).
+  if (!modules_.refreshed_since(refreshes_seen_)) return;
   cache_.clear();
   scopes_->clear();
 }
@@ -83,11 +87,7 @@ void Symbolizer::clear_cache() {
 std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
   std::vector<SymbolFrame> frames;
   Dwfl_Module* mod = modules_.module_at(pc);
-  // The maps were re-read: a unit's Dwarf may be gone, and another take its address.
-  if (modules_.refresh_count() != refreshes_seen_) {
-    refreshes_seen_ = modules_.refresh_count();
-    scopes_->clear();
-  }
+  forget_if_remapped();  // module_at may have re-read the maps
   if (mod == nullptr) {
     frames.push_back(SymbolFrame{.function = "[unknown]", .named = false});
     return frames;

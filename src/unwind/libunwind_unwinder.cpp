@@ -61,8 +61,7 @@ class LibunwindUnwinder final : public StackWalker {
  private:
   void walk(const sampling::RawSample& sample, UnwoundStack& out) override {
     // The maps were re-read (a dlopen or dlclose): cached rules and ELF bytes may be stale.
-    if (modules_.refresh_count() != refreshes_seen_) {
-      refreshes_seen_ = modules_.refresh_count();
+    if (modules_.refreshed_since(refreshes_seen_)) {
       unw_flush_cache(as_.get(), 0, 0);
       tables_.clear();
     }

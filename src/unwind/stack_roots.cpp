@@ -9,10 +9,7 @@ namespace cspy::unwind {
 bool StackRoots::is_root(const UnwoundFrame& frame) {
   std::uint64_t pc = frame.lookup_pc().value();
   // The maps were re-read: an address may now belong to another library.
-  if (modules_.refresh_count() != refreshes_seen_) {
-    refreshes_seen_ = modules_.refresh_count();
-    cache_.clear();
-  }
+  if (modules_.refreshed_since(refreshes_seen_)) cache_.clear();
   auto it = cache_.find(pc);
   if (it != cache_.end()) return it->second;
   bool root = false;

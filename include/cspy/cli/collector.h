@@ -44,8 +44,9 @@ class Collector final : public sampling::SampleSink {
   // Thread names are read when a thread is first seen; a name resolver can be set.
   void set_thread_namer(std::function<std::string(pid_t)> namer) { namer_ = std::move(namer); }
   void refresh_thread_names();
-  // Re-reads the target's maps; when they changed (dlopen, dlclose), forgets cached
-  // symbols so addresses are named by the modules mapped now.
+  // Re-reads the target's maps; when they changed (dlopen, dlclose), the cached symbols
+  // are forgotten at the next lookup (as after any re-read), so that addresses are named
+  // by the modules mapped now.
   void refresh_modules();
 
  private:
@@ -62,6 +63,7 @@ class Collector final : public sampling::SampleSink {
   // lookup pc -> interned frames, innermost first (the inline chain).
   std::unordered_map<RemoteAddr, std::vector<aggregate::FrameId>> pc_frames_;
   std::vector<aggregate::FrameId> uncached_;  // frames_for's result when not cached
+  std::size_t refreshes_seen_ = 0;            // pc_frames_ holds answers from then on
   unwind::UnwoundStack stack_;
   std::vector<aggregate::FrameId> path_;
 };

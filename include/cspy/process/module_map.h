@@ -39,6 +39,13 @@ class ModuleMap {
   // ELF/DWARF, new ones appear, gone or moved ones go. True if the maps had changed.
   Result<bool> refresh();
   std::size_t refresh_count() const { return refreshes_; }
+  // True (and `seen` brought up to date) when the maps were re-read since `seen` was
+  // taken from refresh_count(): what a cache of per-address answers must be cleared on.
+  bool refreshed_since(std::size_t& seen) const {
+    if (seen == refreshes_) return false;
+    seen = refreshes_;
+    return true;
+  }
 
  private:
   explicit ModuleMap(MapsSource source);

@@ -21,7 +21,8 @@ class IdleSampler {
   std::size_t poll(SampleSink& sink, std::uint64_t now_ns);
 
  private:
-  bool sample_thread(pid_t tid, std::uint64_t now_ns);
+  // Reads a blocked thread's pc, sp and stack into sample_ (its time is the caller's).
+  bool sample_thread(pid_t tid);
 
   const process::Process& target_;
   std::uint64_t interval_ns_;

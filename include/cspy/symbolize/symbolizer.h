@@ -42,10 +42,11 @@ class Symbolizer {
   const std::vector<SymbolFrame>& symbolize(RemoteAddr pc);
 
   std::size_t cache_size() const { return cache_.size(); }
-  void clear_cache();
 
  private:
   std::vector<SymbolFrame> resolve(RemoteAddr pc);
+  // Empties the caches when the maps were re-read since they were filled.
+  void forget_if_remapped();
 
   process::ModuleMap& modules_;
   SymbolizeOptions options_;
