@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <sstream>
 
 #include "cspy/core/clock.h"
 #include "vdso.h"
@@ -21,14 +20,10 @@ constexpr const char* kVdsoName = "[vdso]";
 // report of the same range keeps the module (dwfl_report_elf would reopen the file and
 // refuse the new descriptor as an overlap).
 void report_vdso(Dwfl* dwfl, const std::string& maps) {
-  const std::size_t at = maps.find(std::string(" ") + kVdsoName);
-  if (at == std::string::npos || own_vdso_path().empty()) return;
-  const std::size_t line_start = maps.rfind('\n', at);
-  std::istringstream in(maps.substr(line_start == std::string::npos ? 0 : line_start + 1));
   std::uint64_t low = 0;
   std::uint64_t high = 0;
-  char dash = 0;
-  if (!(in >> std::hex >> low >> dash >> high) || high - low != own_vdso_size()) return;
+  if (own_vdso_path().empty() || !find_vdso_range(maps, low, high)) return;
+  if (high - low != own_vdso_size()) return;
   // Failure leaves the vDSO without CFI, as before: the unwinders' fallbacks apply.
   dwfl_report_module(dwfl, kVdsoName, low, high);
 }

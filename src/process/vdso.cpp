@@ -5,8 +5,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
+
+#include "cspy/process/process.h"
 
 namespace cspy::process {
 
@@ -17,28 +18,15 @@ struct VdsoImage {
   std::uint64_t size = 0;
 };
 
-// The extent of our own [vdso] mapping, from /proc/self/maps.
-std::uint64_t mapping_size(std::uint64_t start) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    if (line.find("[vdso]") == std::string::npos) continue;
-    std::istringstream in(line);
-    std::uint64_t low = 0;
-    std::uint64_t high = 0;
-    char dash = 0;
-    in >> std::hex >> low >> dash >> high;
-    return low == start && high > low ? high - low : 0;
-  }
-  return 0;
-}
-
 VdsoImage save_image() {
   VdsoImage image;
   const std::uint64_t start = ::getauxval(AT_SYSINFO_EHDR);
   if (start == 0) return image;
-  const std::uint64_t size = mapping_size(start);
-  if (size == 0) return image;
+  auto maps = read_text_file("/proc/self/maps");
+  std::uint64_t low = 0;
+  std::uint64_t high = 0;
+  if (!maps || !find_vdso_range(*maps, low, high) || low != start || high <= low) return image;
+  const std::uint64_t size = high - low;
   // Kept open for the life of the process: libdw opens it by path whenever it reports it.
   const int fd = ::memfd_create("cspy-vdso", MFD_CLOEXEC);
   if (fd < 0) return image;
@@ -63,6 +51,16 @@ const VdsoImage& image() {
 }
 
 }  // namespace
+
+bool find_vdso_range(const std::string& maps, std::uint64_t& low, std::uint64_t& high) {
+  const std::size_t at = maps.find(" [vdso]");
+  if (at == std::string::npos) return false;
+  const std::size_t rfind = maps.rfind('\n', at);
+  const std::size_t line_start = rfind == std::string::npos ? 0 : rfind + 1;
+  std::istringstream in(maps.substr(line_start, at - line_start));
+  char dash = 0;
+  return static_cast<bool>(in >> std::hex >> low >> dash >> high) && dash == '-';
+}
 
 const std::string& own_vdso_path() { return image().path; }
 std::uint64_t own_vdso_size() { return image().size; }

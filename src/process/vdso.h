@@ -9,6 +9,9 @@
 
 namespace cspy::process {
 
+// The [low, high) addresses of the [vdso] line of /proc/PID/maps text; false if none.
+bool find_vdso_range(const std::string& maps, std::uint64_t& low, std::uint64_t& high);
+
 // A path that opens cspy's own vDSO image, or "" when there is none (or saving it failed).
 const std::string& own_vdso_path();
 // The size of that image in memory, 0 when there is none.
