@@ -76,4 +76,13 @@ std::uint64_t total_samples(const std::map<std::string, std::uint64_t>& stacks) 
   return total;
 }
 
+std::uint64_t count_matching(const std::map<std::string, std::uint64_t>& stacks,
+                             const std::string& needle) {
+  std::uint64_t n = 0;
+  for (const auto& [s, c] : stacks) {
+    if (s.find(needle) != std::string::npos) n += c;
+  }
+  return n;
+}
+
 }  // namespace cspy::test

@@ -35,5 +35,8 @@ int marker_line(const std::string& file, const std::string& marker);
 std::map<std::string, std::uint64_t> parse_folded(const std::string& text);
 // The samples of all stacks together.
 std::uint64_t total_samples(const std::map<std::string, std::uint64_t>& stacks);
+// The samples of the stacks that contain `needle`.
+std::uint64_t count_matching(const std::map<std::string, std::uint64_t>& stacks,
+                             const std::string& needle);
 
 }  // namespace cspy::test

@@ -19,17 +19,19 @@ TEST_P(RecordJulia, HotPathIsTheBooksFunctions) {
   ChildProcess julia({target_binary(variant), "--seconds", "30"});
   std::this_thread::sleep_for(300ms);
   std::string out = make_temp_dir() + "/out.folded";
-  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(julia.pid()), "-o", out,
-                                 "--duration", "2", "--sampler", sampler},
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(julia.pid()),
+                                 "-o", out, "--duration", "2", "--sampler", sampler},
                                 60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto stacks = parse_folded(read_file(out));
   std::uint64_t all = 0, chain = 0, leaf = 0;
   for (const auto& [s, c] : stacks) {
     all += c;
-    if (s.find("main;calc_pure_python;calculate_z_serial_purepython") != std::string::npos) chain += c;
+    if (s.find("main;calc_pure_python;calculate_z_serial_purepython") != std::string::npos)
+      chain += c;
     const std::string tail = ";calculate_z_serial_purepython";
-    if (s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0) leaf += c;
+    if (s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0)
+      leaf += c;
   }
   // ~200 samples on an idle machine; far fewer while CI shares the two cores.
   ASSERT_GE(all, 40u) << r.err;
@@ -46,15 +48,13 @@ TEST(RecordJuliaRate, TenKilohertzLosesNoSamplesAtStart) {
   ChildProcess julia({target_binary("julia"), "--seconds", "30"});
   std::this_thread::sleep_for(300ms);
   std::string out = make_temp_dir() + "/out.folded";
-  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(julia.pid()), "-o", out,
-                                 "--duration", "1", "--rate", "10000"},
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(julia.pid()),
+                                 "-o", out, "--duration", "1", "--rate", "10000"},
                                 60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::uint64_t all = 0, lost = 0;
-  for (const auto& [s, c] : parse_folded(read_file(out))) {
-    all += c;
-    if (s.find("[lost]") != std::string::npos) lost += c;
-  }
+  const auto stacks = parse_folded(read_file(out));
+  const std::uint64_t all = total_samples(stacks);
+  const std::uint64_t lost = count_matching(stacks, "[lost]");
   // ~10,000 samples on an idle machine; a loaded one gives the target less CPU.
   ASSERT_GE(all, 1000u) << r.err;
   EXPECT_LE(lost * 100, all) << r.err;
@@ -64,8 +64,10 @@ INSTANTIATE_TEST_SUITE_P(Variants, RecordJulia,
                          ::testing::Combine(::testing::Values("julia", "julia-stripped"),
                                             ::testing::Values("perf_event", "ptrace")),
                          [](const auto& param_info) {
-                           std::string name = std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
-                           for (char& c : name) if (c == '-') c = '_';
+                           std::string name =
+                               std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
+                           for (char& c : name)
+                             if (c == '-') c = '_';
                            return name;
                          });
 

@@ -10,15 +10,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::uint64_t count_matching(const std::map<std::string, std::uint64_t>& stacks,
-                             const std::string& needle) {
-  std::uint64_t n = 0;
-  for (const auto& [s, c] : stacks) {
-    if (s.find(needle) != std::string::npos) n += c;
-  }
-  return n;
-}
-
 TEST(RecordDlopen, LibraryLoadedAfterAttachIsUnwoundAndNamed) {
   ChildProcess host({target_binary("dlopen_host"), target_binary("libplugin.so"), "--delay", "1",
                      "--seconds", "30"});

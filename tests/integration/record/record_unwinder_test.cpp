@@ -23,10 +23,8 @@ struct Shape {
 Shape shape_of(const std::string& folded) {
   Shape shape;
   shape.stacks = parse_folded(folded);
-  for (const auto& [s, c] : shape.stacks) {
-    shape.all += c;
-    if (s.find("[unknown]") != std::string::npos) shape.unknown += c;
-  }
+  shape.all = total_samples(shape.stacks);
+  shape.unknown = count_matching(shape.stacks, "[unknown]");
   return shape;
 }
 
@@ -56,8 +54,7 @@ void expect_same_shape(pid_t pid, const std::string& chain) {
   ASSERT_GE(libunwind.all, 100u);
   EXPECT_EQ(major_stacks(libdw), major_stacks(libunwind));
   for (const Shape* shape : {&libdw, &libunwind}) {
-    std::uint64_t in_chain = 0;
-    for (const auto& [s, c] : shape->stacks) in_chain += s.find(chain) != std::string::npos ? c : 0;
+    const std::uint64_t in_chain = count_matching(shape->stacks, chain);
     EXPECT_GE(in_chain * 100, shape->all * 90) << (shape == &libdw ? "libdw" : "libunwind");
     EXPECT_LE(shape->unknown * 100, shape->all * 2) << (shape == &libdw ? "libdw" : "libunwind");
   }

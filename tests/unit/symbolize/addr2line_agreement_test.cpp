@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -190,11 +189,9 @@ std::string maps_of_running(const std::vector<std::string>& argv, const std::str
     EXPECT_TRUE(child.wait_for_output(ready, 10s));
   }
   std::this_thread::sleep_for(100ms);
-  std::ifstream in("/proc/" + std::to_string(child.pid()) + "/maps");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string maps = test::read_file("/proc/" + std::to_string(child.pid()) + "/maps");
   child.kill_and_reap();
-  return text.str();
+  return maps;
 }
 
 // Symbolizes `count` addresses spread over `path`'s .text and compares with eu-addr2line.
