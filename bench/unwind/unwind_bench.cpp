@@ -6,6 +6,8 @@
 //   unwind_bench [--passes N] [--map-path OLD=NEW]... [--show-disagreements] FILE.raw[=LABEL]...
 #include <time.h>
 
+#include <elfutils/libdwfl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -40,7 +42,7 @@ struct BackendRun {
   std::vector<unwind::UnwoundStack> stacks;  // from the last pass
 };
 
-using Factory = Result<std::unique_ptr<unwind::Unwinder>> (*)(process::ModuleMap&, const process::Process*,
+using Factory = Result<std::unique_ptr<unwind::Unwinder>> (*)(modules::ModuleMap&, const process::Process*,
                                                               pid_t, const unwind::UnwindOptions&);
 
 double now_us() {
@@ -61,7 +63,7 @@ std::string remap(std::string maps, const Args& args) {
 // One backend over every sample: a fresh ModuleMap and unwinder, then `passes` passes.
 bool run_backend(Factory factory, const sampling::RawRecording& rec, const std::string& maps, int passes,
                  BackendRun& run) {
-  auto modules = process::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
+  auto modules = modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
   if (!modules) {
     std::fprintf(stderr, "unwind_bench: %s\n", modules.error().describe().c_str());
     return false;
@@ -100,7 +102,7 @@ bool same(const unwind::UnwoundStack& a, const unwind::UnwoundStack& b) {
 }
 
 // " pc(function)! ... end=N": `!` marks an exact pc.
-std::string describe(process::ModuleMap& modules, const unwind::UnwoundStack& stack) {
+std::string describe(modules::ModuleMap& modules, const unwind::UnwoundStack& stack) {
   std::string text;
   for (const auto& f : stack.frames) {
     const char* name = nullptr;
@@ -133,7 +135,7 @@ bool bench_file(const Input& input, const Args& args) {
   if (!run_backend(unwind::make_libdw_unwinder, *rec, maps, args.passes, libdw)) return false;
   if (!run_backend(unwind::make_libunwind_unwinder, *rec, maps, args.passes, libunwind)) return false;
   std::size_t agree = 0;
-  auto names = process::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
+  auto names = modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
   for (std::size_t i = 0; i < rec->samples.size(); ++i) {
     if (same(libdw.stacks[i], libunwind.stacks[i])) {
       ++agree;

@@ -3,35 +3,67 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/check.h"
+
 namespace cspy::aggregate {
 
+namespace {
+Frame thread_root(pid_t tid, const std::string& name) {
+  std::string label = name.empty() ? fmt::format("thread {}", tid)
+                                   : fmt::format("thread {} ({})", tid, name);
+  return Frame{.function = label, .kind = FrameKind::kThread};
+}
+}  // namespace
+
+ThreadInfo& Profile::thread(pid_t tid) {
+  auto [it, added] = threads_.try_emplace(tid);
+  if (added) {
+    it->second.tid = tid;
+    it->second.root = frames_.intern(thread_root(tid, ""));
+  }
+  return it->second;
+}
+
 void Profile::add_sample(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
-                         std::uint64_t weight) {
-  ThreadInfo& t = threads_[tid];
-  t.tid = tid;
+                         std::uint64_t weight, bool idle) {
+  ThreadInfo& t = thread(tid);
   t.samples += weight;
   NodeId leaf = t.tree.add(root_first, weight);
   counters_.samples += weight;
+  if (!root_first.empty()) {
+    const Frame& root = frames_.get(root_first.front());
+    const bool special = root.kind == FrameKind::kSpecial;
+    if (special && root.function == "[unknown]") counters_.unwind_failures += weight;
+    if (special && root.function == "[truncated]") counters_.truncated += weight;
+  }
+  if (idle) counters_.idle += weight;
   if (keep_timeline_) timeline_.push_back(TimelineEntry{time_ns, tid, leaf});
 }
 
+void Profile::add_lost(pid_t tid, std::uint64_t count) {
+  const FrameId lost = frames_.lost();
+  // The kernel says how many samples it dropped, not when: they are placed in time at the
+  // last sample seen, so that a timeline stays in order.
+  const std::uint64_t when = timeline_.empty() ? info_.start_mono_ns : timeline_.back().time_ns;
+  add_sample(tid, std::span<const FrameId>(&lost, 1), when, count);
+  counters_.lost += count;
+}
+
 void Profile::set_thread_name(pid_t tid, const std::string& name) {
-  ThreadInfo& t = threads_[tid];
-  t.tid = tid;
+  ThreadInfo& t = thread(tid);
   t.name = name;
+  t.root = frames_.intern(thread_root(tid, name));
 }
 
-FrameId Profile::thread_frame(pid_t tid) {
+FrameId Profile::thread_frame(pid_t tid) const {
   auto it = threads_.find(tid);
-  std::string name = it == threads_.end() ? "" : it->second.name;
-  std::string label = name.empty() ? fmt::format("thread {}", tid)
-                                   : fmt::format("thread {} ({})", tid, name);
-  return frames_.intern(Frame{.function = label, .kind = FrameKind::kThread});
+  CSPY_CHECK(it != threads_.end());
+  return it->second.root;
 }
 
-CallTree Profile::combined_tree(bool thread_roots) {
+CallTree Profile::combined_tree(bool thread_roots) const {
   CallTree out;
-  for (auto& [tid, t] : threads_) {
+  for (const auto& [tid, t] : threads_) {
     if (thread_roots) {
       FrameId root = thread_frame(tid);
       out.merge(t.tree, std::span<const FrameId>(&root, 1));

@@ -7,7 +7,7 @@
 #include <fmt/core.h>
 
 #include "cspy/cli/commands.h"
-#include "cspy/cli/exit_codes.h"
+#include "exit_codes.h"
 
 #ifndef CSPY_VERSION
 #define CSPY_VERSION "0.0.0"

@@ -7,11 +7,11 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "cspy/cli/collector.h"
+#include "cspy/pipeline/interpreter.h"
+#include "cspy/process/target.h"
 #include "cspy/cli/commands.h"
-#include "cspy/cli/exit_codes.h"
-#include "cspy/cli/options.h"
-#include "cspy/cli/target.h"
+#include "exit_codes.h"
+#include "options.h"
 #include "cspy/process/thread_status.h"
 #include "cspy/sampling/ptrace_source.h"
 
@@ -49,7 +49,7 @@ std::string frame_text(const aggregate::Frame& f) {
 }
 
 void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTable& frames,
-                const Target& target) {
+                const process::Target& target) {
   std::printf("Process %d: %s\n", target.pid(), target.command_line().c_str());
   for (const ThreadDump& d : dumps) {
     std::string state = d.status.state_name;
@@ -67,7 +67,7 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
 }
 
 void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTable& frames,
-                const Target& target) {
+                const process::Target& target) {
   nlohmann::json threads = nlohmann::json::array();
   for (const ThreadDump& d : dumps) {
     nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
@@ -109,7 +109,7 @@ int dump_main(const std::vector<std::string>& args, const std::vector<std::strin
     std::fprintf(stderr, "cspy dump: give --pid PID; see `cspy dump --help`\n");
     return kExitUsage;
   }
-  auto target = Target::attach(o.pid);
+  auto target = process::Target::attach(o.pid);
   if (!target) return report(target.error());
   const process::Process& proc = target->process();
 
@@ -132,14 +132,15 @@ int dump_main(const std::vector<std::string>& args, const std::vector<std::strin
 
   // ...then unwind and symbolize at leisure.
   aggregate::Profile profile;
-  auto collector = Collector::create([&proc] { return proc.maps(); }, &proc, o.pid, profile,
-                                     CollectorOptions{.lines = true, .full_signatures = o.full_signatures});
-  if (!collector) return report(collector.error());
+  auto interpreter = pipeline::Interpreter::create(
+      [&proc] { return proc.maps(); }, &proc, o.pid, profile,
+      pipeline::InterpreterOptions{.lines = true, .full_signatures = o.full_signatures});
+  if (!interpreter) return report(interpreter.error());
   std::vector<aggregate::FrameId> root_first;
   for (std::size_t i = 0; i < dumps.size(); ++i) {
     if (!dumps[i].error.empty()) continue;
     snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
-    dumps[i].end = (*collector)->resolve(snaps[i].sample, root_first);
+    dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
     dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
   }
   if (o.json) {

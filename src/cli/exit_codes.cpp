@@ -1,7 +1,7 @@
 // Mapping errors to exit codes and printing them: the only place errors reach the user.
 #include <cstdio>
 
-#include "cspy/cli/exit_codes.h"
+#include "exit_codes.h"
 
 namespace cspy::cli {
 

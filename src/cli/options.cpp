@@ -1,12 +1,43 @@
 // parse_options: Boost.Program_options with cspy's help and usage-error conventions.
-#include "cspy/cli/options.h"
+#include "options.h"
 
 #include <cstdio>
 #include <iostream>
 
-#include "cspy/cli/exit_codes.h"
+#include "exit_codes.h"
 
 namespace po = boost::program_options;
+
+namespace cspy::pipeline {
+
+namespace {
+// The one value of `tokens` as one of `names` (name -> enum), or a validation error.
+// The one value of `tokens` as one of `names`; else "--option must be a or b, not 'c'".
+template <typename Enum>
+Enum parse_enum(const boost::any& value, const std::vector<std::string>& tokens,
+                const char* option, std::initializer_list<std::pair<const char*, Enum>> names) {
+  po::validators::check_first_occurrence(value);
+  const std::string& token = po::validators::get_single_string(tokens);
+  std::string choices;
+  for (const auto& [name, kind] : names) {
+    if (token == name) return kind;
+    choices += choices.empty() ? name : std::string(" or ") + name;
+  }
+  throw po::error(std::string(option) + " must be " + choices + ", not '" + token + "'");
+}
+}  // namespace
+
+void validate(boost::any& value, const std::vector<std::string>& tokens, SamplerKind*, int) {
+  value = parse_enum<SamplerKind>(
+      value, tokens, "--sampler", {{"perf_event", SamplerKind::kPerfEvent}, {"ptrace", SamplerKind::kPtrace}});
+}
+
+void validate(boost::any& value, const std::vector<std::string>& tokens, UnwinderKind*, int) {
+  value = parse_enum<UnwinderKind>(
+      value, tokens, "--unwinder", {{"libdw", UnwinderKind::kLibdw}, {"libunwind", UnwinderKind::kLibunwind}});
+}
+
+}  // namespace cspy::pipeline
 
 namespace cspy::cli {
 

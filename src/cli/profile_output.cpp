@@ -1,5 +1,5 @@
 // Format choice and atomic writing of profiles.
-#include "cspy/cli/profile_output.h"
+#include "profile_output.h"
 
 #include <iostream>
 
@@ -14,7 +14,7 @@ Result<output::Format> choose_format(const std::string& format_option, const std
 }
 
 Result<void> write_profile_file(const std::string& path, output::Format format,
-                                aggregate::Profile& profile, const output::WriteOptions& options) {
+                                const aggregate::Profile& profile, const output::WriteOptions& options) {
   auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
   if (path == "-") {
     writer(std::cout);

@@ -9,15 +9,16 @@
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
-#include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
-#include "cspy/cli/exit_codes.h"
-#include "cspy/cli/options.h"
-#include "cspy/cli/profile_output.h"
-#include "cspy/cli/sampling_session.h"
-#include "cspy/cli/stop_signals.h"
-#include "cspy/cli/target.h"
+#include "cspy/core/clock.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "profile_output.h"
 #include "cspy/output/writer.h"
+#include "cspy/pipeline/session.h"
+#include "cspy/process/target.h"
+#include "session_report.h"
+#include "stop_signals.h"
 
 namespace po = boost::program_options;
 
@@ -29,7 +30,7 @@ struct RecordOptions {
   pid_t pid = 0;
   std::string output;
   std::string format;
-  SessionOptions session;
+  pipeline::SessionOptions session;
   output::WriteOptions write;
   bool full_signatures = false;
   bool no_inline = false;
@@ -47,7 +48,7 @@ po::options_description record_options(RecordOptions& o) {
       ("rate,r", po::value<double>(&o.session.rate_hz)->default_value(100), "samples per second per thread")
       ("duration,d", po::value<double>(&o.session.duration_s)->default_value(0),
        "seconds to record (0: until the target exits or Ctrl-C)")
-      ("sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
+      ("sampler", po::value<pipeline::SamplerKind>(&o.session.sampler)->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event"),
        "perf_event, or ptrace (fallback where perf_event is refused)")
       ("idle", po::bool_switch(&o.session.idle),
        "also sample threads that are off CPU (blocked in a system call): wall-clock time")
@@ -59,9 +60,9 @@ po::options_description record_options(RecordOptions& o) {
       ("title", po::value<std::string>(&o.write.title), "flamegraph title")
       ("stack-bytes", po::value<std::size_t>(&o.session.stack_bytes)->default_value(16384),
        "bytes of user stack copied per sample (perf_event: at most 65528)")
-      ("max-depth", po::value<std::size_t>(&o.session.collector.max_depth)->default_value(512),
+      ("max-depth", po::value<std::size_t>(&o.session.interpreter.max_depth)->default_value(512),
        "frames per stack before [truncated]")
-      ("unwinder", po::value<std::string>(&o.session.collector.unwinder)->default_value("libdw"),
+      ("unwinder", po::value<pipeline::UnwinderKind>(&o.session.interpreter.unwinder)->default_value(pipeline::UnwinderKind::kLibdw, "libdw"),
        "libdw, or libunwind (a second DWARF unwinder, for comparison)")
       ("raw", po::value<std::string>(&o.session.raw_output),
        "also save the raw samples to this file, to render again with `cspy report`")
@@ -73,13 +74,34 @@ constexpr const char* kRecordUsage =
     "usage: cspy record [options] (--pid PID | -- program [args...])\n\n"
     "Sample every thread of a process and write where its time goes.\n\n";
 
-std::string default_output(const Target& target, output::Format format) {
+std::string default_output(const process::Target& target, output::Format format) {
   const char* ext = format == output::Format::kFlamegraph ? "svg"
                     : format == output::Format::kFolded  ? "folded"
                                                           : "json";
   std::string name = target.process().thread_name(target.pid());
   if (name.empty()) name = "target";
   return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
+}
+
+// start(), step() until done, finish(); a status line every 250 ms when wanted.
+Result<void> run_session(pipeline::Session& session, const aggregate::Profile& profile,
+                         bool status_line) {
+  auto started = session.start();
+  print_fallback_notice(session);
+  Result<void> result = started;
+  std::uint64_t last_status_ns = 0;
+  while (result) {
+    auto more = session.step(50);
+    if (!more) result = more.error();
+    if (!more || !*more) break;
+    if (status_line && monotonic_ns() - last_status_ns > 250'000'000ULL) {
+      last_status_ns = monotonic_ns();
+      print_status_line(session, profile, false);
+    }
+  }
+  session.finish();
+  if (status_line && started) print_status_line(session, profile, true);
+  return result;
 }
 
 }  // namespace
@@ -97,10 +119,6 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
     std::fprintf(stderr, "cspy record: --stack-bytes must be a multiple of 8 between 512 and 65528\n");
     return kExitUsage;
   }
-  if (o.session.collector.unwinder != "libdw" && o.session.collector.unwinder != "libunwind") {
-    std::fprintf(stderr, "cspy record: --unwinder must be libdw or libunwind\n");
-    return kExitUsage;
-  }
   if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) {
     std::fprintf(stderr, "cspy record: --rate must be between 1 and 100000\n");
     return kExitUsage;
@@ -109,19 +127,19 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   if (!format_choice) return report(format_choice.error());
   const output::Format format = *format_choice;
 
-  auto target = command.empty() ? Target::attach(o.pid) : Target::launch(command);
+  auto target = command.empty() ? process::Target::attach(o.pid) : process::Target::launch(command);
   if (!target) return report(target.error());
   if (o.output.empty()) o.output = default_output(*target, format);
 
   aggregate::Profile profile(/*keep_timeline=*/format == output::Format::kSpeedscope);
-  o.session.collector.lines = o.write.lines;
-  o.session.collector.full_signatures = o.full_signatures;
-  o.session.collector.inline_frames = !o.no_inline;
-  o.session.status_line = !o.quiet && ::isatty(STDERR_FILENO);
+  o.session.interpreter.lines = o.write.lines;
+  o.session.interpreter.full_signatures = o.full_signatures;
+  o.session.interpreter.inline_frames = !o.no_inline;
+  o.session.stop_requested = stop_requested;
   install_stop_handlers();
 
-  SamplingSession session(*target, profile, o.session);
-  auto ran = session.run();
+  pipeline::Session session(*target, profile, o.session);
+  auto ran = run_session(session, profile, !o.quiet && ::isatty(STDERR_FILENO));
   if (!ran) {
     // Whatever was collected before the failure is still written.
     if (profile.counters().samples == 0) return report(ran.error());
@@ -131,7 +149,7 @@ int record_main(const std::vector<std::string>& args, const std::vector<std::str
   auto written = write_profile_file(o.output, format, profile, o.write);
   if (!written) return report(written.error());
   if (!o.quiet) {
-    std::fprintf(stderr, "%s\n", session.summary().c_str());
+    std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
     if (o.output != "-") {
       std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", o.output.c_str(),
                    static_cast<unsigned long long>(profile.counters().samples));

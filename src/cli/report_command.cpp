@@ -7,11 +7,11 @@
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
-#include "cspy/cli/collector.h"
 #include "cspy/cli/commands.h"
-#include "cspy/cli/exit_codes.h"
-#include "cspy/cli/options.h"
-#include "cspy/cli/profile_output.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "profile_output.h"
+#include "cspy/pipeline/replay.h"
 #include "cspy/sampling/raw_file.h"
 
 namespace po = boost::program_options;
@@ -81,21 +81,12 @@ int report_main(const std::vector<std::string>& args, const std::vector<std::str
   if (!maps) return report(maps.error());
 
   aggregate::Profile profile(*format == output::Format::kSpeedscope);
-  std::string maps_text = *maps;
-  auto collector = Collector::create([&maps_text]() -> Result<std::string> { return maps_text; }, nullptr,
-                                     recording->pid, profile,
-                                     CollectorOptions{.lines = o.write.lines, .full_signatures = o.full_signatures});
-  if (!collector) return report(collector.error());
-  for (const auto& s : recording->samples) (*collector)->on_sample(s.sample);
-  for (const auto& [tid, count] : recording->lost) (*collector)->on_lost(tid, count);
-
-  auto& info = profile.info();
-  info.command = "cspy report " + o.input;
-  info.pid = recording->pid;
-  if (!recording->samples.empty()) {
-    info.start_mono_ns = recording->samples.front().sample.time_ns;
-    info.duration_s = static_cast<double>(recording->samples.back().sample.time_ns - info.start_mono_ns) / 1e9;
+  const pipeline::InterpreterOptions interpret{.lines = o.write.lines,
+                                              .full_signatures = o.full_signatures};
+  if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
+    return report(replayed.error());
   }
+  profile.info().command = "cspy report " + o.input;
   auto written = write_profile_file(o.output, *format, profile, o.write);
   if (!written) return report(written.error());
   return kExitOk;

@@ -1,5 +1,5 @@
 // The stop flag set by SIGINT/SIGTERM/SIGHUP.
-#include "cspy/cli/stop_signals.h"
+#include "stop_signals.h"
 
 #include <signal.h>
 

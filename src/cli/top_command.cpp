@@ -1,5 +1,5 @@
 // `cspy top`: a live view of where a process spends its time, like py-spy top. Sampling
-// runs between screen refreshes (SamplingSession::step), the ui::TopModel turns the
+// runs between screen refreshes (pipeline::Session::step), the ui::TopModel turns the
 // Profile into rows and ui::TopScreen paints them. A program started by top is stopped
 // when top quits; a --pid target is left running.
 #include <signal.h>
@@ -13,11 +13,12 @@
 #include <boost/program_options.hpp>
 
 #include "cspy/cli/commands.h"
-#include "cspy/cli/exit_codes.h"
-#include "cspy/cli/options.h"
-#include "cspy/cli/sampling_session.h"
-#include "cspy/cli/stop_signals.h"
-#include "cspy/cli/target.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "cspy/pipeline/session.h"
+#include "cspy/process/target.h"
+#include "session_report.h"
+#include "stop_signals.h"
 #include "cspy/ui/top_model.h"
 #include "cspy/ui/top_screen.h"
 
@@ -31,7 +32,7 @@ struct TopOptions {
   pid_t pid = 0;
   double delay_s = 1;
   bool full_signatures = false;
-  SessionOptions session;
+  pipeline::SessionOptions session;
 };
 
 po::options_description top_options(TopOptions& o) {
@@ -41,7 +42,7 @@ po::options_description top_options(TopOptions& o) {
       "rate,r", po::value<double>(&o.session.rate_hz)->default_value(100),
       "samples per second per thread")("delay,d", po::value<double>(&o.delay_s)->default_value(1),
                                        "seconds between screen refreshes")(
-      "sampler", po::value<std::string>(&o.session.sampler)->default_value("perf_event"),
+      "sampler", po::value<pipeline::SamplerKind>(&o.session.sampler)->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event"),
       "perf_event, or ptrace (fallback where perf_event is refused)")(
       "idle", po::bool_switch(&o.session.idle),
       "also sample threads that are off CPU (blocked in a system call)")(
@@ -57,9 +58,9 @@ constexpr const char* kTopUsage =
 
 // Everything the live loop works on.
 struct Live {
-  Target& target;
+  process::Target& target;
   aggregate::Profile& profile;
-  SamplingSession& session;
+  pipeline::Session& session;
   ui::TopModel model;
   double counting_since_s = 0;  // session time of the last reset
   bool sampling = true;
@@ -144,7 +145,7 @@ Result<void> run_screen(Live& live, double delay_s) {
 }
 
 // A program top started does not outlive it: SIGTERM, then SIGKILL after two seconds.
-void stop_launched_target(Target& target) {
+void stop_launched_target(process::Target& target) {
   if (!target.launched() || !target.running()) return;
   ::kill(target.pid(), SIGTERM);
   for (int i = 0; i < 200 && target.running(); ++i) {
@@ -174,9 +175,6 @@ int top_main(const std::vector<std::string>& args, const std::vector<std::string
     return usage_error("--rate must be between 1 and 100000");
   if (!(o.delay_s >= 0.05 && o.delay_s <= 3600))
     return usage_error("--delay must be between 0.05 and 3600 seconds");
-  if (o.session.sampler != "perf_event" && o.session.sampler != "ptrace") {
-    return usage_error("--sampler must be perf_event or ptrace");
-  }
   if (!::isatty(STDOUT_FILENO)) {
     std::fprintf(stderr,
                  "cspy top: needs a terminal (stdout is not one); "
@@ -185,13 +183,16 @@ int top_main(const std::vector<std::string>& args, const std::vector<std::string
   }
 
   install_stop_handlers();
-  auto target = command.empty() ? Target::attach(o.pid) : Target::launch(command);
+  auto target = command.empty() ? process::Target::attach(o.pid) : process::Target::launch(command);
   if (!target) return report(target.error());
   aggregate::Profile profile;
-  o.session.collector.lines = true;  // grouping by line or function happens in the view
-  o.session.collector.full_signatures = o.full_signatures;
-  SamplingSession session(*target, profile, o.session);
-  if (auto started = session.start(); !started) return report(started.error());
+  o.session.interpreter.lines = true;  // grouping by line or function happens in the view
+  o.session.interpreter.full_signatures = o.full_signatures;
+  o.session.stop_requested = stop_requested;
+  pipeline::Session session(*target, profile, o.session);
+  auto started = session.start();
+  print_fallback_notice(session);
+  if (!started) return report(started.error());
 
   Live live{.target = *target,
             .profile = profile,

@@ -48,7 +48,7 @@ CallTree display_tree(const CallTree& tree, const std::vector<FrameId>& canon, b
 
 }  // namespace
 
-FlameLayout layout_flamegraph(aggregate::Profile& profile, const WriteOptions& options,
+FlameLayout layout_flamegraph(const aggregate::Profile& profile, const WriteOptions& options,
                               double min_samples) {
   CallTree combined = profile.combined_tree(options.thread_roots);
   FlameLayout layout;

@@ -33,7 +33,7 @@ struct FlameLayout {
 // Builds the display tree (merged by label; inverted when options.reverse: leaf
 // functions as roots, under the thread root frame if options.thread_roots) and lays it
 // out. Frames with total < min_samples are pruned.
-FlameLayout layout_flamegraph(aggregate::Profile& profile, const WriteOptions& options,
+FlameLayout layout_flamegraph(const aggregate::Profile& profile, const WriteOptions& options,
                               double min_samples);
 
 }  // namespace cspy::output

@@ -174,7 +174,7 @@ void append_frame(std::string& buf, const FlameFrame& ff, const aggregate::Frame
 
 }  // namespace
 
-void write_flamegraph(aggregate::Profile& profile, const WriteOptions& options,
+void write_flamegraph(const aggregate::Profile& profile, const WriteOptions& options,
                       std::ostream& out) {
   // The pruning threshold in samples needs the total before the layout.
   std::uint64_t all = 0;

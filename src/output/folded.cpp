@@ -19,7 +19,7 @@ std::string folded_name(const aggregate::Frame& frame, bool lines) {
 
 }  // namespace
 
-void write_folded(aggregate::Profile& profile, const WriteOptions& options, std::ostream& out) {
+void write_folded(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out) {
   aggregate::CallTree tree = profile.combined_tree(options.thread_roots);
   const auto& frames = profile.frames();
   std::vector<std::string> names(frames.size());

@@ -130,7 +130,7 @@ void write_thread(std::ostream& out, const ThreadSamples& ts) {
 
 }  // namespace
 
-void write_speedscope(aggregate::Profile& profile, const WriteOptions& options,
+void write_speedscope(const aggregate::Profile& profile, const WriteOptions& options,
                       std::ostream& out) {
   const auto& info = profile.info();
   const std::uint64_t interval_ns =

@@ -24,7 +24,7 @@ Result<Format> format_from_path(const std::string& path) {
                                       "' from its extension; pass --format flamegraph|folded|speedscope");
 }
 
-void write_profile(Format format, aggregate::Profile& profile, const WriteOptions& options,
+void write_profile(Format format, const aggregate::Profile& profile, const WriteOptions& options,
                    std::ostream& out) {
   switch (format) {
     case Format::kFolded:

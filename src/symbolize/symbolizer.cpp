@@ -1,5 +1,7 @@
-// Symbolizer: libdw lookups of names, inline chains and source lines, cached per address.
+// Symbolizer: libdw lookups of names, inline chains and source lines.
 #include "cspy/symbolize/symbolizer.h"
+
+#include <elfutils/libdwfl.h>
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -58,20 +60,7 @@ void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) 
 
 }  // namespace
 
-const std::vector<SymbolFrame>& Symbolizer::symbolize(RemoteAddr pc) {
-  forget_if_remapped();
-  auto it = cache_.find(pc);
-  if (it != cache_.end()) return it->second;
-  std::vector<SymbolFrame> frames = resolve(pc);
-  if (frames.size() == 1 && frames[0].module.empty()) {
-    // No module maps pc yet: do not remember that, a library may be loaded later.
-    uncached_ = std::move(frames);
-    return uncached_;
-  }
-  return cache_.emplace(pc, std::move(frames)).first->second;
-}
-
-Symbolizer::Symbolizer(process::ModuleMap& modules, SymbolizeOptions options)
+Symbolizer::Symbolizer(modules::ModuleMap& modules, SymbolizeOptions options)
     : modules_(modules), options_(options), scopes_(std::make_unique<ScopeIndex>()) {}
 
 Symbolizer::~Symbolizer() = default;
@@ -80,11 +69,11 @@ void Symbolizer::forget_if_remapped() {
   // The maps were re-read: an address may now belong to another library, and a unit's
   // Dwarf may be gone (another may take its address).
   if (!modules_.refreshed_since(refreshes_seen_)) return;
-  cache_.clear();
   scopes_->clear();
 }
 
-std::vector<SymbolFrame> Symbolizer::resolve(RemoteAddr pc) {
+std::vector<SymbolFrame> Symbolizer::symbolize(RemoteAddr pc) {
+  forget_if_remapped();
   std::vector<SymbolFrame> frames;
   Dwfl_Module* mod = modules_.module_at(pc);
   forget_if_remapped();  // module_at may have re-read the maps

@@ -1,6 +1,8 @@
 // ElfTables: read-only segments and .eh_frame_hdr tables from the modules' ELF images.
 #include "elf_tables.h"
 
+#include <elfutils/libdwfl.h>
+
 #include <gelf.h>
 
 #include <algorithm>

@@ -8,7 +8,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 
 namespace cspy::unwind {
 
@@ -23,7 +23,7 @@ struct EhFrameTable {
 
 class ElfTables {
  public:
-  explicit ElfTables(process::ModuleMap& modules) : modules_(modules) {}
+  explicit ElfTables(modules::ModuleMap& modules) : modules_(modules) {}
 
   // Forgets every module: after the maps were re-read, gone modules' bytes are freed.
   void clear();
@@ -54,7 +54,7 @@ class ElfTables {
   static void copy_word(const Segment& segment, std::uint64_t start, std::uint64_t addr,
                         std::uint64_t& value);
 
-  process::ModuleMap& modules_;
+  modules::ModuleMap& modules_;
   std::unordered_map<Dwfl_Module*, ModuleInfo> by_module_;
   Segments segments_;              // read-only
   Segments writable_segments_;     // file bytes of writable ones (see read_writable_word)

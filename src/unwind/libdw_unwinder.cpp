@@ -15,7 +15,7 @@ namespace {
 
 class LibdwUnwinder final : public StackWalker {
  public:
-  LibdwUnwinder(process::ModuleMap& modules, const process::Process* live,
+  LibdwUnwinder(modules::ModuleMap& modules, const process::Process* live,
                 const UnwindOptions& options)
       : StackWalker(modules), live_(live), options_(options) {}
 
@@ -102,7 +102,7 @@ class LibdwUnwinder final : public StackWalker {
 
 }  // namespace
 
-Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(process::ModuleMap& modules,
+Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(modules::ModuleMap& modules,
                                                       const process::Process* live, pid_t pid,
                                                       const UnwindOptions& options) {
   auto unwinder = std::make_unique<LibdwUnwinder>(modules, live, options);

@@ -33,7 +33,7 @@ constexpr std::size_t kCacheEntries = 4096;
 
 class LibunwindUnwinder final : public StackWalker {
  public:
-  LibunwindUnwinder(process::ModuleMap& modules, const process::Process* live,
+  LibunwindUnwinder(modules::ModuleMap& modules, const process::Process* live,
                     const UnwindOptions& options)
       : StackWalker(modules), live_(live), options_(options), tables_(modules) {}
 
@@ -175,7 +175,7 @@ class LibunwindUnwinder final : public StackWalker {
 
 }  // namespace
 
-Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(process::ModuleMap& modules,
+Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(modules::ModuleMap& modules,
                                                           const process::Process* live,
                                                           pid_t /*pid*/,
                                                           const UnwindOptions& options) {

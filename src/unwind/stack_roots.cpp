@@ -1,6 +1,8 @@
 // StackRoots: the names of the functions stacks start in (glibc, musl, Rust, Go).
 #include "stack_roots.h"
 
+#include <elfutils/libdwfl.h>
+
 #include <string>
 #include <unordered_set>
 

@@ -7,18 +7,18 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 #include "cspy/unwind/unwinder.h"
 
 namespace cspy::unwind {
 
 class StackRoots {
  public:
-  explicit StackRoots(process::ModuleMap& modules) : modules_(modules) {}
+  explicit StackRoots(modules::ModuleMap& modules) : modules_(modules) {}
   bool is_root(const UnwoundFrame& frame);
 
  private:
-  process::ModuleMap& modules_;
+  modules::ModuleMap& modules_;
   std::unordered_map<std::uint64_t, bool> cache_;
   std::size_t refreshes_seen_ = 0;
 };

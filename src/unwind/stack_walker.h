@@ -5,7 +5,7 @@
 // Internal to src/unwind.
 #pragma once
 
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 #include "cspy/unwind/unwinder.h"
 #include "stack_roots.h"
 
@@ -16,7 +16,7 @@ class StackWalker : public Unwinder {
   void unwind(const sampling::RawSample& sample, UnwoundStack& out) final;
 
  protected:
-  explicit StackWalker(process::ModuleMap& modules) : modules_(modules), roots_(modules) {}
+  explicit StackWalker(modules::ModuleMap& modules) : modules_(modules), roots_(modules) {}
   // One walk from the sample's registers into `out` (empty, end kComplete on entry).
   virtual void walk(const sampling::RawSample& sample, UnwoundStack& out) = 0;
   // For the backend during a walk: true when `pc` lies in no known module and re-reading
@@ -24,7 +24,7 @@ class StackWalker : public Unwinder {
   bool restart_for(RemoteAddr pc);
   bool restarting() const { return restart_; }
 
-  process::ModuleMap& modules_;
+  modules::ModuleMap& modules_;
 
  private:
   StackRoots roots_;

@@ -85,4 +85,19 @@ std::uint64_t count_matching(const std::map<std::string, std::uint64_t>& stacks,
   return n;
 }
 
+std::string check_golden_file(const std::string& relative_path, const std::string& actual) {
+  const std::string path = std::string(CSPY_SOURCE_DIR) + "/tests/data/" + relative_path;
+  const char* update = std::getenv("CSPY_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    write_file(path, actual);
+    return {};
+  }
+  if (read_file(path) == actual) return {};
+  const std::string name = std::filesystem::path(relative_path).filename().string();
+  const std::string saved = make_test_dir("golden_" + name) + "/" + name;
+  write_file(saved, actual);
+  return "output differs from " + path + "; actual output in " + saved +
+         " (regenerate with CSPY_UPDATE_GOLDEN=1 if the change is intended)";
+}
+
 }  // namespace cspy::test

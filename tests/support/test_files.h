@@ -24,6 +24,9 @@ std::string make_test_dir(const std::string& name);
 
 // The whole file, "" if it cannot be read.
 std::string read_file(const std::string& path);
+// Compares `actual` with tests/data/<relative_path>: "" when equal, else a message naming
+// where the actual output was saved. CSPY_UPDATE_GOLDEN=1 rewrites the golden file instead.
+std::string check_golden_file(const std::string& relative_path, const std::string& actual);
 // Replaces the file's contents; false if it cannot be written.
 bool write_file(const std::string& path, const std::string& text);
 

@@ -1,7 +1,8 @@
 // Profile: everything one recording produced — interned frames, a call tree per thread,
 // per-thread metadata, counters (samples, lost, unwind failures) and the recording's
-// description (command, pid, rate, times). Writers in output/ read it; nothing else does.
-// Optionally keeps a timeline (one entry per sample) for formats that need timestamps.
+// description (command, pid, rate, times). Writers in output/ read it as const.
+// Invariant: the counters are kept by add_sample/add_lost alone, so they always add up to
+// the samples in the trees. Optionally keeps a timeline (one entry per sample).
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +22,7 @@ namespace cspy::aggregate {
 struct ThreadInfo {
   pid_t tid = 0;
   std::string name;        // /proc/PID/task/TID/comm
+  FrameId root;            // "thread TID (name)", the root frame of --threads
   std::uint64_t samples = 0;
   CallTree tree;
 };
@@ -46,8 +48,8 @@ struct RecordingInfo {
 struct Counters {
   std::uint64_t samples = 0;          // every sample, failures included
   std::uint64_t lost = 0;             // samples the kernel dropped (also in [lost] frames)
-  std::uint64_t unwind_failures = 0;  // samples whose stack ends in [unknown]
-  std::uint64_t truncated = 0;        // samples cut at the depth limit
+  std::uint64_t unwind_failures = 0;  // samples whose stack starts (root) at [unknown]
+  std::uint64_t truncated = 0;        // samples whose stack starts at [truncated]
   std::uint64_t idle = 0;             // samples of threads off CPU (--idle)
 };
 
@@ -59,12 +61,15 @@ class Profile {
   const FrameTable& frames() const { return frames_; }
   RecordingInfo& info() { return info_; }
   const RecordingInfo& info() const { return info_; }
-  Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
 
-  // Records one sample of thread `tid` with stack `root_first`.
+  // Records `weight` samples of thread `tid` with stack `root_first`; a stack rooted at
+  // [unknown] counts as an unwind failure, one rooted at [truncated] as truncated.
+  // `idle`: the thread was off CPU (--idle).
   void add_sample(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
-                  std::uint64_t weight = 1);
+                  std::uint64_t weight = 1, bool idle = false);
+  // Records `count` samples the kernel dropped, as a [lost] stack of thread `tid`.
+  void add_lost(pid_t tid, std::uint64_t count);
   void set_thread_name(pid_t tid, const std::string& name);
 
   const std::map<pid_t, ThreadInfo>& threads() const { return threads_; }
@@ -72,13 +77,16 @@ class Profile {
   bool keeps_timeline() const { return keep_timeline_; }
 
   // One tree for the writers: all threads merged, or with a root frame per thread.
-  CallTree combined_tree(bool thread_roots);
-  // The thread root frame's label, e.g. "thread 1234 (worker)".
-  FrameId thread_frame(pid_t tid);
+  CallTree combined_tree(bool thread_roots) const;
+  // The thread root frame, labelled e.g. "thread 1234 (worker)"; interned when the thread
+  // first appears and again when it is named.
+  FrameId thread_frame(pid_t tid) const;
 
   void reset_counts();  // for `top`'s R key: forget samples, keep frames
 
  private:
+  ThreadInfo& thread(pid_t tid);
+
   bool keep_timeline_;
   FrameTable frames_;
   RecordingInfo info_;

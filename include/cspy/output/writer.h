@@ -26,21 +26,21 @@ Result<Format> format_from_path(const std::string& path);
 Result<Format> format_from_name(const std::string& name);
 
 // Folded stacks, one line per distinct stack: "root;caller;leaf count" (flamegraph.pl input).
-void write_folded(aggregate::Profile& profile, const WriteOptions& options, std::ostream& out);
+void write_folded(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out);
 
 // An interactive flamegraph SVG (flamegraph.cpp): self-contained, zoom on click, regex
 // search (Ctrl-F), tooltips; an icicle of the inverted tree with options.reverse. Every
 // string from the target is XML-escaped and never enters the embedded script.
-void write_flamegraph(aggregate::Profile& profile, const WriteOptions& options,
+void write_flamegraph(const aggregate::Profile& profile, const WriteOptions& options,
                       std::ostream& out);
 
 // speedscope JSON (speedscope.cpp): one sampled profile per thread, time-ordered when the
 // profile keeps a timeline. options.thread_roots and options.reverse do not apply.
-void write_speedscope(aggregate::Profile& profile, const WriteOptions& options,
+void write_speedscope(const aggregate::Profile& profile, const WriteOptions& options,
                       std::ostream& out);
 
 // Dispatches to the writer for `format`.
-void write_profile(Format format, aggregate::Profile& profile, const WriteOptions& options,
+void write_profile(Format format, const aggregate::Profile& profile, const WriteOptions& options,
                    std::ostream& out);
 
 }  // namespace cspy::output

@@ -1,17 +1,17 @@
 // Symbolizer: an address in the target → its frames, innermost first: the inlined
 // functions at that address (each its own frame with file:line) and the function that
 // contains them. DWARF via libdw when present, the ELF symbol table otherwise,
-// "module+0xoffset" when nothing names it. Cached per address: a warm lookup is a hash hit.
+// "module+0xoffset" when nothing names it. Not cached per address: the pipeline's
+// Interpreter keeps the one pc -> frames cache; this keeps only its per-unit scope index.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "cspy/core/remote_addr.h"
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 
 namespace cspy::symbolize {
 
@@ -32,26 +32,21 @@ class ScopeIndex;
 
 class Symbolizer {
  public:
-  Symbolizer(process::ModuleMap& modules, SymbolizeOptions options);
+  Symbolizer(modules::ModuleMap& modules, SymbolizeOptions options);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
   // `pc` is the address to look up (for return addresses: the call, i.e. pc - 1).
-  // The reference stays valid until the next call.
-  const std::vector<SymbolFrame>& symbolize(RemoteAddr pc);
-
-  std::size_t cache_size() const { return cache_.size(); }
+  // An address no module maps gives one frame with an empty module.
+  std::vector<SymbolFrame> symbolize(RemoteAddr pc);
 
  private:
-  std::vector<SymbolFrame> resolve(RemoteAddr pc);
-  // Empties the caches when the maps were re-read since they were filled.
+  // Empties the scope index when the maps were re-read since it was filled.
   void forget_if_remapped();
 
-  process::ModuleMap& modules_;
+  modules::ModuleMap& modules_;
   SymbolizeOptions options_;
-  std::unordered_map<RemoteAddr, std::vector<SymbolFrame>> cache_;
-  std::vector<SymbolFrame> uncached_;   // the last result that was not cached
   std::unique_ptr<ScopeIndex> scopes_;  // function scopes per compilation unit
   std::size_t refreshes_seen_ = 0;
 };

@@ -10,7 +10,7 @@
 
 #include "cspy/core/remote_addr.h"
 #include "cspy/core/result.h"
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 #include "cspy/process/process.h"
 #include "cspy/sampling/raw_sample.h"
 
@@ -47,11 +47,11 @@ struct UnwindOptions {
 };
 
 // `live` may be null (replay): then only the stack copy is readable.
-Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(process::ModuleMap& modules,
+Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(modules::ModuleMap& modules,
                                                       const process::Process* live,
                                                       pid_t pid, const UnwindOptions& options);
 // The same contract through libunwind's remote unwinding (`--unwinder libunwind`).
-Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(process::ModuleMap& modules,
+Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(modules::ModuleMap& modules,
                                                           const process::Process* live,
                                                           pid_t pid, const UnwindOptions& options);
 

@@ -60,9 +60,6 @@ Profile small_profile() {
   add(p, 4243, {clone, worker}, t, 1);
   add(p, 4242, {start, main, ft.unknown()}, t, 1);
   add(p, 4243, {clone, worker, ft.truncated()}, t, 1);
-  p.counters().lost = 2;
-  p.counters().unwind_failures = 1;
-  p.counters().truncated = 1;
   return p;
 }
 
@@ -152,18 +149,7 @@ std::string render_speedscope(Profile& p) {
 }
 
 std::string check_golden(const std::string& name, const std::string& actual) {
-  std::string path = std::string(CSPY_TEST_DATA_DIR) + "/output/" + name;
-  const char* update = std::getenv("CSPY_UPDATE_GOLDEN");
-  if (update != nullptr && std::string(update) == "1") {
-    write_file(path, actual);
-    return {};
-  }
-  std::string expected = read_file(path);
-  if (expected == actual) return {};
-  std::string dir = make_test_dir("golden_" + name);
-  write_file(dir + "/" + name, actual);
-  return "output differs from " + path + "; actual output in " + dir + "/" + name +
-         " (regenerate with CSPY_UPDATE_GOLDEN=1 if the change is intended)";
+  return test::check_golden_file("output/" + name, actual);
 }
 
 }  // namespace cspy::output::testing

@@ -196,7 +196,7 @@ std::string maps_of_running(const std::vector<std::string>& argv, const std::str
 
 // Symbolizes `count` addresses spread over `path`'s .text and compares with eu-addr2line.
 void expect_agreement(const std::string& maps, const std::string& path, std::size_t count) {
-  auto modules = process::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
+  auto modules = modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
   ASSERT_TRUE(modules) << modules.error().describe();
   Symbolizer symbolizer(**modules, SymbolizeOptions{});
   const std::uint64_t base = load_base(maps, path);

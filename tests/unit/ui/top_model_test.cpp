@@ -67,8 +67,9 @@ TEST_F(TopModelTest, HeaderAndRowsHottestFirst) {
 }
 
 TEST_F(TopModelTest, CountersShownWhenNonZero) {
-  profile_.counters().lost = 3;
-  profile_.counters().unwind_failures = 4;
+  profile_.add_lost(101, 3);
+  const FrameId unknown = profile_.frames().unknown();
+  profile_.add_sample(101, std::vector<FrameId>{unknown}, 0, 4);
   model_.refresh(profile_, status_);
   std::string s = screen();
   EXPECT_NE(s.find("Lost 3"), std::string::npos) << s;
@@ -77,7 +78,9 @@ TEST_F(TopModelTest, CountersShownWhenNonZero) {
 }
 
 TEST_F(TopModelTest, OnCpuAndIdleShareWhenIdleIsSampled) {
-  profile_.counters().idle = profile_.counters().samples / 4;
+  // 50 more samples on CPU and 50 off CPU: 50 of 200 idle.
+  profile_.add_sample(101, std::vector<FrameId>{main_, hot_}, 0, 50);
+  profile_.add_sample(102, std::vector<FrameId>{main_, cold_}, 0, 50, /*idle=*/true);
   model_.refresh(profile_, status_);
   std::string s = screen();
   EXPECT_NE(s.find("On CPU 75%  Idle 25%"), std::string::npos) << s;

@@ -8,7 +8,7 @@
 
 #include "cspy/symbolize/symbolizer.h"
 #include "cspy/unwind/unwinder.h"
-#include "replay_data.h"
+#include "support/replay_data.h"
 
 namespace cspy {
 namespace {
@@ -17,7 +17,7 @@ using test::replay_data;
 
 struct Replay {
   sampling::RawRecording rec;
-  std::unique_ptr<process::ModuleMap> modules;
+  std::unique_ptr<modules::ModuleMap> modules;
 };
 
 Replay load() {

@@ -51,8 +51,8 @@ Outcome replay_both(const sampling::RawRecording& rec) {
   Outcome o;
   const std::string maps = rec.maps;
   auto source = [maps]() -> Result<std::string> { return maps; };
-  auto dw_modules = process::ModuleMap::create(source);
-  auto lu_modules = process::ModuleMap::create(source);
+  auto dw_modules = modules::ModuleMap::create(source);
+  auto lu_modules = modules::ModuleMap::create(source);
   EXPECT_TRUE(dw_modules && lu_modules);
   if (!dw_modules || !lu_modules) return o;
   auto libdw = unwind::make_libdw_unwinder(**dw_modules, nullptr, rec.pid, unwind::UnwindOptions{});

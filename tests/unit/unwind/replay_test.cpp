@@ -7,7 +7,7 @@
 #include "cspy/sampling/raw_file.h"
 #include "cspy/symbolize/symbolizer.h"
 #include "cspy/unwind/unwinder.h"
-#include "replay_data.h"
+#include "support/replay_data.h"
 
 namespace cspy {
 namespace {

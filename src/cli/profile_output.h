@@ -15,6 +15,6 @@ Result<output::Format> choose_format(const std::string& format_option, const std
 
 // Writes to `path` ("-" = stdout); failures are kBadInput (exit code 6).
 Result<void> write_profile_file(const std::string& path, output::Format format,
-                                aggregate::Profile& profile, const output::WriteOptions& options);
+                                const aggregate::Profile& profile, const output::WriteOptions& options);
 
 }  // namespace cspy::cli

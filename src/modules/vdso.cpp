@@ -9,7 +9,7 @@
 
 #include "cspy/process/process.h"
 
-namespace cspy::process {
+namespace cspy::modules {
 
 namespace {
 
@@ -22,7 +22,7 @@ VdsoImage save_image() {
   VdsoImage image;
   const std::uint64_t start = ::getauxval(AT_SYSINFO_EHDR);
   if (start == 0) return image;
-  auto maps = read_text_file("/proc/self/maps");
+  auto maps = process::read_text_file("/proc/self/maps");
   std::uint64_t low = 0;
   std::uint64_t high = 0;
   if (!maps || !find_vdso_range(*maps, low, high) || low != start || high <= low) return image;
@@ -65,4 +65,4 @@ bool find_vdso_range(const std::string& maps, std::uint64_t& low, std::uint64_t&
 const std::string& own_vdso_path() { return image().path; }
 std::uint64_t own_vdso_size() { return image().size; }
 
-}  // namespace cspy::process
+}  // namespace cspy::modules

@@ -1,6 +1,7 @@
 // ModuleMap: a Dwfl reported from maps text, refreshed on a miss.
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 
+#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 
 #include <cstdio>
@@ -9,7 +10,7 @@
 #include "cspy/core/clock.h"
 #include "vdso.h"
 
-namespace cspy::process {
+namespace cspy::modules {
 
 namespace {
 constexpr const char* kVdsoName = "[vdso]";
@@ -52,22 +53,29 @@ Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
 }
 }  // namespace
 
-ModuleMap::ModuleMap(MapsSource source) : source_(std::move(source)) {
+struct ModuleMap::DwflSetup {
   // The default search path plus the build-id tree under /usr/lib/debug.
-  debuginfo_path_ = ::strdup("-:.debug:/usr/lib/debug");
-  callbacks_.find_elf = find_elf;
-  callbacks_.find_debuginfo = dwfl_standard_find_debuginfo;
-  callbacks_.debuginfo_path = &debuginfo_path_;
-}
+  char* debuginfo_path = ::strdup("-:.debug:/usr/lib/debug");
+  Dwfl_Callbacks callbacks{.find_elf = find_elf,
+                           .find_debuginfo = dwfl_standard_find_debuginfo,
+                           .section_address = nullptr,
+                           .debuginfo_path = &debuginfo_path};
+  DwflSetup() = default;
+  DwflSetup(const DwflSetup&) = delete;
+  DwflSetup& operator=(const DwflSetup&) = delete;
+  ~DwflSetup() { std::free(debuginfo_path); }
+};
+
+ModuleMap::ModuleMap(MapsSource source)
+    : source_(std::move(source)), setup_(std::make_unique<DwflSetup>()) {}
 
 ModuleMap::~ModuleMap() {
   if (dwfl_ != nullptr) dwfl_end(dwfl_);
-  std::free(debuginfo_path_);
 }
 
 Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source) {
   std::unique_ptr<ModuleMap> map(new ModuleMap(std::move(maps_source)));
-  map->dwfl_ = dwfl_begin(&map->callbacks_);
+  map->dwfl_ = dwfl_begin(&map->setup_->callbacks);
   if (map->dwfl_ == nullptr) return Error(std::string("dwfl_begin: ") + dwfl_errmsg(-1));
   auto changed = map->refresh();
   if (!changed) return changed.error();
@@ -120,4 +128,4 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
   return find(pc);
 }
 
-}  // namespace cspy::process
+}  // namespace cspy::modules

@@ -1,10 +1,10 @@
 // Target: attach to a PID or launch a command.
-#include "cspy/cli/target.h"
+#include "cspy/process/target.h"
 
-namespace cspy::cli {
+namespace cspy::process {
 
 Result<Target> Target::attach(pid_t pid) {
-  auto p = process::Process::open(pid);
+  auto p = Process::open(pid);
   if (!p) return p.error();
   Target t(*p, std::nullopt);
   t.command_ = p->command_line();
@@ -12,9 +12,9 @@ Result<Target> Target::attach(pid_t pid) {
 }
 
 Result<Target> Target::launch(const std::vector<std::string>& argv) {
-  auto child = process::LaunchedProcess::spawn(argv);
+  auto child = LaunchedProcess::spawn(argv);
   if (!child) return child.error();
-  auto p = process::Process::open(child->pid());
+  auto p = Process::open(child->pid());
   if (!p) return p.error();
   Target t(*p, std::move(*child));
   for (const auto& a : argv) t.command_ += (t.command_.empty() ? "" : " ") + a;
@@ -40,4 +40,4 @@ std::optional<int> Target::exit_status() {
   return launched_->try_wait();
 }
 
-}  // namespace cspy::cli
+}  // namespace cspy::process

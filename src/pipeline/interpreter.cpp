@@ -1,25 +1,22 @@
-// Collector: raw sample -> unwound pcs -> symbolized frames -> interned root-first stack.
-#include "cspy/cli/collector.h"
+// Interpreter: raw sample -> unwound pcs -> symbolized frames -> interned root-first stack.
+#include "cspy/pipeline/interpreter.h"
 
 #include <algorithm>
 
-namespace cspy::cli {
+namespace cspy::pipeline {
 
-Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSource maps,
-                                                     const process::Process* live, pid_t pid,
-                                                     aggregate::Profile& profile,
-                                                     const CollectorOptions& options) {
-  std::unique_ptr<Collector> c(new Collector(profile, options));
-  auto modules = process::ModuleMap::create(std::move(maps));
+Result<std::unique_ptr<Interpreter>> Interpreter::create(modules::ModuleMap::MapsSource maps,
+                                                         const process::Process* live, pid_t pid,
+                                                         aggregate::Profile& profile,
+                                                         const InterpreterOptions& options) {
+  std::unique_ptr<Interpreter> c(new Interpreter(profile, options));
+  auto modules = modules::ModuleMap::create(std::move(maps));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
-  if (options.unwinder != "libdw" && options.unwinder != "libunwind") {
-    return Error(ErrorKind::kUsage,
-                 "unknown unwinder '" + options.unwinder + "' (libdw or libunwind)");
-  }
   const unwind::UnwindOptions unwind_options{.max_depth = options.max_depth};
-  auto make_unwinder = options.unwinder == "libunwind" ? unwind::make_libunwind_unwinder
-                                                       : unwind::make_libdw_unwinder;
+  auto make_unwinder = options.unwinder == UnwinderKind::kLibunwind
+                           ? unwind::make_libunwind_unwinder
+                           : unwind::make_libdw_unwinder;
   auto unwinder = make_unwinder(*c->modules_, live, pid, unwind_options);
   if (!unwinder) return unwinder.error();
   c->unwinder_ = std::move(*unwinder);
@@ -28,7 +25,7 @@ Result<std::unique_ptr<Collector>> Collector::create(process::ModuleMap::MapsSou
   return c;
 }
 
-const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFrame frame) {
+const std::vector<aggregate::FrameId>& Interpreter::frames_for(unwind::UnwoundFrame frame) {
   RemoteAddr pc = frame.lookup_pc();
   // The maps were re-read (dlopen, dlclose): name addresses by the modules mapped now.
   if (modules_->refreshed_since(refreshes_seen_)) pc_frames_.clear();
@@ -55,7 +52,7 @@ const std::vector<aggregate::FrameId>& Collector::frames_for(unwind::UnwoundFram
   return pc_frames_.emplace(pc, std::move(ids)).first->second;
 }
 
-unwind::StackEnd Collector::resolve(const sampling::RawSample& sample,
+unwind::StackEnd Interpreter::resolve(const sampling::RawSample& sample,
                                     std::vector<aggregate::FrameId>& root_first) {
   unwinder_->unwind(sample, stack_);
   root_first.clear();
@@ -70,26 +67,19 @@ unwind::StackEnd Collector::resolve(const sampling::RawSample& sample,
   return stack_.end;
 }
 
-void Collector::on_sample(const sampling::RawSample& sample) {
+void Interpreter::on_sample(const sampling::RawSample& sample) {
   if (profile_.threads().count(sample.tid) == 0 && namer_) {
     profile_.set_thread_name(sample.tid, namer_(sample.tid));
   }
-  unwind::StackEnd end = resolve(sample, path_);
-  if (end == unwind::StackEnd::kFailed) ++profile_.counters().unwind_failures;
-  if (end == unwind::StackEnd::kTruncated) ++profile_.counters().truncated;
-  if (sample.idle) ++profile_.counters().idle;
-  profile_.add_sample(sample.tid, path_, sample.time_ns);
+  resolve(sample, path_);
+  profile_.add_sample(sample.tid, path_, sample.time_ns, 1, sample.idle);
 }
 
-void Collector::on_lost(pid_t tid, std::uint64_t count) {
-  aggregate::FrameId lost = profile_.frames().lost();
-  profile_.add_sample(tid, std::span<const aggregate::FrameId>(&lost, 1), 0, count);
-  profile_.counters().lost += count;
-}
+void Interpreter::on_lost(pid_t tid, std::uint64_t count) { profile_.add_lost(tid, count); }
 
-void Collector::refresh_modules() { (void)modules_->refresh(); }
+void Interpreter::refresh_modules() { (void)modules_->refresh(); }
 
-void Collector::refresh_thread_names() {
+void Interpreter::refresh_thread_names() {
   if (!namer_) return;
   for (const auto& [tid, info] : profile_.threads()) {
     std::string name = namer_(tid);
@@ -97,4 +87,4 @@ void Collector::refresh_thread_names() {
   }
 }
 
-}  // namespace cspy::cli
+}  // namespace cspy::pipeline

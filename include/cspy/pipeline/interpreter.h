@@ -1,62 +1,66 @@
-// Collector: the SampleSink that turns raw samples into aggregated stacks — unwind,
-// symbolize (inlined frames expanded), intern, count. Shared by `record` and `top`.
+// Interpreter: the SampleSink that turns raw samples into aggregated stacks — unwind,
+// symbolize (inlined frames expanded), intern, count into a Profile. Every command that
+// names frames uses it: `record` and `top` live, `report` on a recording, `dump` once.
 // Every sample is counted: unwinding failures become [unknown], the depth limit
-// [truncated], kernel drops [lost].
+// [truncated], kernel drops [lost]. One cache answers pc -> frames.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "cspy/aggregate/profile.h"
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 #include "cspy/process/process.h"
 #include "cspy/sampling/raw_sample.h"
 #include "cspy/symbolize/symbolizer.h"
 #include "cspy/unwind/unwinder.h"
 
-namespace cspy::cli {
+namespace cspy::pipeline {
 
-struct CollectorOptions {
+enum class UnwinderKind { kLibdw, kLibunwind };
+
+struct InterpreterOptions {
   bool lines = false;            // keep the line in frame identity (group by line)
   bool full_signatures = false;  // C++ parameter lists
   std::size_t max_depth = 512;
-  std::string unwinder = "libdw";  // the unwinding backend: libdw or libunwind
-  bool inline_frames = true;       // false: only the physical functions (like perf --no-inline)
+  UnwinderKind unwinder = UnwinderKind::kLibdw;
+  bool inline_frames = true;  // false: only the physical functions (like perf --no-inline)
 };
 
-class Collector final : public sampling::SampleSink {
+class Interpreter final : public sampling::SampleSink {
  public:
-  // `live` is the running target, or null when replaying recorded samples.
-  static Result<std::unique_ptr<Collector>> create(process::ModuleMap::MapsSource maps,
-                                                   const process::Process* live, pid_t pid,
-                                                   aggregate::Profile& profile,
-                                                   const CollectorOptions& options);
+  // `maps` gives the target's memory maps (live or recorded); `live` is the running
+  // target, or null when replaying recorded samples.
+  static Result<std::unique_ptr<Interpreter>> create(modules::ModuleMap::MapsSource maps,
+                                                     const process::Process* live, pid_t pid,
+                                                     aggregate::Profile& profile,
+                                                     const InterpreterOptions& options);
 
   void on_sample(const sampling::RawSample& sample) override;
+  void on_lost(pid_t tid, std::uint64_t count) override;
   // Unwinds and symbolizes one sample into `root_first` without counting it; returns how
   // the unwinding ended. Failure frames ([unknown], [truncated]) are included.
   unwind::StackEnd resolve(const sampling::RawSample& sample,
                            std::vector<aggregate::FrameId>& root_first);
-  void on_lost(pid_t tid, std::uint64_t count) override;
 
   // Thread names are read when a thread is first seen; a name resolver can be set.
   void set_thread_namer(std::function<std::string(pid_t)> namer) { namer_ = std::move(namer); }
   void refresh_thread_names();
-  // Re-reads the target's maps; when they changed (dlopen, dlclose), the cached symbols
-  // are forgotten at the next lookup (as after any re-read), so that addresses are named
-  // by the modules mapped now.
+  // Re-reads the target's maps; when they changed (dlopen, dlclose), the cached frames
+  // are forgotten at the next lookup, so that addresses are named by the modules mapped now.
   void refresh_modules();
 
  private:
-  Collector(aggregate::Profile& profile, const CollectorOptions& options)
+  Interpreter(aggregate::Profile& profile, const InterpreterOptions& options)
       : profile_(profile), options_(options) {}
   const std::vector<aggregate::FrameId>& frames_for(unwind::UnwoundFrame frame);
 
   aggregate::Profile& profile_;
-  CollectorOptions options_;
-  std::unique_ptr<process::ModuleMap> modules_;
+  InterpreterOptions options_;
+  std::unique_ptr<modules::ModuleMap> modules_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::unique_ptr<symbolize::Symbolizer> symbolizer_;
   std::function<std::string(pid_t)> namer_;
@@ -68,4 +72,4 @@ class Collector final : public sampling::SampleSink {
   std::vector<aggregate::FrameId> path_;
 };
 
-}  // namespace cspy::cli
+}  // namespace cspy::pipeline

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace cspy::process {
+namespace cspy::modules {
 
 // The [low, high) addresses of the [vdso] line of /proc/PID/maps text; false if none.
 bool find_vdso_range(const std::string& maps, std::uint64_t& low, std::uint64_t& high);
@@ -17,4 +17,4 @@ const std::string& own_vdso_path();
 // The size of that image in memory, 0 when there is none.
 std::uint64_t own_vdso_size();
 
-}  // namespace cspy::process
+}  // namespace cspy::modules

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "cspy/process/module_map.h"
+#include "cspy/modules/module_map.h"
 #include "cspy/sampling/raw_file.h"
 
 namespace cspy::test {
@@ -26,9 +26,9 @@ inline std::string remap_chain(std::string maps) {
   return maps;
 }
 
-inline Result<std::unique_ptr<process::ModuleMap>> replay_modules(const sampling::RawRecording& rec) {
+inline Result<std::unique_ptr<modules::ModuleMap>> replay_modules(const sampling::RawRecording& rec) {
   std::string maps = remap_chain(rec.maps);
-  return process::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
+  return modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
 }
 
 }  // namespace cspy::test

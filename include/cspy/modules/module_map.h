@@ -4,8 +4,6 @@
 // files are found by build-id under /usr/lib/debug and by .gnu_debuglink.
 #pragma once
 
-#include <elfutils/libdwfl.h>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,7 +11,11 @@
 #include "cspy/core/remote_addr.h"
 #include "cspy/core/result.h"
 
-namespace cspy::process {
+// libdw's handles, opaque here: only the components that use libdw include its headers.
+struct Dwfl;
+struct Dwfl_Module;
+
+namespace cspy::modules {
 
 class ModuleMap {
  public:
@@ -49,14 +51,14 @@ class ModuleMap {
 
  private:
   explicit ModuleMap(MapsSource source);
+  struct DwflSetup;  // libdw's callbacks and debug-file search path (module_map.cpp)
   MapsSource source_;
+  std::unique_ptr<DwflSetup> setup_;
   Dwfl* dwfl_ = nullptr;
-  Dwfl_Callbacks callbacks_{};
-  char* debuginfo_path_ = nullptr;
   std::size_t refreshes_ = 0;
   std::uint64_t last_refresh_ns_ = 0;
   std::string last_maps_;
   bool last_refresh_changed_ = false;
 };
 
-}  // namespace cspy::process
+}  // namespace cspy::modules

@@ -9,6 +9,15 @@
 
 #include <boost/program_options.hpp>
 
+#include "cspy/pipeline/session.h"
+
+// Boost.Program_options reads the pipeline's enums by name (found by argument-dependent
+// lookup): `--sampler ptrace`, `--unwinder libunwind`; any other name is a usage error.
+namespace cspy::pipeline {
+void validate(boost::any& value, const std::vector<std::string>& tokens, SamplerKind*, int);
+void validate(boost::any& value, const std::vector<std::string>& tokens, UnwinderKind*, int);
+}  // namespace cspy::pipeline
+
 namespace cspy::cli {
 
 // Parses `args` for subcommand `command` ("record"...). Returns an exit code when the

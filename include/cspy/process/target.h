@@ -1,4 +1,4 @@
-// Target: the process a subcommand works on — an existing PID (`--pid N`) or a command
+// Target: the process a command works on — an existing PID (`--pid N`) or a command
 // cspy starts (`-- prog args`), held before exec until release(). Knows whether the
 // target is still running and, for a launched one, its exit status.
 #pragma once
@@ -13,14 +13,14 @@
 #include "cspy/process/launcher.h"
 #include "cspy/process/process.h"
 
-namespace cspy::cli {
+namespace cspy::process {
 
 class Target {
  public:
   static Result<Target> attach(pid_t pid);
   static Result<Target> launch(const std::vector<std::string>& argv);
 
-  const process::Process& process() const { return process_; }
+  const Process& process() const { return process_; }
   pid_t pid() const { return process_.pid(); }
   bool launched() const { return launched_.has_value(); }
   // Lets a launched command exec (no-op for --pid).
@@ -33,11 +33,11 @@ class Target {
   void set_command_line(std::string c) { command_ = std::move(c); }
 
  private:
-  Target(process::Process p, std::optional<process::LaunchedProcess> l)
+  Target(Process p, std::optional<LaunchedProcess> l)
       : process_(p), launched_(std::move(l)) {}
-  process::Process process_;
-  std::optional<process::LaunchedProcess> launched_;
+  Process process_;
+  std::optional<LaunchedProcess> launched_;
   std::string command_;
 };
 
-}  // namespace cspy::cli
+}  // namespace cspy::process

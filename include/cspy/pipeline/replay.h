@@ -1,0 +1,21 @@
+// Replay: a recording saved by `record --raw` through the same Interpreter as a live run,
+// without the process — what `cspy report` does and what the pipeline's golden tests
+// check. The maps text is passed separately so that the caller may remap its paths.
+#pragma once
+
+#include <string>
+
+#include "cspy/aggregate/profile.h"
+#include "cspy/core/result.h"
+#include "cspy/pipeline/interpreter.h"
+#include "cspy/sampling/raw_file.h"
+
+namespace cspy::pipeline {
+
+// Unwinds, symbolizes and counts every sample and every lost record of `recording` into
+// `profile`, naming addresses with the modules of `maps`; fills the profile's pid, start
+// time and duration from the samples.
+Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
+                    aggregate::Profile& profile, const InterpreterOptions& options);
+
+}  // namespace cspy::pipeline

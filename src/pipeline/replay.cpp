@@ -1,0 +1,24 @@
+// Replay of a raw recording through the Interpreter.
+#include "cspy/pipeline/replay.h"
+
+namespace cspy::pipeline {
+
+Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
+                    aggregate::Profile& profile, const InterpreterOptions& options) {
+  auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; },
+                                         nullptr, recording.pid, profile, options);
+  if (!interpreter) return interpreter.error();
+  for (const auto& s : recording.samples) (*interpreter)->on_sample(s.sample);
+  for (const auto& [tid, count] : recording.lost) (*interpreter)->on_lost(tid, count);
+
+  auto& info = profile.info();
+  info.pid = recording.pid;
+  if (!recording.samples.empty()) {
+    info.start_mono_ns = recording.samples.front().sample.time_ns;
+    const std::uint64_t last = recording.samples.back().sample.time_ns;
+    info.duration_s = static_cast<double>(last - info.start_mono_ns) / 1e9;
+  }
+  return {};
+}
+
+}  // namespace cspy::pipeline

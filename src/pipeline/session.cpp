@@ -1,0 +1,145 @@
+// Session: backend choice, the capture loop, and the recording's description.
+#include "cspy/pipeline/session.h"
+
+#include "cspy/core/clock.h"
+#include "cspy/core/log.h"
+#include "cspy/sampling/perf_event_source.h"
+#include "cspy/sampling/ptrace_source.h"
+
+namespace cspy::pipeline {
+
+namespace {
+
+std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind,
+                                                    const process::Target& target,
+                                                    const sampling::SamplerOptions& options) {
+  if (kind == SamplerKind::kPtrace) return sampling::make_ptrace_source(target.process(), options);
+  return sampling::make_perf_event_source(
+      target.process(),
+      sampling::PerfEventOptions{.sampler = options, .enable_on_exec = target.launched()});
+}
+
+constexpr std::uint64_t kModulesRefreshNs = 250'000'000ULL;
+
+}  // namespace
+
+Session::Session(process::Target& target, aggregate::Profile& profile, SessionOptions options,
+                 SourceFactory factory)
+    : target_(target),
+      profile_(profile),
+      options_(std::move(options)),
+      factory_(factory ? std::move(factory) : SourceFactory(make_source)) {}
+
+// perf_event is started before a launched command execs (enable_on_exec); ptrace after,
+// since a seized, held child would be traced through its exec.
+Result<void> Session::start_source() {
+  const sampling::SamplerOptions sampler{
+      .rate_hz = options_.rate_hz, .stack_bytes = options_.stack_bytes, .idle = options_.idle};
+  if (options_.sampler == SamplerKind::kPerfEvent) {
+    source_ = factory_(SamplerKind::kPerfEvent, target_, sampler);
+    auto started = source_->start();
+    if (!started && started.error().kind() != ErrorKind::kPermission) return started.error();
+    if (!started) {
+      fallback_reason_ = started.error().message() + "; falling back to the ptrace sampler";
+      options_.sampler = SamplerKind::kPtrace;
+    }
+  }
+  if (options_.sampler == SamplerKind::kPtrace) {
+    source_ = factory_(SamplerKind::kPtrace, target_, sampler);
+  }
+  auto released = target_.release();
+  if (!released) return released.error();
+  if (options_.sampler == SamplerKind::kPtrace) {
+    auto started = source_->start();
+    if (!started) return started.error();
+  }
+  return {};
+}
+
+Result<void> Session::start_interpreter() {
+  const process::Process& proc = target_.process();
+  auto interpreter = Interpreter::create([&proc] { return proc.maps(); }, &proc, proc.pid(),
+                                         profile_, options_.interpreter);
+  if (!interpreter) {
+    // A program that exited at once leaves no maps to read: nothing to sample, no error.
+    if (!target_.running()) {
+      target_exited_ = true;
+      return {};
+    }
+    return interpreter.error();
+  }
+  interpreter_ = std::move(*interpreter);
+  interpreter_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
+  sink_ = interpreter_.get();
+  if (!options_.raw_output.empty()) {
+    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *interpreter_);
+    if (!writer) return writer.error();
+    raw_writer_ = std::move(*writer);
+    if (auto maps = proc.maps()) raw_writer_->write_maps(*maps);
+    sink_ = raw_writer_.get();
+  }
+  return {};
+}
+
+Result<void> Session::start() {
+  auto source = start_source();
+  if (!source) return source;
+  auto& info = profile_.info();
+  info.command = target_.command_line();
+  info.pid = target_.pid();
+  info.rate_hz = options_.rate_hz;
+  info.sampler = source_->name();
+  start_ns_ = monotonic_ns();
+  info.start_mono_ns = start_ns_;
+  info.start_unix_ns = realtime_ns();
+  return start_interpreter();
+}
+
+Result<bool> Session::step(int timeout_ms) {
+  if (sink_ == nullptr) return false;  // the target was gone before sampling began
+  auto polled = source_->poll(*sink_, timeout_ms);
+  if (!polled) return polled.error();
+  const std::uint64_t now = monotonic_ns();
+  if (*polled > 0 && profile_.counters().samples == *polled) {
+    log::debug("first samples processed at CLOCK_MONOTONIC {} ns", now);
+  }
+  if (now - last_modules_ns_ > kModulesRefreshNs) {
+    last_modules_ns_ = now;
+    interpreter_->refresh_modules();  // libraries loaded or unloaded since the last look
+  }
+  if (!target_.running()) {
+    target_exited_ = true;
+    return false;
+  }
+  if (options_.stop_requested && options_.stop_requested()) return false;
+  const double elapsed = static_cast<double>(now - start_ns_) / 1e9;
+  return !(options_.duration_s > 0 && elapsed >= options_.duration_s);
+}
+
+void Session::finish() {
+  if (finished_ || !source_) return;
+  finished_ = true;
+  end_ns_ = monotonic_ns();
+  // Samples written before the target exited are still in the buffers.
+  if (sink_ != nullptr) {
+    (void)source_->poll(*sink_, 0);
+    interpreter_->refresh_thread_names();
+  }
+  // Sampling stops (the target runs on, untraced) before anything slow is written.
+  source_->stop();
+  if (raw_writer_) {
+    // The maps at the end also hold libraries loaded during the run.
+    if (auto maps = target_.process().maps()) raw_writer_->write_maps(*maps);
+    if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
+  }
+  auto& info = profile_.info();
+  info.duration_s = static_cast<double>(end_ns_ - start_ns_) / 1e9;
+  info.target_exited = target_exited_;
+}
+
+double Session::elapsed_s() const {
+  const std::uint64_t end = end_ns_ != 0 ? end_ns_ : monotonic_ns();
+  return start_ns_ == 0 ? 0 : static_cast<double>(end - start_ns_) / 1e9;
+}
+
+}  // namespace cspy::pipeline
