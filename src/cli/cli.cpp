@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "command.h"
 #include "cspy/cli/commands.h"
 #include "exit_codes.h"
 
@@ -69,10 +70,12 @@ int run(int argc, char** argv) {
       (after_dashes ? command : options).push_back(args[i]);
     }
   }
-  if (sub == "record") return record_main(options, command);
-  if (sub == "dump") return dump_main(options, command);
-  if (sub == "top") return top_main(options, command);
-  if (sub == "report") return report_main(options, command);
+  std::unique_ptr<Command> chosen;
+  if (sub == "record") chosen = make_record_command();
+  if (sub == "dump") chosen = make_dump_command();
+  if (sub == "top") chosen = make_top_command();
+  if (sub == "report") chosen = make_report_command();
+  if (chosen) return chosen->execute(options, command);
   std::fprintf(stderr, "cspy: error: unknown %s '%s'; run `cspy --help` for the list\n",
                sub[0] == '-' ? "option" : "command", sub.c_str());
   return kExitUsage;

@@ -9,9 +9,9 @@
 
 #include "cspy/pipeline/interpreter.h"
 #include "cspy/process/target.h"
-#include "cspy/cli/commands.h"
-#include "exit_codes.h"
+#include "command.h"
 #include "options.h"
+#include "exit_codes.h"
 #include "cspy/process/thread_status.h"
 #include "cspy/sampling/ptrace_source.h"
 
@@ -20,13 +20,6 @@ namespace po = boost::program_options;
 namespace cspy::cli {
 
 namespace {
-
-struct DumpOptions {
-  pid_t pid = 0;
-  bool json = false;
-  bool full_signatures = false;
-  std::size_t stack_bytes = 65536;
-};
 
 struct ThreadDump {
   pid_t tid = 0;
@@ -90,37 +83,18 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
-}  // namespace
-
-constexpr const char* kDumpUsage =
-    "usage: cspy dump [options] --pid PID\n\nPrint every thread's current stack once.\n\n";
-
-int dump_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
-  DumpOptions o;
-  po::options_description desc("options");
-  desc.add_options()
-      ("help,h", "show this help")
-      ("pid,p", po::value<pid_t>(&o.pid), "PID of the process to inspect")
-      ("json", po::bool_switch(&o.json), "print JSON for scripts")
-      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
-  po::variables_map vm;
-  if (auto done = parse_options("dump", kDumpUsage, args, desc, vm)) return *done;
-  if (o.pid == 0 || !command.empty()) {
-    std::fprintf(stderr, "cspy dump: give --pid PID; see `cspy dump --help`\n");
-    return kExitUsage;
-  }
-  auto target = process::Target::attach(o.pid);
-  if (!target) return report(target.error());
-  const process::Process& proc = target->process();
-
-  // Copy every thread's registers and stack first (each stopped only for its copy)...
-  std::vector<ThreadDump> dumps;
-  std::vector<sampling::ThreadSnapshot> snaps;
+// Every thread's registers and stack, each thread stopped only for its copy; a thread that
+// could not be read gets its error and an empty snapshot. A permission error stops all.
+Result<void> snapshot_all(const process::Process& proc, std::vector<ThreadDump>& dumps,
+                          std::vector<sampling::ThreadSnapshot>& snaps) {
+  constexpr std::size_t kStackBytes = 65536;
   for (pid_t tid : proc.threads()) {
-    ThreadDump d{.tid = tid, .name = proc.thread_name(tid), .status = process::read_thread_status(o.pid, tid)};
-    auto snap = sampling::snapshot_thread(proc, tid, o.stack_bytes);
+    ThreadDump d{.tid = tid,
+                 .name = proc.thread_name(tid),
+                 .status = process::read_thread_status(proc.pid(), tid)};
+    auto snap = sampling::snapshot_thread(proc, tid, kStackBytes);
     if (!snap) {
-      if (snap.error().kind() == ErrorKind::kPermission) return report(snap.error());
+      if (snap.error().kind() == ErrorKind::kPermission) return snap.error();
       d.error = snap.error().message();
       snaps.emplace_back();
     } else {
@@ -128,27 +102,66 @@ int dump_main(const std::vector<std::string>& args, const std::vector<std::strin
     }
     dumps.push_back(std::move(d));
   }
-  if (dumps.empty()) return report(Error(ErrorKind::kTargetExited, fmt::format("PID {} exited", o.pid)));
-
-  // ...then unwind and symbolize at leisure.
-  aggregate::Profile profile;
-  auto interpreter = pipeline::Interpreter::create(
-      [&proc] { return proc.maps(); }, &proc, o.pid, profile,
-      pipeline::InterpreterOptions{.lines = true, .full_signatures = o.full_signatures});
-  if (!interpreter) return report(interpreter.error());
-  std::vector<aggregate::FrameId> root_first;
-  for (std::size_t i = 0; i < dumps.size(); ++i) {
-    if (!dumps[i].error.empty()) continue;
-    snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
-    dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
-    dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
+  if (dumps.empty()) {
+    return Error(ErrorKind::kTargetExited, fmt::format("PID {} exited", proc.pid()));
   }
-  if (o.json) {
-    print_json(dumps, profile.frames(), *target);
-  } else {
-    print_text(dumps, profile.frames(), *target);
-  }
-  return kExitOk;
+  return {};
 }
+
+class DumpCommand final : public Command {
+ public:
+  const char* name() const override { return "dump"; }
+  const char* usage() const override {
+    return "usage: cspy dump [options] --pid PID\n\nPrint every thread's current stack once.\n\n";
+  }
+
+ private:
+  void describe(po::options_description& d) override {
+    d.add_options()
+      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of the process to inspect")
+      ("json", po::bool_switch(&json_), "print JSON for scripts")
+      ("full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
+  }
+
+  int run(const std::vector<std::string>& program) override {
+    if (pid_ == 0 || !program.empty()) return usage_error("give --pid PID");
+    auto target = process::Target::attach(pid_);
+    if (!target) return report(target.error());
+    const process::Process& proc = target->process();
+
+    // Copy every thread's registers and stack first...
+    std::vector<ThreadDump> dumps;
+    std::vector<sampling::ThreadSnapshot> snaps;
+    if (auto taken = snapshot_all(proc, dumps, snaps); !taken) return report(taken.error());
+
+    // ...then unwind and symbolize at leisure.
+    aggregate::Profile profile;
+    auto interpreter = pipeline::Interpreter::create(
+        [&proc] { return proc.maps(); }, &proc, pid_, profile,
+        pipeline::InterpreterOptions{.lines = true, .full_signatures = full_signatures_});
+    if (!interpreter) return report(interpreter.error());
+    std::vector<aggregate::FrameId> root_first;
+    for (std::size_t i = 0; i < dumps.size(); ++i) {
+      if (!dumps[i].error.empty()) continue;
+      snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
+      dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
+      dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
+    }
+    if (json_) {
+      print_json(dumps, profile.frames(), *target);
+    } else {
+      print_text(dumps, profile.frames(), *target);
+    }
+    return kExitOk;
+  }
+
+  pid_t pid_ = 0;
+  bool json_ = false;
+  bool full_signatures_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_dump_command() { return std::make_unique<DumpCommand>(); }
 
 }  // namespace cspy::cli

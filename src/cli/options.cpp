@@ -1,10 +1,8 @@
-// parse_options: Boost.Program_options with cspy's help and usage-error conventions.
+// Reading the pipeline's enums from the command line, and the layout of --help.
 #include "options.h"
 
-#include <cstdio>
-#include <iostream>
-
-#include "exit_codes.h"
+#include <sstream>
+#include <utility>
 
 namespace po = boost::program_options;
 
@@ -39,28 +37,75 @@ void validate(boost::any& value, const std::vector<std::string>& tokens, Unwinde
 
 }  // namespace cspy::pipeline
 
+namespace cspy::output {
+
+void validate(boost::any& value, const std::vector<std::string>& tokens, Format*, int) {
+  po::validators::check_first_occurrence(value);
+  auto format = format_from_name(po::validators::get_single_string(tokens));
+  if (!format) throw po::error(format.error().message());
+  value = *format;
+}
+
+}  // namespace cspy::output
+
 namespace cspy::cli {
 
-std::optional<int> parse_options(const std::string& command, const std::string& usage,
-                                 const std::vector<std::string>& args,
-                                 const po::options_description& desc, po::variables_map& vm,
-                                 const po::positional_options_description* positional) {
-  try {
-    po::command_line_parser parser(args);
-    parser.options(desc);
-    if (positional != nullptr) parser.positional(*positional);
-    po::store(parser.run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "cspy %s: %s; see `cspy %s --help`\n", command.c_str(), e.what(),
-                 command.c_str());
-    return kExitUsage;
+namespace {
+
+constexpr std::size_t kDescriptionColumn = 28;
+constexpr std::size_t kWidth = 80;
+
+// "HZ (=100)" -> {"HZ", "100"}; "PID" -> {"PID", ""}.
+std::pair<std::string, std::string> split_parameter(const std::string& parameter) {
+  const auto open = parameter.find(" (=");
+  if (open == std::string::npos) return {parameter, ""};
+  std::string value = parameter.substr(open + 3);
+  if (!value.empty() && value.back() == ')') value.pop_back();
+  return {parameter.substr(0, open), value};
+}
+
+// Appends `text` word by word, wrapped at kWidth, continuation lines at kDescriptionColumn.
+void append_wrapped(std::string& out, std::size_t column, const std::string& text) {
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    if (column > kDescriptionColumn && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(kDescriptionColumn, ' ');
+      column = kDescriptionColumn;
+    } else if (column > kDescriptionColumn) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
   }
-  if (vm.count("help") != 0) {
-    std::cout << usage << desc;
-    return kExitOk;
+}
+
+}  // namespace
+
+std::string format_options(const po::options_description& options) {
+  std::string out;
+  for (const auto& option : options.options()) {
+    const std::string short_form = option->canonical_display_name(po::command_line_style::allow_dash_for_short);
+    std::string entry = "  ";
+    if (short_form.size() == 2 && short_form[0] == '-') entry += short_form + ", ";
+    entry += "--" + option->long_name();
+    std::string text = option->description();
+    if (option->semantic()->max_tokens() > 0) {
+      auto [value_name, default_value] = split_parameter(option->format_parameter());
+      entry += " " + (value_name == "arg" ? std::string("ARG") : value_name);
+      if (!default_value.empty()) text += " (default: " + default_value + ")";
+    }
+    out += entry;
+    std::size_t column = entry.size();
+    if (column + 2 > kDescriptionColumn) {
+      out += "\n" + std::string(kDescriptionColumn, ' ');
+    } else {
+      out += std::string(kDescriptionColumn - column, ' ');
+    }
+    append_wrapped(out, kDescriptionColumn, text);
+    out += "\n";
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace cspy::cli

@@ -1,14 +1,13 @@
-// Command-line parsing shared by the subcommands: Boost.Program_options with cspy's
-// conventions — `--help` prints the usage text and the options, a bad command line is one
-// line on stderr pointing at --help, exit code 2.
+// Command-line conventions shared by the commands: --help laid out as other tools do
+// (`-p, --pid PID   text (default: 100)`), and the pipeline's enums read by name.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "cspy/output/writer.h"
 #include "cspy/pipeline/session.h"
 
 // Boost.Program_options reads the pipeline's enums by name (found by argument-dependent
@@ -17,16 +16,15 @@ namespace cspy::pipeline {
 void validate(boost::any& value, const std::vector<std::string>& tokens, SamplerKind*, int);
 void validate(boost::any& value, const std::vector<std::string>& tokens, UnwinderKind*, int);
 }  // namespace cspy::pipeline
+namespace cspy::output {
+void validate(boost::any& value, const std::vector<std::string>& tokens, Format*, int);
+}  // namespace cspy::output
 
 namespace cspy::cli {
 
-// Parses `args` for subcommand `command` ("record"...). Returns an exit code when the
-// command is done (help shown: 0; bad command line: 2), nullopt to go on.
-std::optional<int> parse_options(const std::string& command, const std::string& usage,
-                                 const std::vector<std::string>& args,
-                                 const boost::program_options::options_description& desc,
-                                 boost::program_options::variables_map& vm,
-                                 const boost::program_options::positional_options_description*
-                                     positional = nullptr);
+// The "options:" block of --help: one entry per option, `-p, --pid PID` (or `--threads`)
+// then its description wrapped at 80 columns, with "(default: X)" where it has one. The
+// value's name comes from value_name() ("ARG" when unset).
+std::string format_options(const boost::program_options::options_description& options);
 
 }  // namespace cspy::cli

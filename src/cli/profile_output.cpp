@@ -7,8 +7,9 @@
 
 namespace cspy::cli {
 
-Result<output::Format> choose_format(const std::string& format_option, const std::string& path) {
-  if (!format_option.empty()) return output::format_from_name(format_option);
+Result<output::Format> choose_format(std::optional<output::Format> format_option,
+                                     const std::string& path) {
+  if (format_option) return *format_option;
   if (!path.empty() && path != "-") return output::format_from_path(path);
   return output::Format::kFlamegraph;
 }

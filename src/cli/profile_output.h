@@ -2,6 +2,7 @@
 // to a file atomically or to stdout ("-"). Shared by `record` and `report`.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "cspy/aggregate/profile.h"
@@ -11,7 +12,8 @@
 namespace cspy::cli {
 
 // --format wins; else the extension of `path`; else flamegraph.
-Result<output::Format> choose_format(const std::string& format_option, const std::string& path);
+Result<output::Format> choose_format(std::optional<output::Format> format_option,
+                                     const std::string& path);
 
 // Writes to `path` ("-" = stdout); failures are kBadInput (exit code 6).
 Result<void> write_profile_file(const std::string& path, output::Format format,

@@ -4,14 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
+#include <optional>
 
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
-#include "cspy/cli/commands.h"
 #include "cspy/core/clock.h"
 #include "exit_codes.h"
+#include "command.h"
 #include "options.h"
 #include "profile_output.h"
 #include "cspy/output/writer.h"
@@ -25,63 +25,6 @@ namespace po = boost::program_options;
 namespace cspy::cli {
 
 namespace {
-
-struct RecordOptions {
-  pid_t pid = 0;
-  std::string output;
-  std::string format;
-  pipeline::SessionOptions session;
-  output::WriteOptions write;
-  bool full_signatures = false;
-  bool no_inline = false;
-  bool quiet = false;
-};
-
-po::options_description record_options(RecordOptions& o) {
-  po::options_description d("options");
-  d.add_options()
-      ("help,h", "show this help")
-      ("pid,p", po::value<pid_t>(&o.pid), "PID of a running process to profile")
-      ("output,o", po::value<std::string>(&o.output),
-       "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")
-      ("format,f", po::value<std::string>(&o.format), "flamegraph, folded or speedscope")
-      ("rate,r", po::value<double>(&o.session.rate_hz)->default_value(100), "samples per second per thread")
-      ("duration,d", po::value<double>(&o.session.duration_s)->default_value(0),
-       "seconds to record (0: until the target exits or Ctrl-C)")
-      ("sampler", po::value<pipeline::SamplerKind>(&o.session.sampler)->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event"),
-       "perf_event, or ptrace (fallback where perf_event is refused)")
-      ("idle", po::bool_switch(&o.session.idle),
-       "also sample threads that are off CPU (blocked in a system call): wall-clock time")
-      ("threads", po::bool_switch(&o.write.thread_roots), "a root frame per thread")
-      ("lines", po::bool_switch(&o.write.lines), "group by source line: file:line in each frame")
-      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")
-      ("no-inline", po::bool_switch(&o.no_inline), "no frames for inlined functions (time goes to their caller)")
-      ("reverse", po::bool_switch(&o.write.reverse), "flamegraph: icicle graph, callees at the root")
-      ("title", po::value<std::string>(&o.write.title), "flamegraph title")
-      ("stack-bytes", po::value<std::size_t>(&o.session.stack_bytes)->default_value(16384),
-       "bytes of user stack copied per sample (perf_event: at most 65528)")
-      ("max-depth", po::value<std::size_t>(&o.session.interpreter.max_depth)->default_value(512),
-       "frames per stack before [truncated]")
-      ("unwinder", po::value<pipeline::UnwinderKind>(&o.session.interpreter.unwinder)->default_value(pipeline::UnwinderKind::kLibdw, "libdw"),
-       "libdw, or libunwind (a second DWARF unwinder, for comparison)")
-      ("raw", po::value<std::string>(&o.session.raw_output),
-       "also save the raw samples to this file, to render again with `cspy report`")
-      ("quiet,q", po::bool_switch(&o.quiet), "no live status line and no summary");
-  return d;
-}
-
-constexpr const char* kRecordUsage =
-    "usage: cspy record [options] (--pid PID | -- program [args...])\n\n"
-    "Sample every thread of a process and write where its time goes.\n\n";
-
-std::string default_output(const process::Target& target, output::Format format) {
-  const char* ext = format == output::Format::kFlamegraph ? "svg"
-                    : format == output::Format::kFolded  ? "folded"
-                                                          : "json";
-  std::string name = target.process().thread_name(target.pid());
-  if (name.empty()) name = "target";
-  return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
-}
 
 // start(), step() until done, finish(); a status line every 250 ms when wanted.
 Result<void> run_session(pipeline::Session& session, const aggregate::Profile& profile,
@@ -104,64 +47,131 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
   return result;
 }
 
+std::string default_output(const process::Target& target, output::Format format) {
+  const char* ext = format == output::Format::kFlamegraph ? "svg"
+                    : format == output::Format::kFolded  ? "folded"
+                                                          : "json";
+  std::string name = target.process().thread_name(target.pid());
+  if (name.empty()) name = "target";
+  return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
+}
+
+// A launched program's exit status becomes cspy's (0 for --pid).
+int exit_code_of_program(process::Target& target, bool quiet) {
+  auto status = target.exit_status();
+  if (!status) return kExitOk;
+  const int code = process::exit_code_of(*status);
+  if (!quiet && code != 0) std::fprintf(stderr, "cspy: the program exited with status %d\n", code);
+  return code;
+}
+
+class RecordCommand final : public Command {
+ public:
+  const char* name() const override { return "record"; }
+  const char* usage() const override {
+    return "usage: cspy record [options] (--pid PID | -- program [args...])\n\n"
+           "Sample every thread of a process and write where its time goes.\n\n";
+  }
+
+ private:
+  void describe(po::options_description& d) override {
+    d.add_options()
+      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of a running process to profile")
+      ("output,o", po::value<std::string>(&output_)->value_name("FILE"),
+       "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")
+      ("format,f", po::value<output::Format>()->value_name("FORMAT")
+                       ->notifier([this](output::Format f) { format_ = f; }),
+       "flamegraph, folded or speedscope")
+      ("rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
+       "samples per second per thread")
+      ("duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
+       "seconds to record (0: until the target exits or Ctrl-C)")
+      ("sampler", po::value<pipeline::SamplerKind>(&session_.sampler)
+                      ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
+                      ->value_name("SAMPLER"),
+       "perf_event, or ptrace (fallback where perf_event is refused)")
+      ("idle", po::bool_switch(&session_.idle),
+       "also sample threads that are off CPU (blocked in a system call): wall-clock time")
+      ("threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")
+      ("lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")
+      ("full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
+       "keep C++ parameter lists in names")
+      ("no-inline", po::bool_switch(&no_inline_),
+       "no frames for inlined functions (time goes to their caller)")
+      ("reverse", po::bool_switch(&write_.reverse), "flamegraph: icicle graph, callees at the root")
+      ("title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title")
+      ("stack-bytes", po::value<std::size_t>(&session_.stack_bytes)->default_value(16384)
+                          ->value_name("N"),
+       "bytes of user stack copied per sample (perf_event: at most 65528)")
+      ("max-depth", po::value<std::size_t>(&session_.interpreter.max_depth)->default_value(512)
+                        ->value_name("N"),
+       "frames per stack before [truncated]")
+      ("unwinder", po::value<pipeline::UnwinderKind>(&session_.interpreter.unwinder)
+                       ->default_value(pipeline::UnwinderKind::kLibdw, "libdw")
+                       ->value_name("UNWINDER"),
+       "libdw, or libunwind (a second DWARF unwinder, for comparison)")
+      ("raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
+       "also save the raw samples to this file, to render again with `cspy report`")
+      ("quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+  }
+
+  // The checks Boost cannot make; a message when the options do not go together.
+  std::optional<std::string> invalid(const std::vector<std::string>& program) const {
+    if ((pid_ != 0) == !program.empty()) return "give either --pid PID or -- program args (not both)";
+    const std::size_t bytes = session_.stack_bytes;
+    if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
+      return "--stack-bytes must be a multiple of 8 between 512 and 65528";
+    }
+    if (session_.rate_hz <= 0 || session_.rate_hz > 100000) {
+      return "--rate must be between 1 and 100000";
+    }
+    return std::nullopt;
+  }
+
+  int run(const std::vector<std::string>& program) override {
+    if (auto message = invalid(program)) return usage_error(*message);
+    auto format = choose_format(format_, output_);
+    if (!format) return report(format.error());
+    auto target = program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    if (!target) return report(target.error());
+    if (output_.empty()) output_ = default_output(*target, *format);
+
+    aggregate::Profile profile(/*keep_timeline=*/*format == output::Format::kSpeedscope);
+    session_.interpreter.lines = write_.lines;
+    session_.interpreter.inline_frames = !no_inline_;
+    session_.stop_requested = stop_requested;
+    install_stop_handlers();
+    pipeline::Session session(*target, profile, session_);
+    auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
+    if (!ran) {
+      // Whatever was collected before the failure is still written.
+      if (profile.counters().samples == 0) return report(ran.error());
+      report(ran.error());
+    }
+    auto written = write_profile_file(output_, *format, profile, write_);
+    if (!written) return report(written.error());
+    if (!quiet_) {
+      std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
+      if (output_ != "-") {
+        std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
+                     static_cast<unsigned long long>(profile.counters().samples));
+      }
+    }
+    if (!ran) return exit_code_for(ran.error());
+    return exit_code_of_program(*target, quiet_);
+  }
+
+  pid_t pid_ = 0;
+  std::string output_;
+  std::optional<output::Format> format_;
+  pipeline::SessionOptions session_;
+  output::WriteOptions write_;
+  bool no_inline_ = false;
+  bool quiet_ = false;
+};
+
 }  // namespace
 
-int record_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
-  RecordOptions o;
-  po::options_description desc = record_options(o);
-  po::variables_map vm;
-  if (auto done = parse_options("record", kRecordUsage, args, desc, vm)) return *done;
-  if ((o.pid != 0) == !command.empty()) {
-    std::fprintf(stderr, "cspy record: give either --pid PID or -- program args (not both)\n");
-    return kExitUsage;
-  }
-  if (o.session.stack_bytes < 512 || o.session.stack_bytes > 65528 || o.session.stack_bytes % 8 != 0) {
-    std::fprintf(stderr, "cspy record: --stack-bytes must be a multiple of 8 between 512 and 65528\n");
-    return kExitUsage;
-  }
-  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000) {
-    std::fprintf(stderr, "cspy record: --rate must be between 1 and 100000\n");
-    return kExitUsage;
-  }
-  auto format_choice = choose_format(o.format, o.output);
-  if (!format_choice) return report(format_choice.error());
-  const output::Format format = *format_choice;
-
-  auto target = command.empty() ? process::Target::attach(o.pid) : process::Target::launch(command);
-  if (!target) return report(target.error());
-  if (o.output.empty()) o.output = default_output(*target, format);
-
-  aggregate::Profile profile(/*keep_timeline=*/format == output::Format::kSpeedscope);
-  o.session.interpreter.lines = o.write.lines;
-  o.session.interpreter.full_signatures = o.full_signatures;
-  o.session.interpreter.inline_frames = !o.no_inline;
-  o.session.stop_requested = stop_requested;
-  install_stop_handlers();
-
-  pipeline::Session session(*target, profile, o.session);
-  auto ran = run_session(session, profile, !o.quiet && ::isatty(STDERR_FILENO));
-  if (!ran) {
-    // Whatever was collected before the failure is still written.
-    if (profile.counters().samples == 0) return report(ran.error());
-    report(ran.error());
-  }
-
-  auto written = write_profile_file(o.output, format, profile, o.write);
-  if (!written) return report(written.error());
-  if (!o.quiet) {
-    std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
-    if (o.output != "-") {
-      std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", o.output.c_str(),
-                   static_cast<unsigned long long>(profile.counters().samples));
-    }
-  }
-  if (!ran) return exit_code_for(ran.error());
-  if (auto status = target->exit_status()) {
-    int code = process::exit_code_of(*status);
-    if (!o.quiet && code != 0) std::fprintf(stderr, "cspy: the program exited with status %d\n", code);
-    return code;
-  }
-  return kExitOk;
-}
+std::unique_ptr<Command> make_record_command() { return std::make_unique<RecordCommand>(); }
 
 }  // namespace cspy::cli

@@ -2,14 +2,14 @@
 // through unwinding and symbolization, without the process, and writes any format.
 // `--map-path OLD=NEW` finds the binaries under a new prefix (moved or copied files).
 #include <cstdio>
-#include <iostream>
+#include <optional>
 
 #include <boost/program_options.hpp>
 #include <fmt/core.h>
 
-#include "cspy/cli/commands.h"
-#include "exit_codes.h"
+#include "command.h"
 #include "options.h"
+#include "exit_codes.h"
 #include "profile_output.h"
 #include "cspy/pipeline/replay.h"
 #include "cspy/sampling/raw_file.h"
@@ -19,15 +19,6 @@ namespace po = boost::program_options;
 namespace cspy::cli {
 
 namespace {
-
-struct ReportOptions {
-  std::string input;
-  std::string output;
-  std::string format;
-  std::vector<std::string> map_paths;
-  output::WriteOptions write;
-  bool full_signatures = false;
-};
 
 // Replaces every OLD prefix of a path in the maps text with NEW.
 Result<std::string> remap(std::string maps, const std::vector<std::string>& rules) {
@@ -44,52 +35,67 @@ Result<std::string> remap(std::string maps, const std::vector<std::string>& rule
   return maps;
 }
 
+class ReportCommand final : public Command {
+ public:
+  const char* name() const override { return "report"; }
+  const char* usage() const override {
+    return "usage: cspy report [options] RAW_FILE\n\n"
+           "Render raw samples saved by `cspy record --raw` again, in any format.\n\n";
+  }
+
+ private:
+  void describe(po::options_description& d) override {
+    d.add_options()
+      ("input,i", po::value<std::string>(&input_)->value_name("FILE"),
+       "raw sample file written by `cspy record --raw`")
+      ("output,o", po::value<std::string>(&output_)->default_value("-")->value_name("FILE"),
+       "file to write (format from the extension); '-' for stdout")
+      ("format,f", po::value<output::Format>()->value_name("FORMAT")
+                       ->notifier([this](output::Format f) { format_ = f; }),
+       "flamegraph, folded or speedscope")
+      ("map-path", po::value<std::vector<std::string>>(&map_paths_)->value_name("OLD=NEW"),
+       "read the binaries under NEW instead of OLD")
+      ("threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")
+      ("lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")
+      ("full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names")
+      ("reverse", po::bool_switch(&write_.reverse), "flamegraph: icicle graph, callees at the root")
+      ("title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
+  }
+  void describe_positional(po::positional_options_description& positional) override {
+    positional.add("input", 1);
+  }
+
+  int run(const std::vector<std::string>& program) override {
+    if (input_.empty() || !program.empty()) return usage_error("give a raw sample file");
+    auto format = choose_format(format_, output_);
+    if (!format) return report(format.error());
+    auto recording = sampling::read_raw_file(input_);
+    if (!recording) return report(recording.error());
+    auto maps = remap(recording->maps, map_paths_);
+    if (!maps) return report(maps.error());
+
+    aggregate::Profile profile(*format == output::Format::kSpeedscope);
+    const pipeline::InterpreterOptions interpret{.lines = write_.lines,
+                                                .full_signatures = full_signatures_};
+    if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
+      return report(replayed.error());
+    }
+    profile.info().command = "cspy report " + input_;
+    auto written = write_profile_file(output_, *format, profile, write_);
+    if (!written) return report(written.error());
+    return kExitOk;
+  }
+
+  std::string input_;
+  std::string output_;
+  std::optional<output::Format> format_;
+  std::vector<std::string> map_paths_;
+  output::WriteOptions write_;
+  bool full_signatures_ = false;
+};
+
 }  // namespace
 
-constexpr const char* kReportUsage =
-    "usage: cspy report [options] RAW_FILE\n\n"
-    "Render raw samples saved by `cspy record --raw` again, in any format.\n\n";
-
-int report_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
-  ReportOptions o;
-  po::options_description desc("options");
-  desc.add_options()
-      ("help,h", "show this help")
-      ("input,i", po::value<std::string>(&o.input), "raw sample file written by `cspy record --raw`")
-      ("output,o", po::value<std::string>(&o.output)->default_value("-"),
-       "file to write (format from the extension); '-' for stdout")
-      ("format,f", po::value<std::string>(&o.format), "flamegraph, folded or speedscope")
-      ("map-path", po::value<std::vector<std::string>>(&o.map_paths), "OLD=NEW: read binaries under NEW")
-      ("threads", po::bool_switch(&o.write.thread_roots), "a root frame per thread")
-      ("lines", po::bool_switch(&o.write.lines), "group by source line: file:line in each frame")
-      ("full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names")
-      ("reverse", po::bool_switch(&o.write.reverse), "flamegraph: icicle graph, callees at the root")
-      ("title", po::value<std::string>(&o.write.title), "flamegraph title");
-  po::positional_options_description positional;
-  positional.add("input", 1);
-  po::variables_map vm;
-  if (auto done = parse_options("report", kReportUsage, args, desc, vm, &positional)) return *done;
-  if (o.input.empty() || !command.empty()) {
-    std::fprintf(stderr, "cspy report: give a raw sample file; see `cspy report --help`\n");
-    return kExitUsage;
-  }
-  auto format = choose_format(o.format, o.output);
-  if (!format) return report(format.error());
-  auto recording = sampling::read_raw_file(o.input);
-  if (!recording) return report(recording.error());
-  auto maps = remap(recording->maps, o.map_paths);
-  if (!maps) return report(maps.error());
-
-  aggregate::Profile profile(*format == output::Format::kSpeedscope);
-  const pipeline::InterpreterOptions interpret{.lines = o.write.lines,
-                                              .full_signatures = o.full_signatures};
-  if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
-    return report(replayed.error());
-  }
-  profile.info().command = "cspy report " + o.input;
-  auto written = write_profile_file(o.output, *format, profile, o.write);
-  if (!written) return report(written.error());
-  return kExitOk;
-}
+std::unique_ptr<Command> make_report_command() { return std::make_unique<ReportCommand>(); }
 
 }  // namespace cspy::cli

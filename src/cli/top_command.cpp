@@ -7,14 +7,14 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <optional>
 #include <thread>
 
 #include <boost/program_options.hpp>
 
-#include "cspy/cli/commands.h"
-#include "exit_codes.h"
+#include "command.h"
 #include "options.h"
+#include "exit_codes.h"
 #include "cspy/pipeline/session.h"
 #include "cspy/process/target.h"
 #include "session_report.h"
@@ -27,34 +27,6 @@ namespace po = boost::program_options;
 namespace cspy::cli {
 
 namespace {
-
-struct TopOptions {
-  pid_t pid = 0;
-  double delay_s = 1;
-  bool full_signatures = false;
-  pipeline::SessionOptions session;
-};
-
-po::options_description top_options(TopOptions& o) {
-  po::options_description d("options");
-  d.add_options()("help,h", "show this help")("pid,p", po::value<pid_t>(&o.pid),
-                                              "PID of a running process to watch")(
-      "rate,r", po::value<double>(&o.session.rate_hz)->default_value(100),
-      "samples per second per thread")("delay,d", po::value<double>(&o.delay_s)->default_value(1),
-                                       "seconds between screen refreshes")(
-      "sampler", po::value<pipeline::SamplerKind>(&o.session.sampler)->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event"),
-      "perf_event, or ptrace (fallback where perf_event is refused)")(
-      "idle", po::bool_switch(&o.session.idle),
-      "also sample threads that are off CPU (blocked in a system call)")(
-      "full-signatures", po::bool_switch(&o.full_signatures), "keep C++ parameter lists in names");
-  return d;
-}
-
-constexpr const char* kTopUsage =
-    "usage: cspy top [options] (--pid PID | -- program [args...])\n\n"
-    "Show live which functions a process spends its time in, hottest first.\n"
-    "Keys: 1-4 sort by column, L by line/function, T next thread, P pause, R reset,\n"
-    "? help, q quit. A program started by top is stopped when top quits.\n\n";
 
 // Everything the live loop works on.
 struct Live {
@@ -157,52 +129,78 @@ void stop_launched_target(process::Target& target) {
   }
 }
 
-int usage_error(const char* message) {
-  std::fprintf(stderr, "cspy top: %s; see `cspy top --help`\n", message);
-  return kExitUsage;
-}
+class TopCommand final : public Command {
+ public:
+  const char* name() const override { return "top"; }
+  const char* usage() const override {
+    return "usage: cspy top [options] (--pid PID | -- program [args...])\n\n"
+           "Show live which functions a process spends its time in, hottest first.\n"
+           "Keys: 1-4 sort by column, L by line/function, T next thread, P pause, R reset,\n"
+           "? help, q quit. A program started by top is stopped when top quits.\n\n";
+  }
+
+ private:
+  void describe(po::options_description& d) override {
+    d.add_options()
+      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of a running process to watch")
+      ("rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
+       "samples per second per thread")
+      ("delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
+       "seconds between screen refreshes")
+      ("sampler", po::value<pipeline::SamplerKind>(&session_.sampler)
+                      ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
+                      ->value_name("SAMPLER"),
+       "perf_event, or ptrace (fallback where perf_event is refused)")
+      ("idle", po::bool_switch(&session_.idle),
+       "also sample threads that are off CPU (blocked in a system call)")
+      ("full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
+       "keep C++ parameter lists in names");
+  }
+
+  std::optional<std::string> invalid(const std::vector<std::string>& program) const {
+    if ((pid_ != 0) == !program.empty()) return "give either --pid PID or -- program args (not both)";
+    if (session_.rate_hz <= 0 || session_.rate_hz > 100000) return "--rate must be between 1 and 100000";
+    if (!(delay_s_ >= 0.05 && delay_s_ <= 3600)) return "--delay must be between 0.05 and 3600 seconds";
+    return std::nullopt;
+  }
+
+  int run(const std::vector<std::string>& program) override {
+    if (auto message = invalid(program)) return usage_error(*message);
+    if (!::isatty(STDOUT_FILENO)) {
+      std::fprintf(stderr,
+                   "cspy top: needs a terminal (stdout is not one); "
+                   "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
+      return kExitUsage;
+    }
+    install_stop_handlers();
+    auto target = program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    if (!target) return report(target.error());
+    aggregate::Profile profile;
+    session_.interpreter.lines = true;  // grouping by line or function happens in the view
+    session_.stop_requested = stop_requested;
+    pipeline::Session session(*target, profile, session_);
+    auto started = session.start();
+    print_fallback_notice(session);
+    if (!started) return report(started.error());
+
+    Live live{.target = *target,
+              .profile = profile,
+              .session = session,
+              .model = ui::TopModel(session_.rate_hz)};
+    Result<void> shown = run_screen(live, delay_s_);  // the screen is closed when this returns
+    session.finish();
+    stop_launched_target(*target);
+    if (!shown) return report(shown.error());
+    return kExitOk;
+  }
+
+  pid_t pid_ = 0;
+  double delay_s_ = 1;
+  pipeline::SessionOptions session_;
+};
 
 }  // namespace
 
-int top_main(const std::vector<std::string>& args, const std::vector<std::string>& command) {
-  TopOptions o;
-  po::options_description desc = top_options(o);
-  po::variables_map vm;
-  if (auto done = parse_options("top", kTopUsage, args, desc, vm)) return *done;
-  if ((o.pid != 0) == !command.empty())
-    return usage_error("give either --pid PID or -- program args (not both)");
-  if (o.session.rate_hz <= 0 || o.session.rate_hz > 100000)
-    return usage_error("--rate must be between 1 and 100000");
-  if (!(o.delay_s >= 0.05 && o.delay_s <= 3600))
-    return usage_error("--delay must be between 0.05 and 3600 seconds");
-  if (!::isatty(STDOUT_FILENO)) {
-    std::fprintf(stderr,
-                 "cspy top: needs a terminal (stdout is not one); "
-                 "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
-    return kExitUsage;
-  }
-
-  install_stop_handlers();
-  auto target = command.empty() ? process::Target::attach(o.pid) : process::Target::launch(command);
-  if (!target) return report(target.error());
-  aggregate::Profile profile;
-  o.session.interpreter.lines = true;  // grouping by line or function happens in the view
-  o.session.interpreter.full_signatures = o.full_signatures;
-  o.session.stop_requested = stop_requested;
-  pipeline::Session session(*target, profile, o.session);
-  auto started = session.start();
-  print_fallback_notice(session);
-  if (!started) return report(started.error());
-
-  Live live{.target = *target,
-            .profile = profile,
-            .session = session,
-            .model = ui::TopModel(o.session.rate_hz)};
-  Result<void> shown = run_screen(live, o.delay_s);  // the screen is closed when this returns
-  session.finish();
-  stop_launched_target(*target);
-  if (!shown) return report(shown.error());
-  return kExitOk;
-}
+std::unique_ptr<Command> make_top_command() { return std::make_unique<TopCommand>(); }
 
 }  // namespace cspy::cli

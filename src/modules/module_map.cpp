@@ -128,4 +128,9 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
   return find(pc);
 }
 
+const char* ModuleMap::elf_symbol_name(RemoteAddr pc) {
+  Dwfl_Module* mod = module_at(pc);
+  return mod == nullptr ? nullptr : dwfl_module_addrname(mod, pc.value());
+}
+
 }  // namespace cspy::modules

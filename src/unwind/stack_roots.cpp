@@ -1,7 +1,6 @@
 // StackRoots: the names of the functions stacks start in (glibc, musl, Rust, Go).
 #include "stack_roots.h"
 
-#include <elfutils/libdwfl.h>
 
 #include <string>
 #include <unordered_set>
@@ -15,13 +14,12 @@ bool StackRoots::is_root(const UnwoundFrame& frame) {
   auto it = cache_.find(pc);
   if (it != cache_.end()) return it->second;
   bool root = false;
-  if (Dwfl_Module* mod = modules_.module_at(RemoteAddr(pc))) {
-    const char* name = dwfl_module_addrname(mod, pc);
+  if (const char* name = modules_.elf_symbol_name(RemoteAddr(pc))) {
     static const std::unordered_set<std::string> kRoots = {
         "_start",         "__start",        "_dl_start",         "__clone",       "__clone3",
         "clone",          "clone3",         "__libc_start_main", "thread_start",  "start_thread",
         "__thread_start", "runtime.goexit", "runtime.rt0_go",    "runtime.mstart"};
-    root = name != nullptr && kRoots.count(name) != 0;
+    root = kRoots.count(name) != 0;
   }
   cache_.emplace(pc, root);
   return root;

@@ -31,6 +31,9 @@ class ModuleMap {
   // re-read is due. Not to be called while libdw or libunwind walks a stack: a refresh
   // re-reports the modules under their feet (unwinders use find() and refresh_due()).
   Dwfl_Module* module_at(RemoteAddr pc);
+  // The raw (mangled) name of the ELF symbol covering `pc` in the module containing it,
+  // from the module's symbol table; null when none. May re-read the maps as module_at().
+  const char* elf_symbol_name(RemoteAddr pc);
   // The module containing `pc` as last reported, without re-reading the maps.
   Dwfl_Module* find(RemoteAddr pc) const;
   // Whether a miss may re-read the maps now: at most every 20 ms, so that wild addresses

@@ -49,11 +49,11 @@ commands=$("$cspy" --help | sed -n '/^commands:$/,/^$/p' | awk 'NF && $1 != "com
 expect_exactly "all commands" "$(sort <<<"$commands" | tr '\n' ' ' | sed 's/ $//')" cspy ""
 for command in $commands; do
   want=$("$cspy" "$command" --help |
-    sed -n 's/^  -\([[:alnum:]]\) \[ --\([[:alnum:]-]*\) \].*/-\1 --\2/p; s/^  --\([[:alnum:]-]*\).*/--\1/p' |
+    sed -n 's/^  -\([[:alnum:]]\), --\([[:alnum:]-]*\).*/-\1 --\2/p; s/^  --\([[:alnum:]-]*\).*/--\1/p' |
     tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
   expect_exactly "the options of '$command' (as in its --help)" "$want" cspy "$command" -
-  # An option that takes a value ("arg" in --help) is followed by its value, not options.
-  for option in $("$cspy" "$command" --help | sed -n 's/^  \(-[[:alnum:]] \[ \)\{0,1\}\(--[[:alnum:]-]*\)\( \]\)\{0,1\} arg.*/\2/p'); do
+  # An option that takes a value (`--rate HZ` in --help) is followed by its value, not options.
+  for option in $("$cspy" "$command" --help | sed -n 's/^  \(-[[:alnum:]], \)\{0,1\}\(--[[:alnum:]-]*\) [A-Z].*/\2/p'); do
     grep -q -- '^--' <<<"$(complete_words cspy "$command" "$option" -)" &&
       fail "completing after '$command $option' offers options, not its value"
   done

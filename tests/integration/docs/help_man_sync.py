@@ -8,8 +8,8 @@ usage: help_man_sync.py CSPY MAN_DIR CLI_SOURCE
   command, and no page exists for a command that does not;
 - for cspy.1 and each cspy-<command>.1, the .It entries of the OPTIONS section are
   exactly the options of `cspy [<command>] --help`: the same long names, the same
-  one-letter forms, a value (Ar) exactly where --help shows `arg`, and each default
-  --help shows `(=X)` stated near the word "default" in the entry's text.
+  one-letter forms, a value (Ar) exactly where --help names one (`--rate HZ`), and each
+  default --help shows `(default: X)` stated near the word "default" in the entry's text.
 Prints every mismatch and exits 1 if there is any.
 """
 import re
@@ -54,24 +54,30 @@ def block(help_text: str, title: str) -> list[str]:
     return out
 
 
-# Boost.Program_options: "  -p [ --pid ] arg (=100)   text", "  --threads   text";
-# continuation lines are indented further, so an option line starts with exactly 2 spaces.
-BOOST_OPTION = re.compile(
-    r"^  (?:-(?P<short>\w) \[ )?--(?P<long>[\w-]+)(?: \])?(?P<arg> arg)?(?: \(=(?P<default>[^)]*)\))?(?:\s|$)")
-# The top-level help: "  -h, --help     show this help".
-PLAIN_OPTION = re.compile(r"^  (?:-(?P<short>\w), )?--(?P<long>[\w-]+)(?P<arg> [A-Z]+)?(?:\s|$)")
+# "  -p, --pid PID        text", "  --threads   text", "  --map-path OLD=NEW  text"; the
+# description may go on over lines indented further, and end in "(default: X)".
+OPTION = re.compile(r"^  (?:-(?P<short>\w), )?--(?P<long>[\w-]+)(?P<arg> [A-Z][A-Z=]*)?(?:\s|$)")
+DEFAULT = re.compile(r"\(default: (?P<default>[^)]*)\)\s*$")
 
 
-def help_options(lines: list[str], pattern: re.Pattern, errors: list[str], where: str) -> dict[str, Option]:
+def help_options(lines: list[str], errors: list[str], where: str) -> dict[str, Option]:
     options = {}
+    current = None
     for line in lines:
         if not line.startswith("  -"):
-            continue  # a description's continuation line
-        m = pattern.match(line)
+            if current is not None:
+                current.text += " " + line.strip()  # a description's continuation line
+            continue
+        m = OPTION.match(line)
         if not m:
             errors.append(f"{where}: cannot parse the help line {line!r}")
+            current = None
             continue
-        options[m["long"]] = Option(m["long"], m["short"], bool(m["arg"]), m.groupdict().get("default"))
+        current = Option(m["long"], m["short"], bool(m["arg"]), text=line[m.end():].strip())
+        options[m["long"]] = current
+    for option in options.values():
+        d = DEFAULT.search(option.text)
+        option.default = d["default"] if d else None
     return options
 
 
@@ -188,7 +194,7 @@ def main() -> int:
         for name in commands:
             if not re.search(rf"^\.Xr cspy-{re.escape(name)} 1\b", text, re.MULTILINE):
                 errors.append(f"cspy.1 does not refer to cspy-{name}(1) (.Xr cspy-{name} 1)")
-        compare("cspy.1", help_options(block(top_help, "options"), PLAIN_OPTION, errors, "cspy --help"),
+        compare("cspy.1", help_options(block(top_help, "options"), errors, "cspy --help"),
                 man_options(main_page, errors), errors)
 
     pages = {p.name[len("cspy-"):-len(".1")] for p in man_dir.glob("cspy-*.1")}
@@ -200,8 +206,7 @@ def main() -> int:
             errors.append(f"man/cspy-{name}.1 is missing: every command needs a page "
                           f"(copy cspy-dump.1 and document `cspy {name} --help`)")
             continue
-        help_opts = help_options(block(run_help(cspy, name), "options"), BOOST_OPTION, errors,
-                                 f"cspy {name} --help")
+        help_opts = help_options(block(run_help(cspy, name), "options"), errors, f"cspy {name} --help")
         compare(page.name, help_opts, man_options(page, errors), errors)
         print(f"{page.name}: {len(help_opts)} options checked")
 
