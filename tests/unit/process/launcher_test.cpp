@@ -99,8 +99,7 @@ TEST_F(LauncherTest, TryWaitReapsAChildKilledBySignal) {
   ASSERT_EQ(::kill(child->pid(), SIGTERM), 0);
   std::optional<int> status;
   for (auto deadline = std::chrono::steady_clock::now() + 10s;
-       !status && std::chrono::steady_clock::now() < deadline;
-       std::this_thread::sleep_for(10ms)) {
+       !status && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(10ms)) {
     status = child->try_wait();
   }
   ASSERT_TRUE(status.has_value());
