@@ -1,5 +1,6 @@
 // UniqueFd: the fd it owns is closed exactly when ownership ends (destruction, reset, a
-// move-assignment over it) and never when it is moved on, released or self-assigned.
+// move-assignment over it) and never when it is moved on, released, self-assigned or reset
+// to itself.
 #include "cspy/core/unique_fd.h"
 
 #include <fcntl.h>
@@ -94,6 +95,14 @@ TEST(UniqueFd, ResetClosesTheOldFdAndTakesTheNewOne) {
   p.read.reset();
   EXPECT_FALSE(p.read.valid());
   EXPECT_FALSE(is_open(new_fd));
+}
+
+TEST(UniqueFd, ResetToTheOwnedFdKeepsItOpen) {
+  Pipe p = make_pipe();
+  const int raw = p.read.get();
+  p.read.reset(raw);
+  EXPECT_EQ(p.read.get(), raw);
+  EXPECT_TRUE(is_open(raw));
 }
 
 }  // namespace
