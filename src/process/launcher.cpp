@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/check.h"
+
 namespace cspy::process {
 
 namespace {
@@ -98,6 +100,7 @@ Result<void> LaunchedProcess::release() {
 
 std::optional<int> LaunchedProcess::try_wait() {
   if (reaped_) return status_;
+  CSPY_CHECK(pid_ > 0);  // a moved-from one: waitpid(-1) would reap any child
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
@@ -110,6 +113,7 @@ std::optional<int> LaunchedProcess::try_wait() {
 
 int LaunchedProcess::wait() {
   if (reaped_) return status_;
+  CSPY_CHECK(pid_ > 0);
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

@@ -172,5 +172,14 @@ TEST_F(LauncherTest, MoveHandsTheChildOver) {
   EXPECT_TRUE(is_reaped(pid));
 }
 
+TEST(LauncherDeathTest, WaitingOnAMovedFromOneAborts) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  LaunchedProcess owner(std::move(*child));
+  // Not waitpid(-1), which would reap whichever child of cspy ended first.
+  EXPECT_DEATH((void)child->wait(), "CHECK\\(pid_ > 0\\) failed");
+  EXPECT_DEATH((void)child->try_wait(), "CHECK\\(pid_ > 0\\) failed");
+}
+
 }  // namespace
 }  // namespace cspy::process
