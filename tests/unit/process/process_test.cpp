@@ -141,7 +141,10 @@ TEST_F(ProcessTest, AfterTheProcessIsGone) {
   ASSERT_FALSE(maps);
   EXPECT_EQ(maps.error().kind(), ErrorKind::kTargetExited);
   std::uint64_t value = 0;
-  EXPECT_FALSE(process_->read_memory(RemoteAddr(marker_), &value, sizeof value));
+  auto n = process_->read_memory(RemoteAddr(marker_), &value, sizeof value);
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().kind(), ErrorKind::kTargetExited);
+  EXPECT_EQ(n.error().sys_errno(), ESRCH);
 }
 
 TEST(ProcessOpen, NoSuchProcess) {
