@@ -52,6 +52,7 @@ Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& a
   auto err = make_pipe();
   if (!err) return err.error();
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 

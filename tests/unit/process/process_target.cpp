@@ -30,8 +30,10 @@ int main() {
   char* end = static_cast<char*>(p) + page;
   std::memcpy(end - sizeof marker, &marker, sizeof marker);
   while (__atomic_load_n(&reader_tid, __ATOMIC_ACQUIRE) == 0) std::this_thread::yield();
-  std::printf("ready %p %p %d\n", static_cast<void*>(&marker), static_cast<void*>(end),
-              static_cast<int>(reader_tid));
-  std::fflush(stdout);
+  if (std::printf("ready %p %p %d\n", static_cast<void*>(&marker), static_cast<void*>(end),
+                  static_cast<int>(reader_tid)) < 0 ||
+      std::fflush(stdout) != 0) {
+    return 1;
+  }
   while (true) ::pause();
 }

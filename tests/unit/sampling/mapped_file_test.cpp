@@ -49,8 +49,9 @@ TEST(MappedFile, MoveConstructionHandsTheMappingOver) {
   MappedFile b(std::move(a));
   EXPECT_EQ(b.data(), data);
   EXPECT_EQ(b.size(), 2 * page_size());
-  EXPECT_EQ(a.data(), nullptr);  // NOLINT(bugprone-use-after-move): moved-from is empty
-  EXPECT_EQ(a.size(), 0u);
+  // NOLINTNEXTLINE(bugprone-use-after-move,clang-analyzer-cplusplus.Move): moved-from is empty
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(clang-analyzer-cplusplus.Move)
   EXPECT_TRUE(is_mapped(data, b.size()));
 }
 
@@ -61,8 +62,9 @@ TEST(MappedFile, MoveAssignmentUnmapsTheReplacedMapping) {
   const std::uint8_t* replaced = b.data();
   b = std::move(a);
   EXPECT_EQ(b.data(), kept);
-  EXPECT_EQ(a.data(), nullptr);  // NOLINT(bugprone-use-after-move): moved-from is empty
-  EXPECT_EQ(a.size(), 0u);
+  // NOLINTNEXTLINE(bugprone-use-after-move,clang-analyzer-cplusplus.Move): moved-from is empty
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(clang-analyzer-cplusplus.Move)
   EXPECT_TRUE(is_mapped(kept, b.size()));
   EXPECT_FALSE(is_mapped(replaced, 2 * page_size()));
 }
