@@ -25,7 +25,7 @@ Error errno_error(const std::string& what) { return Error(ErrorKind::kGeneric, w
 Error errno_error(ErrorKind kind, const std::string& what) { return Error(kind, what, errno); }
 
 void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);  // reset(get()) keeps the fd, not a closed number
   fd_ = fd;
 }
 

@@ -11,40 +11,60 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/check.h"
+
 namespace cspy::process {
 
-Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& argv) {
-  if (argv.empty()) return Error(ErrorKind::kUsage, "no command given after --");
-  int go[2];
-  int err[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) return errno_error("pipe");
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(go[0]);
-    ::close(go[1]);
-    return errno_error("pipe");
+namespace {
+
+// Both ends of a pipe, closed on exec and when they go out of scope.
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+
+Result<Pipe> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("pipe");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The forked child: waits until the parent is ready (EOF on `go`), then execs; if exec
+// fails, its errno goes to `exec_error`. Only async-signal-safe calls here, and no return.
+[[noreturn]] void run_child(int go, int exec_error, char* const* args) {
+  char c;
+  while (::read(go, &c, 1) < 0 && errno == EINTR) {
   }
+  ::execvp(args[0], args);
+  int e = errno;
+  ssize_t w = ::write(exec_error, &e, sizeof e);
+  (void)w;
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& argv,
+                                               ForkFn fork_fn) {
+  if (argv.empty()) return Error(ErrorKind::kUsage, "no command given after --");
+  auto go = make_pipe();
+  if (!go) return go.error();
+  auto err = make_pipe();
+  if (!err) return err.error();
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
-  pid_t pid = ::fork();
+  pid_t pid = fork_fn();
   if (pid < 0) return errno_error("fork");
   if (pid == 0) {
-    // Child: wait until the parent is ready, then exec. Only async-signal-safe calls here.
-    ::close(go[1]);
-    ::close(err[0]);
-    char c;
-    ssize_t r = ::read(go[0], &c, 1);
-    (void)r;
-    ::execvp(args[0], args.data());
-    int e = errno;
-    ssize_t w = ::write(err[1], &e, sizeof e);
-    (void)w;
-    ::_exit(127);
+    // The parent's ends: the child must not hold the write end of `go`, or it never sees EOF.
+    ::close(go->write.get());
+    ::close(err->read.get());
+    run_child(go->read.get(), err->write.get(), args.data());
   }
-  ::close(go[0]);
-  ::close(err[1]);
-  return LaunchedProcess(pid, UniqueFd(go[1]), UniqueFd(err[0]));
+  return LaunchedProcess(pid, std::move(go->write), std::move(err->read));
 }
 
 LaunchedProcess::LaunchedProcess(LaunchedProcess&& other) noexcept
@@ -81,6 +101,7 @@ Result<void> LaunchedProcess::release() {
 
 std::optional<int> LaunchedProcess::try_wait() {
   if (reaped_) return status_;
+  CSPY_CHECK(pid_ > 0);  // a moved-from one: waitpid(-1) would reap any child
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
@@ -93,6 +114,7 @@ std::optional<int> LaunchedProcess::try_wait() {
 
 int LaunchedProcess::wait() {
   if (reaped_) return status_;
+  CSPY_CHECK(pid_ > 0);
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

@@ -31,14 +31,17 @@ bool has_cap_sys_ptrace() {
 }
 
 std::string explain_ptrace_refusal(pid_t pid) {
-  int scope = ptrace_scope();
+  return explain_ptrace_refusal(pid, ptrace_scope(), has_cap_sys_ptrace());
+}
+
+std::string explain_ptrace_refusal(pid_t pid, int scope, bool has_cap) {
   if (scope == 3) {
     return fmt::format(
         "not permitted to attach to PID {}: kernel.yama.ptrace_scope is 3 (attach "
         "disabled until reboot); no fix without rebooting with a lower setting",
         pid);
   }
-  if (!has_cap_sys_ptrace()) {
+  if (!has_cap) {
     if (scope >= 1) {
       return fmt::format(
           "not permitted to attach to PID {}: kernel.yama.ptrace_scope is {} and "
@@ -59,7 +62,10 @@ std::string explain_ptrace_refusal(pid_t pid) {
 }
 
 std::string explain_perf_refusal(pid_t pid) {
-  int paranoid = perf_event_paranoid();
+  return explain_perf_refusal(pid, perf_event_paranoid());
+}
+
+std::string explain_perf_refusal(pid_t pid, int paranoid) {
   return fmt::format(
       "perf_event_open refused for PID {}: kernel.perf_event_paranoid is {} and "
       "cspy is not privileged; run as root, or `sysctl kernel.perf_event_paranoid=1`"

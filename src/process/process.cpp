@@ -128,9 +128,11 @@ Result<std::size_t> Process::read_memory(RemoteAddr addr, void* buffer, std::siz
   iovec local{buffer, size};
   iovec remote{reinterpret_cast<void*>(addr.value()), size};  // NOLINT(performance-no-int-to-ptr)
   ssize_t n = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
-  if (n < 0)
+  if (n < 0) {
     return errno_error(
+        errno == ESRCH ? ErrorKind::kTargetExited : ErrorKind::kGeneric,
         fmt::format("reading {} bytes at {:#x} in PID {}", size, addr.value(), pid_));
+  }
   return static_cast<std::size_t>(n);
 }
 

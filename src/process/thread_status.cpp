@@ -43,26 +43,29 @@ std::string syscall_name(long number) {
   return s;
 }
 
-ThreadStatus read_thread_status(pid_t pid, pid_t tid) {
+ThreadStatus parse_thread_status(const std::string& stat_text, const std::string& syscall_text) {
   ThreadStatus st;
-  auto stat = read_text_file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
-  if (stat) {
-    auto close = stat->rfind(')');
-    if (close != std::string::npos && close + 2 < stat->size()) st.state = (*stat)[close + 2];
-  }
+  // "tid (comm) S ...": comm may itself hold ") ", so the state follows the last ')'.
+  auto close = stat_text.rfind(')');
+  if (close != std::string::npos && close + 2 < stat_text.size()) st.state = stat_text[close + 2];
   st.state_name = state_name(st.state);
   // "running" or "-1 sp pc" when not in a syscall; otherwise "nr arg1 ... sp pc".
-  auto sc = read_text_file(fmt::format("/proc/{}/task/{}/syscall", pid, tid));
-  if (sc && !sc->empty() && (*sc)[0] != 'r') {
-    std::istringstream in(*sc);
+  if (!syscall_text.empty() && syscall_text[0] != 'r') {
+    std::istringstream in(syscall_text);
     long nr = -1;
     in >> nr;
-    if (nr >= 0) {
+    if (in && nr >= 0) {
       st.syscall = nr;
       st.syscall_name = syscall_name(nr);
     }
   }
   return st;
+}
+
+ThreadStatus read_thread_status(pid_t pid, pid_t tid) {
+  auto stat = read_text_file(fmt::format("/proc/{}/task/{}/stat", pid, tid));
+  auto syscall = read_text_file(fmt::format("/proc/{}/task/{}/syscall", pid, tid));
+  return parse_thread_status(stat ? *stat : std::string(), syscall ? *syscall : std::string());
 }
 
 }  // namespace cspy::process

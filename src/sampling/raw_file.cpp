@@ -70,12 +70,12 @@ Result<void> RawFileWriter::close() {
   return {};
 }
 
+// The temporary takes other's mapping and leaves with ours, unmapping it; a self-move
+// hands the mapping back and forth and keeps it.
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
-  if (this != &other) {
-    this->~MappedFile();
-    data_ = std::exchange(other.data_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-  }
+  MappedFile taken(std::move(other));
+  std::swap(data_, taken.data_);
+  std::swap(size_, taken.size_);
   return *this;
 }
 

@@ -311,4 +311,16 @@ std::set<pid_t> thread_ids(pid_t pid) {
   return tids;
 }
 
+std::set<int> open_fds() {
+  std::set<int> fds;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (const dirent* entry = readdir(dir)) {
+      const int fd = std::atoi(entry->d_name);
+      if (entry->d_name[0] != '.' && fd != dirfd(dir)) fds.insert(fd);
+    }
+    closedir(dir);
+  }
+  return fds;
+}
+
 }  // namespace cspy::test

@@ -107,6 +107,9 @@ char process_state(pid_t pid);
 bool process_is_stopped(pid_t pid);
 // The thread IDs of process `pid` (from /proc/<pid>/task); none if there is no such process.
 std::set<pid_t> thread_ids(pid_t pid);
+// The file descriptors this process has open (from /proc/self/fd): compare the sets before
+// and after an operation to show that it leaks none.
+std::set<int> open_fds();
 
 }  // namespace cspy::test
 

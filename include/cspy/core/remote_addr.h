@@ -21,6 +21,7 @@ class RemoteAddr {
   constexpr std::int64_t operator-(RemoteAddr other) const {
     return static_cast<std::int64_t>(value_ - other.value_);
   }
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the `< 0` of a defaulted <=>
   constexpr auto operator<=>(const RemoteAddr&) const = default;
 
  private:

@@ -1,12 +1,14 @@
 // Result<T>: a value or an Error (errno + context), for expected OS and data failures.
 // Shaped like std::expected so it can become one: `if (!r) return r.error();`, `*r`, `r->x`.
-// Only the CLI turns an Error into a message and an exit code.
+// Only the CLI turns an Error into a message and an exit code. Taking the value of an error,
+// or the error of a value, is a broken invariant: CSPY_CHECK aborts, in release builds too.
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "cspy/core/check.h"
 
 namespace cspy {
 
@@ -53,16 +55,16 @@ class [[nodiscard]] Result {
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & { CSPY_CHECK(has_value()); return std::get<0>(v_); }
+  const T& value() const& { CSPY_CHECK(has_value()); return std::get<0>(v_); }
+  T&& value() && { CSPY_CHECK(has_value()); return std::get<0>(std::move(v_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!has_value()); return std::get<1>(v_); }
+  const Error& error() const { CSPY_CHECK(!has_value()); return std::get<1>(v_); }
 
  private:
   std::variant<T, Error> v_;
@@ -76,7 +78,7 @@ class [[nodiscard]] Result<void> {
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const { CSPY_CHECK(!ok_); return error_; }
 
  private:
   Error error_{ErrorKind::kGeneric, ""};

@@ -14,6 +14,7 @@ class TypedId {
   constexpr TypedId() = default;
   constexpr explicit TypedId(std::uint32_t index) : index_(index) {}
   constexpr std::uint32_t index() const { return index_; }
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the `< 0` of a defaulted <=>
   constexpr auto operator<=>(const TypedId&) const = default;
 
  private:

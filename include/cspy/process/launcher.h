@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -16,7 +17,10 @@ namespace cspy::process {
 
 class LaunchedProcess {
  public:
-  static Result<LaunchedProcess> spawn(const std::vector<std::string>& argv);
+  // How the child is forked: ::fork, or a stand-in (a failing one, in tests).
+  using ForkFn = pid_t (*)();
+  static Result<LaunchedProcess> spawn(const std::vector<std::string>& argv,
+                                       ForkFn fork_fn = &::fork);
   LaunchedProcess(LaunchedProcess&& other) noexcept;
   LaunchedProcess& operator=(LaunchedProcess&&) = delete;
   LaunchedProcess(const LaunchedProcess&) = delete;

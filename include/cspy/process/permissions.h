@@ -17,7 +17,12 @@ bool has_cap_sys_ptrace();
 
 // "not permitted to ptrace PID N: <cause>; <fix>" for an EPERM from ptrace.
 std::string explain_ptrace_refusal(pid_t pid);
-// The same for perf_event_open's EACCES/EPERM.
+// The same for given settings: the Yama scope (-1 if absent) and whether cspy has
+// CAP_SYS_PTRACE; the one above passes this system's.
+std::string explain_ptrace_refusal(pid_t pid, int scope, bool has_cap);
+// The same for perf_event_open's EACCES/EPERM, for this system's perf_event_paranoid or a
+// given one.
 std::string explain_perf_refusal(pid_t pid);
+std::string explain_perf_refusal(pid_t pid, int paranoid);
 
 }  // namespace cspy::process

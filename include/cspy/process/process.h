@@ -34,7 +34,8 @@ class Process {
   // The text of /proc/PID/maps.
   Result<std::string> maps() const;
 
-  // Reads target memory; returns the bytes read (may be short at an unmapped page).
+  // Reads target memory; returns the bytes read (may be short at an unmapped page). Fails
+  // with EFAULT where nothing is mapped, and with kTargetExited once the process is gone.
   Result<std::size_t> read_memory(RemoteAddr addr, void* buffer, std::size_t size) const;
 
  private:

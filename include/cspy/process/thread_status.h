@@ -18,6 +18,8 @@ struct ThreadStatus {
 };
 
 ThreadStatus read_thread_status(pid_t pid, pid_t tid);
+// The same from the texts of /proc/PID/task/TID/stat and .../syscall ("" if unreadable).
+ThreadStatus parse_thread_status(const std::string& stat_text, const std::string& syscall_text);
 std::string state_name(char state);
 std::string syscall_name(long number);
 

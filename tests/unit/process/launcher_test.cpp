@@ -1,0 +1,185 @@
+// LaunchedProcess: the child is held before exec until release(), its exit status is
+// passed on, a program that cannot run gives an error, a held child does not outlive its
+// owner, and no launch leaks a file descriptor, not even one whose fork fails.
+#include "cspy/process/launcher.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "support/child_process.h"
+#include "support/test_files.h"
+
+namespace cspy::process {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Every test checks at its end that the process has the same fds open as at its start.
+class LauncherTest : public ::testing::Test {
+ protected:
+  void TearDown() override { EXPECT_EQ(test::open_fds(), fds_before_) << "an fd leaked"; }
+
+ private:
+  std::set<int> fds_before_ = test::open_fds();
+};
+
+// Kills and reaps a released child when the test ends, also after a failed assertion (the
+// launcher itself only kills a child that was never released).
+class ReapAtExit {
+ public:
+  explicit ReapAtExit(LaunchedProcess& child) : child_(child) {}
+  ReapAtExit(const ReapAtExit&) = delete;
+  ReapAtExit& operator=(const ReapAtExit&) = delete;
+  ~ReapAtExit() {
+    if (child_.reaped()) return;
+    ::kill(child_.pid(), SIGKILL);
+    child_.wait();
+  }
+
+ private:
+  LaunchedProcess& child_;
+};
+
+// The executable of a live process, "" if there is none.
+std::string exe_of(pid_t pid) {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  return ec ? std::string() : path.string();
+}
+
+std::string canonical_program(const std::string& name) {
+  return std::filesystem::canonical(test::find_program(name)).string();
+}
+
+// True when `pid` is no child of ours any more (it was reaped).
+bool is_reaped(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) < 0 && errno == ECHILD; }
+
+TEST_F(LauncherTest, HoldsTheChildBeforeExecUntilRelease) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  // Held: still a copy of this test program, blocked waiting for the go-ahead.
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(exe_of(child->pid()), exe_of(::getpid()));
+  EXPECT_FALSE(child->try_wait().has_value());
+  ASSERT_TRUE(child->release());
+  // release() returns once exec has happened (the exec-error pipe closed on exec).
+  EXPECT_EQ(exe_of(child->pid()), canonical_program("sleep"));
+  EXPECT_FALSE(child->try_wait().has_value());
+}
+
+TEST_F(LauncherTest, PassesOnTheExitStatus) {
+  auto child = LaunchedProcess::spawn({"sh", "-c", "exit 7"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  ASSERT_TRUE(child->release());
+  const int status = child->wait();
+  EXPECT_TRUE(child->reaped());
+  EXPECT_EQ(exit_code_of(status), 7);
+  EXPECT_EQ(child->wait(), status);  // the same status again, not a second waitpid
+  EXPECT_EQ(child->try_wait(), status);
+}
+
+TEST_F(LauncherTest, TryWaitReapsAChildKilledBySignal) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  ASSERT_TRUE(child->release());
+  ASSERT_EQ(::kill(child->pid(), SIGTERM), 0);
+  std::optional<int> status;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       !status && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(10ms)) {
+    status = child->try_wait();
+  }
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(child->reaped());
+  EXPECT_EQ(exit_code_of(*status), 128 + SIGTERM);
+}
+
+TEST_F(LauncherTest, ProgramThatDoesNotExist) {
+  auto child = LaunchedProcess::spawn({"/nonexistent/program"});
+  ASSERT_TRUE(child) << child.error().describe();  // fork succeeds; exec fails on release
+  ReapAtExit reap(*child);
+  auto released = child->release();
+  ASSERT_FALSE(released);
+  EXPECT_EQ(released.error().kind(), ErrorKind::kBadInput);
+  EXPECT_EQ(released.error().sys_errno(), ENOENT);
+  EXPECT_TRUE(child->reaped());  // release() reaped the child that could not exec
+  EXPECT_EQ(exit_code_of(child->wait()), 127);
+}
+
+TEST_F(LauncherTest, ProgramThatIsNotExecutable) {
+  const std::string path = test::make_test_dir("launcher_not_executable") + "/script";
+  ASSERT_TRUE(test::write_file(path, "#!/bin/sh\nexit 0\n"));
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  auto child = LaunchedProcess::spawn({path});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  auto released = child->release();
+  ASSERT_FALSE(released);
+  EXPECT_EQ(released.error().sys_errno(), EACCES);
+  EXPECT_TRUE(child->reaped());
+}
+
+TEST_F(LauncherTest, NoCommandIsAUsageError) {
+  auto child = LaunchedProcess::spawn({});
+  ASSERT_FALSE(child);
+  EXPECT_EQ(child.error().kind(), ErrorKind::kUsage);
+}
+
+TEST_F(LauncherTest, FailedForkClosesBothPipes) {
+  auto failing_fork = []() -> pid_t {
+    errno = EAGAIN;
+    return -1;
+  };
+  auto child = LaunchedProcess::spawn({"true"}, failing_fork);
+  ASSERT_FALSE(child);
+  EXPECT_EQ(child.error().sys_errno(), EAGAIN);
+  // TearDown checks that none of the four pipe ends stayed open.
+}
+
+TEST_F(LauncherTest, DestructorKillsAndReapsAChildNeverReleased) {
+  pid_t pid = -1;
+  {
+    auto child = LaunchedProcess::spawn({"sleep", "30"});
+    ASSERT_TRUE(child) << child.error().describe();
+    pid = child->pid();
+  }
+  EXPECT_TRUE(is_reaped(pid));
+}
+
+TEST_F(LauncherTest, MoveHandsTheChildOver) {
+  pid_t pid = -1;
+  {
+    auto child = LaunchedProcess::spawn({"sleep", "30"});
+    ASSERT_TRUE(child) << child.error().describe();
+    pid = child->pid();
+    LaunchedProcess moved(std::move(*child));
+    EXPECT_EQ(moved.pid(), pid);
+    EXPECT_EQ(child->pid(), -1);  // NOLINT(bugprone-use-after-move): moved-from owns nothing
+  }
+  EXPECT_TRUE(is_reaped(pid));
+}
+
+TEST(LauncherDeathTest, WaitingOnAMovedFromOneAborts) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  LaunchedProcess owner(std::move(*child));
+  // Not waitpid(-1), which would reap whichever child of cspy ended first.
+  EXPECT_DEATH((void)child->wait(), "CHECK\\(pid_ > 0\\) failed");
+  EXPECT_DEATH((void)child->try_wait(), "CHECK\\(pid_ > 0\\) failed");
+}
+
+}  // namespace
+}  // namespace cspy::process
