@@ -1,7 +1,6 @@
 // StackRoots: the names of the functions stacks start in (glibc, musl, Rust, Go).
 #include "stack_roots.h"
 
-
 #include <string>
 #include <unordered_set>
 
@@ -15,10 +14,12 @@ bool StackRoots::is_root(const UnwoundFrame& frame) {
   if (it != cache_.end()) return it->second;
   bool root = false;
   if (const char* name = modules_.elf_symbol_name(RemoteAddr(pc))) {
+    // ld.so's entry stub is `_start` (the call of _dl_start) then `_dl_start_user` (the
+    // calls of the libraries' initializers): the outermost frames while the loader runs.
     static const std::unordered_set<std::string> kRoots = {
-        "_start",         "__start",        "_dl_start",         "__clone",       "__clone3",
-        "clone",          "clone3",         "__libc_start_main", "thread_start",  "start_thread",
-        "__thread_start", "runtime.goexit", "runtime.rt0_go",    "runtime.mstart"};
+        "_start",       "__start",        "_dl_start",      "_dl_start_user",    "__clone",
+        "__clone3",     "clone",          "clone3",         "__libc_start_main", "thread_start",
+        "start_thread", "__thread_start", "runtime.goexit", "runtime.rt0_go",    "runtime.mstart"};
     root = kRoots.count(name) != 0;
   }
   cache_.emplace(pc, root);
@@ -26,8 +27,10 @@ bool StackRoots::is_root(const UnwoundFrame& frame) {
 }
 
 void finish_stack(StackRoots& roots, std::uint64_t sampled_ip, UnwoundStack& out) {
-  if (out.end == StackEnd::kComplete && !out.frames.empty() && !roots.is_root(out.frames.back())) {
-    out.end = StackEnd::kFailed;
+  // A root is the outermost frame however the backend stopped after it: with no CFI
+  // there (ld.so's entry stub) libdw reports an error where libunwind sees rbp 0 and ends.
+  if (out.end != StackEnd::kTruncated && !out.frames.empty()) {
+    out.end = roots.is_root(out.frames.back()) ? StackEnd::kComplete : StackEnd::kFailed;
   }
   if (out.frames.empty()) {
     out.frames.push_back(UnwoundFrame{RemoteAddr(sampled_ip), true});

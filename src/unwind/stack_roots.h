@@ -23,8 +23,10 @@ class StackRoots {
   std::size_t refreshes_seen_ = 0;
 };
 
-// The end rule shared by the backends: a stack that ended "normally" is complete only if
-// its last frame is a stack root; an empty one gets the sampled pc and is failed.
+// The end rule shared by the backends: a stack that was not truncated is complete exactly
+// when its last frame is a stack root, whether the backend ended there "normally" or failed
+// to step past it (nothing outside a root is worth unwinding); an empty one gets the
+// sampled pc and is failed.
 void finish_stack(StackRoots& roots, std::uint64_t sampled_ip, UnwoundStack& out);
 
 }  // namespace cspy::unwind

@@ -94,9 +94,12 @@ TEST(UnwindLiveReplay, BothBackendsAgreeOnJulia) {
 
 TEST(UnwindLiveReplay, BothBackendsAgreeOnCPython) {
   CSPY_REQUIRE_TOOL(test::have_program(kPython), "python3 not found");
+  // Unbuffered, so that its first line says the script runs: a python3 that is a launcher
+  // (pyenv's shim is bash) may still be starting after a fixed delay, and startup's deep
+  // import stacks go beyond the stack copy, which replay (no live process) cannot read.
   test::ChildProcess python(
-      {kPython, std::string(CSPY_SOURCE_DIR) + "/test_targets/julia1.py", "2000", "300"});
-  std::this_thread::sleep_for(500ms);
+      {kPython, "-u", std::string(CSPY_SOURCE_DIR) + "/test_targets/julia1.py", "2000", "300"});
+  ASSERT_TRUE(python.wait_for_output("Length of x:", 30s)) << python.error_output();
   sampling::RawRecording rec = record_raw(python.pid());
   EXPECT_FALSE(test::process_is_stopped(python.pid()));
   python.kill_and_reap();
