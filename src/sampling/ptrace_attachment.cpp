@@ -226,7 +226,7 @@ Result<void> PtraceAttachment::detach() {
     return {};
   }
   if (state_ != State::kStopped) {
-    auto stopped = interrupt();
+    auto stopped = interrupt(kDetachBound);
     if (!stopped) return state_ == State::kExited ? Result<void>() : stopped;
   }
   if (::ptrace(PTRACE_DETACH, tid_, nullptr, nullptr) != 0) {

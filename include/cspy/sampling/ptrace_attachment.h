@@ -18,6 +18,8 @@ class PtraceAttachment {
  public:
   // How long interrupt() waits for the thread to stop before it gives up.
   static constexpr std::chrono::milliseconds kStopBound{150};
+  // detach() waits longer: giving up leaves the thread traced until cspy exits.
+  static constexpr std::chrono::milliseconds kDetachBound{1000};
 
   // Seizes thread `tid` of process `pid` (the PID names the process in errors, and a
   // leader cspy launched itself is left for its launcher to reap). kPermission with the
