@@ -5,6 +5,7 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -45,6 +46,8 @@ bool read_stopped(const process::Process& target, pid_t tid, std::size_t stack_b
 
 class PtraceSource final : public SampleSource {
  public:
+  static constexpr std::uint64_t kServiceNs = 5'000'000;
+
   PtraceSource(const process::Process& target, const SamplerOptions& options)
       : target_(target), options_(options) {}
   ~PtraceSource() override { stop(); }
@@ -59,21 +62,26 @@ class PtraceSource final : public SampleSource {
     return {};
   }
 
+  // Samples at each tick due before the deadline; between ticks, answers the threads' stops
+  // at least every kServiceNs, so that a signal reaches the target without waiting a tick.
   Result<std::size_t> poll(SampleSink& sink, int timeout_ms) override {
-    std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1000000ULL;
-    std::uint64_t interval = static_cast<std::uint64_t>(1e9 / options_.rate_hz);
+    const std::uint64_t deadline =
+        monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1000000ULL;
+    const std::uint64_t interval = static_cast<std::uint64_t>(1e9 / options_.rate_hz);
     std::size_t delivered = 0;
     while (true) {
-      std::uint64_t now = monotonic_ns();
-      if (now < next_tick_ns_) {
-        if (next_tick_ns_ > deadline) break;
-        std::this_thread::sleep_for(std::chrono::nanoseconds(next_tick_ns_ - now));
+      if (monotonic_ns() >= next_tick_ns_) {
+        delivered += tick(&sink);
+        next_tick_ns_ += interval;
+        // Falling behind (a slow machine): skip ticks rather than burst.
+        if (monotonic_ns() > next_tick_ns_ + interval) next_tick_ns_ = monotonic_ns() + interval;
+      } else {
+        tick(nullptr);
       }
-      delivered += sample_all(sink);
-      next_tick_ns_ += interval;
-      // Falling behind (a slow machine): skip ticks rather than burst.
-      if (monotonic_ns() > next_tick_ns_ + interval) next_tick_ns_ = monotonic_ns() + interval;
-      if (monotonic_ns() >= deadline) break;
+      const std::uint64_t now = monotonic_ns();
+      if (now >= deadline) break;
+      const std::uint64_t wake = std::min({next_tick_ns_, deadline, now + kServiceNs});
+      if (wake > now) std::this_thread::sleep_for(std::chrono::nanoseconds(wake - now));
     }
     if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
     return delivered;
@@ -104,9 +112,10 @@ class PtraceSource final : public SampleSource {
       log::warn("{}", detached.error().describe());
   }
 
-  // One tick: every thread's pending stops are answered (signals delivered, exits reaped),
-  // and the threads on a CPU (all of them with `idle`) are sampled, as perf's task-clock does.
-  std::size_t sample_all(SampleSink& sink) {
+  // Answers every thread's pending stops (signals delivered, exits reaped, the threads
+  // forgotten) and, given a sink, samples the threads on a CPU (all of them with `idle`),
+  // as perf's task-clock does. Returns the number of samples delivered.
+  std::size_t tick(SampleSink* sink) {
     std::size_t n = 0;
     for (auto it = attached_.begin(); it != attached_.end();) {
       PtraceAttachment& attachment = it->second;
@@ -114,10 +123,11 @@ class PtraceSource final : public SampleSource {
         it = attached_.erase(it);
         continue;
       }
-      char state = target_.thread_state(it->first);
-      if ((state == 'R' || (options_.idle && state != 'Z' && state != 'X' && state != '?')) &&
-          sample_one(attachment, state)) {
-        sink.on_sample(sample_);
+      const char state = sink != nullptr ? target_.thread_state(it->first) : '?';
+      const bool wanted =
+          state == 'R' || (options_.idle && state != 'Z' && state != 'X' && state != '?');
+      if (wanted && sample_one(attachment, state)) {
+        sink->on_sample(sample_);
         ++n;
       }
       ++it;
