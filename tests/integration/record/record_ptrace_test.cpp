@@ -119,5 +119,24 @@ TEST(RecordPtrace, TargetExitingOnItsOwnEndsTheRecording) {
   EXPECT_EQ(chain.wait(5s), 0);
 }
 
+// cspy is the parent and the tracer of a program it launches: its waits for the program's
+// exit must leave the ptrace-stops (here sh's SIGCHLDs) to the sampler, or the signal is
+// lost, the stop taken for an exit, and the program left stopped.
+TEST(RecordPtrace, LaunchedProgramGetsItsSignalsAndKeepsItsExitStatus) {
+  const std::string out = make_temp_dir() + "/out.folded";
+  for (int run = 0; run < 3; ++run) {
+    const auto start = Clock::now();
+    // Rate 1: between ticks, only the sampler's servicing answers the stops.
+    CommandResult r =
+        run_command({cspy_binary(), "record", "--sampler", "ptrace", "--rate", "1", "-o", out, "--",
+                     "sh", "-c", "for i in 1 2 3 4 5; do sleep 0.05; done; exit 3"},
+                    30s);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_LT(Clock::now() - start, 5s);
+    EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace cspy::test
