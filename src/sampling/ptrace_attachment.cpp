@@ -159,7 +159,9 @@ Result<void> PtraceAttachment::interrupt(std::chrono::milliseconds bound) {
   if (state_ == State::kExited || state_ == State::kDetached) return exited_error();
   if (::ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) != 0) {
     int e = errno;
-    if (wait_once() == Event::kExited || e == ESRCH) {
+    const Event seen = wait_once();
+    if (seen == Event::kStopped) return {};
+    if (seen == Event::kExited || e == ESRCH) {  // ESRCH: gone, or no longer ours
       state_ = State::kExited;
       return exited_error();
     }
