@@ -174,13 +174,13 @@ Result<void> PtraceAttachment::interrupt(std::chrono::milliseconds bound) {
     Event seen = wait_once();
     if (seen == Event::kStopped) return {};
     if (seen == Event::kExited) return exited_error();
-    if (seen == Event::kResumed) continue;  // a signal went on; the interrupt stop follows
     const auto waited = Clock::now() - start;
-    if (waited >= bound) {
+    if (waited >= bound) {  // also under a storm of signals, each one passed on
       return Error(ErrorKind::kGeneric,
                    fmt::format("thread {} of process {} did not stop within {} ms", tid_, pid_,
                                bound.count()));
     }
+    if (seen == Event::kResumed) continue;  // a signal went on; the interrupt stop follows
     if (waited < std::chrono::microseconds(200)) {
       ::sched_yield();  // most stops take microseconds: do not sleep past them
       continue;
@@ -203,8 +203,9 @@ Result<void> PtraceAttachment::resume() {
   state_ = State::kRunning;
   if (::ptrace(PTRACE_CONT, tid_, nullptr, nullptr) == 0) return {};
   // Killed while stopped: the next wait reports the exit.
+  const int e = errno;
   return Error(ErrorKind::kTargetExited,
-               fmt::format("PTRACE_CONT thread {} of process {}", tid_, pid_), errno);
+               fmt::format("PTRACE_CONT thread {} of process {}", tid_, pid_), e);
 }
 
 bool PtraceAttachment::service() {
