@@ -3,7 +3,7 @@
 // Clock mode spins on clock_gettime, so most samples land in the kernel's vDSO.
 // Prints `ready` (flushed) once every thread is inside leaf. Lines a test checks carry
 // `// LINE: <name>` markers; keep the chain functions at the top so their lines stay put.
-// Usage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S]  (default: until killed)
+// Usage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S] [--on-usr1 (print usr1)]
 
 #include <pthread.h>
 #include <sys/time.h>
@@ -107,11 +107,24 @@ __attribute__((noinline, noclone)) void* thread_main(void* arg) {
 namespace {
 
 [[noreturn]] void usage_error(const char* message) {
-  std::fprintf(
-      stderr,
-      "chain: %s\nusage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S]\n",
-      message);
+  std::fprintf(stderr,
+               "chain: %s\nusage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S] "
+               "[--on-usr1]\n",
+               message);
   std::exit(2);
+}
+
+void on_usr1(int) {
+  ssize_t written = write(STDOUT_FILENO, "usr1\n", 5);
+  (void)written;
+}
+
+// Blocked calls restart after the handler, so the threads' work goes on as before.
+void report_usr1() {
+  struct sigaction action {};
+  action.sa_handler = on_usr1;
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &action, nullptr);
 }
 
 Options parse_options(int argc, char** argv) {
@@ -122,6 +135,8 @@ Options parse_options(int argc, char** argv) {
       options.threads = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--seconds") == 0 && has_value) {
       options.seconds = std::strtod(argv[++i], nullptr);
+    } else if (std::strcmp(argv[i], "--on-usr1") == 0) {
+      report_usr1();
     } else if (std::strcmp(argv[i], "--mode") == 0 && has_value) {
       const char* mode = argv[++i];
       if (std::strcmp(mode, "spin") == 0) {

@@ -102,6 +102,14 @@ Result<void> LaunchedProcess::release() {
 std::optional<int> LaunchedProcess::try_wait() {
   if (reaped_) return status_;
   CSPY_CHECK(pid_ > 0);  // a moved-from one: waitpid(-1) would reap any child
+  // A look first: when cspy also traces the child (the ptrace sampler), a wait reports its
+  // ptrace-stops too, and those are the tracer's to consume.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+      info.si_pid == 0 ||
+      (info.si_code != CLD_EXITED && info.si_code != CLD_KILLED && info.si_code != CLD_DUMPED)) {
+    return std::nullopt;
+  }
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {

@@ -1,12 +1,11 @@
 // The ptrace backend: seize, interrupt, read registers and stack, resume.
-#include "cspy/core/clock.h"
 #include "cspy/sampling/ptrace_source.h"
+#include "cspy/core/clock.h"
 
-#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
-#include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -14,7 +13,8 @@
 
 #include <fmt/core.h>
 
-#include "cspy/process/permissions.h"
+#include "cspy/core/log.h"
+#include "cspy/sampling/ptrace_attachment.h"
 
 namespace cspy::sampling {
 
@@ -22,36 +22,9 @@ namespace {
 
 UserRegs to_dwarf(const user_regs_struct& r) {
   UserRegs u;
-  u.dwarf = {r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9,
-             r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip};
+  u.dwarf = {r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8,
+             r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip};
   return u;
-}
-
-Result<void> seize(pid_t pid, pid_t tid) {
-  if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) == 0) return {};
-  int e = errno;
-  if (e == EPERM) return Error(ErrorKind::kPermission, process::explain_ptrace_refusal(pid));
-  if (e == ESRCH) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
-  return Error(ErrorKind::kGeneric, fmt::format("PTRACE_SEIZE thread {}", tid), e);
-}
-
-// Interrupts a seized thread and waits for its stop, passing on any signal that arrives
-// first. Returns false if the thread exited.
-bool interrupt_and_wait(pid_t tid) {
-  if (::ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) return false;
-  while (true) {
-    int status = 0;
-    pid_t r = ::waitpid(tid, &status, __WALL);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (WIFEXITED(status) || WIFSIGNALED(status)) return false;
-    if (!WIFSTOPPED(status)) continue;
-    if ((status >> 16) == PTRACE_EVENT_STOP) return true;
-    // A signal-delivery stop: deliver the signal, the interrupt stop follows.
-    ::ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
-  }
 }
 
 // Reads registers and stack of a thread in a ptrace stop.
@@ -73,43 +46,53 @@ bool read_stopped(const process::Process& target, pid_t tid, std::size_t stack_b
 
 class PtraceSource final : public SampleSource {
  public:
+  static constexpr std::uint64_t kServiceNs = 5'000'000;
+
   PtraceSource(const process::Process& target, const SamplerOptions& options)
       : target_(target), options_(options) {}
   ~PtraceSource() override { stop(); }
 
   Result<void> start() override {
-    auto first = seize(target_.pid(), target_.pid());
-    if (!first) return first;
-    attached_.insert(target_.pid());
+    auto first = PtraceAttachment::seize(target_.pid(), target_.pid());
+    if (!first) return first.error();
+    attached_.emplace(target_.pid(), std::move(*first));
     seen_.insert(target_.pid());
     scan_threads();
     next_tick_ns_ = monotonic_ns();
     return {};
   }
 
+  // Samples at each tick due before the deadline; between ticks, answers the threads' stops
+  // at least every kServiceNs, so that a signal reaches the target without waiting a tick.
   Result<std::size_t> poll(SampleSink& sink, int timeout_ms) override {
-    std::uint64_t deadline = monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1000000ULL;
-    std::uint64_t interval = static_cast<std::uint64_t>(1e9 / options_.rate_hz);
+    const std::uint64_t deadline =
+        monotonic_ns() + static_cast<std::uint64_t>(timeout_ms) * 1000000ULL;
+    const std::uint64_t interval = static_cast<std::uint64_t>(1e9 / options_.rate_hz);
     std::size_t delivered = 0;
     while (true) {
-      std::uint64_t now = monotonic_ns();
-      if (now < next_tick_ns_) {
-        if (next_tick_ns_ > deadline) break;
-        std::this_thread::sleep_for(std::chrono::nanoseconds(next_tick_ns_ - now));
+      if (monotonic_ns() >= next_tick_ns_) {
+        delivered += tick(&sink);
+        next_tick_ns_ += interval;
+        // Falling behind (a slow machine): skip ticks rather than burst.
+        if (monotonic_ns() > next_tick_ns_ + interval) next_tick_ns_ = monotonic_ns() + interval;
+      } else {
+        tick(nullptr);
       }
-      delivered += sample_all(sink);
-      next_tick_ns_ += interval;
-      // Falling behind (a slow machine): skip ticks rather than burst.
-      if (monotonic_ns() > next_tick_ns_ + interval) next_tick_ns_ = monotonic_ns() + interval;
-      if (monotonic_ns() >= deadline) break;
+      const std::uint64_t now = monotonic_ns();
+      if (now >= deadline) break;
+      const std::uint64_t wake = std::min({next_tick_ns_, deadline, now + kServiceNs});
+      if (wake > now) std::this_thread::sleep_for(std::chrono::nanoseconds(wake - now));
     }
     if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
     return delivered;
   }
 
+  // Detaches every thread; the leader last, as it can be reaped only after its threads.
   void stop() override {
-    for (pid_t tid : attached_) ::ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+    auto leader = attached_.extract(target_.pid());
+    for (auto& [tid, attachment] : attached_) detach(attachment);
     attached_.clear();
+    if (!leader.empty()) detach(leader.mapped());
   }
   std::size_t threads_seen() const override { return seen_.size(); }
   const char* name() const override { return "ptrace"; }
@@ -118,43 +101,51 @@ class PtraceSource final : public SampleSource {
   void scan_threads() {
     last_scan_ns_ = monotonic_ns();
     for (pid_t tid : target_.threads()) {
-      if (seen_.insert(tid).second && seize(target_.pid(), tid)) attached_.insert(tid);
+      if (!seen_.insert(tid).second) continue;
+      if (auto seized = PtraceAttachment::seize(target_.pid(), tid))
+        attached_.emplace(tid, std::move(*seized));
     }
   }
 
-  std::size_t sample_all(SampleSink& sink) {
+  static void detach(PtraceAttachment& attachment) {
+    if (auto detached = attachment.detach(); !detached)
+      log::warn("{}", detached.error().describe());
+  }
+
+  // Answers every thread's pending stops (signals delivered, exits reaped, the threads
+  // forgotten) and, given a sink, samples the threads on a CPU (all of them with `idle`),
+  // as perf's task-clock does. Returns the number of samples delivered.
+  std::size_t tick(SampleSink* sink) {
     std::size_t n = 0;
-    std::vector<pid_t> gone;
-    for (pid_t tid : attached_) {
-      // Only threads on a CPU, as perf's task-clock does, unless idle ones are wanted.
-      char state = target_.thread_state(tid);
-      if (state == '?' || state == 'Z' || state == 'X') {
-        gone.push_back(tid);
+    for (auto it = attached_.begin(); it != attached_.end();) {
+      PtraceAttachment& attachment = it->second;
+      if (!attachment.service()) {
+        it = attached_.erase(it);
         continue;
       }
-      if (!options_.idle && state != 'R') continue;
-      if (!interrupt_and_wait(tid)) {
-        gone.push_back(tid);
-        continue;
-      }
-      bool ok = read_stopped(target_, tid, options_.stack_bytes, sample_, buffer_);
-      sample_.idle = state != 'R';
-      ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);
-      if (ok) {
-        sink.on_sample(sample_);
+      const char state = sink != nullptr ? target_.thread_state(it->first) : '?';
+      const bool wanted =
+          state == 'R' || (options_.idle && state != 'Z' && state != 'X' && state != '?');
+      if (wanted && sample_one(attachment, state)) {
+        sink->on_sample(sample_);
         ++n;
       }
-    }
-    for (pid_t tid : gone) {
-      ::ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
-      attached_.erase(tid);
+      ++it;
     }
     return n;
   }
 
+  bool sample_one(PtraceAttachment& attachment, char state) {
+    if (!attachment.interrupt()) return false;  // exited, or did not stop in time
+    bool ok = read_stopped(target_, attachment.tid(), options_.stack_bytes, sample_, buffer_);
+    sample_.idle = state != 'R';
+    (void)attachment.resume();
+    return ok;
+  }
+
   const process::Process& target_;
   SamplerOptions options_;
-  std::set<pid_t> attached_;
+  std::map<pid_t, PtraceAttachment> attached_;
   std::set<pid_t> seen_;
   std::uint64_t next_tick_ns_ = 0;
   std::uint64_t last_scan_ns_ = 0;
@@ -173,13 +164,14 @@ Result<ThreadSnapshot> snapshot_thread(const process::Process& target, pid_t tid
                                        std::size_t stack_bytes) {
   ThreadSnapshot snap;
   snap.state = target.thread_state(tid);
-  auto seized = seize(target.pid(), tid);
+  auto seized = PtraceAttachment::seize(target.pid(), tid);
   if (!seized) return seized.error();
-  bool stopped = interrupt_and_wait(tid);
-  bool ok = stopped && read_stopped(target, tid, stack_bytes, snap.sample, snap.stack_bytes);
-  ::ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+  if (auto stopped = seized->interrupt(); !stopped) return stopped.error();
+  bool ok = read_stopped(target, tid, stack_bytes, snap.sample, snap.stack_bytes);
+  if (auto detached = seized->detach(); !detached) return detached.error();
   if (!ok) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
-  snap.sample.stack = std::span<const std::uint8_t>(snap.stack_bytes.data(), snap.stack_bytes.size());
+  snap.sample.stack =
+      std::span<const std::uint8_t>(snap.stack_bytes.data(), snap.stack_bytes.size());
   return snap;
 }
 

@@ -1,7 +1,8 @@
 // The ptrace sampling backend: the fallback where perf_event_open is refused. Each
 // thread is seized (PTRACE_SEIZE); at every tick a running thread is interrupted, its
-// registers and the top of its stack are read, and it is resumed at once. The kernel
-// restarts every tracee if cspy dies, so a thread is never left stopped.
+// registers and the top of its stack are read, and it is resumed at once. Each thread is a
+// PtraceAttachment: signals are delivered, exited threads reaped, and stop() leaves every
+// thread untraced and running (the kernel does the same if cspy dies).
 #pragma once
 
 #include <memory>
