@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libseccomp-dev libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
   man-db bash-completion dpkg-dev
+  clang-format clang-tidy  # scripts/lint.sh: the house style, checked in CI
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
 )
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds cspy and runs the whole test suite: the normal build, then (under CI, or with
-# CSPY_TEST_SANITIZE=1) an ASan/UBSan build of the same tests. Installs dependencies first.
+# Builds cspy and runs the whole test suite: the style check (scripts/lint.sh: clang-format,
+# then clang-tidy on the build's compile commands), the normal build's tests, then (under
+# CI, or with CSPY_TEST_SANITIZE=1) an ASan/UBSan build of the same tests. Installs
+# dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
 jobs=$(nproc)
-run_suite() {
+build_tree() {
   local dir=$1; shift
   local log="$dir.build.log"
   mkdir -p "$dir"
@@ -17,9 +19,16 @@ run_suite() {
     echo "build of $dir failed; the full log is $log" >&2
     return 1
   fi
+}
+run_suite() {
+  local dir=$1; shift
+  build_tree "$dir" "$@"
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
 }
 
+bash scripts/lint.sh --format-only
+build_tree build
+bash scripts/lint.sh build
 run_suite build
 if [ "${CI:-}" = "true" ] || [ "${CSPY_TEST_SANITIZE:-}" = "1" ]; then
   echo "== the same suite under AddressSanitizer + UBSan =="

@@ -42,7 +42,7 @@ std::uint64_t realtime_ns() { return read_clock(CLOCK_REALTIME); }
 
 namespace detail {
 void check_failed(const char* cond, const char* file, int line) {
-  std::fprintf(stderr, "cspy: internal error: CHECK(%s) failed at %s:%d\n", cond, file, line);
+  (void)std::fprintf(stderr, "cspy: internal error: CHECK(%s) failed at %s:%d\n", cond, file, line);
   std::abort();
 }
 }  // namespace detail
@@ -57,7 +57,7 @@ bool debug_enabled() {
 }
 
 void write(const char* level, const std::string& message) {
-  std::fprintf(stderr, "cspy: %s: %s\n", level, message.c_str());
+  (void)std::fprintf(stderr, "cspy: %s: %s\n", level, message.c_str());
 }
 }  // namespace log
 

@@ -39,15 +39,15 @@ namespace cspy::sampling {
 namespace {
 
 // The smallest ring worth having: two 16 KiB stack samples and their headers.
-constexpr std::size_t kMinRingBytes = 64 * 1024;
+constexpr std::size_t kMinRingBytes = std::size_t{64} * 1024;
 // The reader thread looks for new threads at least this often.
 constexpr int kReaderWakeMs = 50;
 // At most this many bytes of queued stacks (~10,000 deep samples: 1 s at 10 kHz).
-constexpr std::size_t kMaxQueuedBytes = 160 * 1024 * 1024;
+constexpr std::size_t kMaxQueuedBytes = std::size_t{160} * 1024 * 1024;
 // Stack buffers kept for reuse once handed on (a start-up backlog's are freed).
 constexpr std::size_t kSpareBuffers = 64;
 // A batch this large (a start-up backlog) leaves freed heap behind: give it back.
-constexpr std::size_t kTrimAfterBytes = 8 * 1024 * 1024;
+constexpr std::size_t kTrimAfterBytes = std::size_t{8} * 1024 * 1024;
 
 // perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
@@ -75,7 +75,7 @@ class RingBuffer {
     std::uint64_t tail = meta->data_tail;
     auto* data = static_cast<std::uint8_t*>(base_) + page_size();
     while (tail + sizeof(perf_event_header) <= head) {
-      perf_event_header hdr;
+      perf_event_header hdr{};
       copy_out(data, tail, &hdr, sizeof hdr);
       if (hdr.size < sizeof hdr || tail + hdr.size > head) break;
       scratch.resize(hdr.size);
@@ -340,14 +340,15 @@ class PerfEventSource final : public SampleSource {
   std::size_t ring_size() const {
     double want =
         options_.sampler.rate_hz * static_cast<double>(options_.sampler.stack_bytes + 256) * 0.25;
-    std::size_t size = 256 * 1024;
-    while (size < want && size < 4 * 1024 * 1024) size *= 2;
+    std::size_t size = std::size_t{256} * 1024;
+    while (size < want && size < std::size_t{4} * 1024 * 1024) size *= 2;
     return size;
   }
 
   // Moves every complete record of every ring into `batch`. Holds rings_mutex_.
   void collect_into(std::deque<Queued>& batch) {
-    for (auto& [tid, ev] : events_) {
+    for (auto& entry : events_) {
+      ThreadEvent& ev = entry.second;
       ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
         Queued q;
         if (hdr.type == PERF_RECORD_SAMPLE) {

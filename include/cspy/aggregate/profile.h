@@ -29,9 +29,9 @@ struct ThreadInfo {
 
 // One sample in time order, for speedscope-like outputs (only if timeline is enabled).
 struct TimelineEntry {
-  std::uint64_t time_ns;   // CLOCK_MONOTONIC nanoseconds
-  pid_t tid;
-  NodeId leaf;             // node in that thread's tree
+  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC nanoseconds
+  pid_t tid = 0;
+  NodeId leaf;                // node in that thread's tree
 };
 
 struct RecordingInfo {

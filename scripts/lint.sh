@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The house style, checked by machine: clang-format over every C++ file of the repository
+# (any difference fails; `--fix` rewrites the files instead), then clang-tidy's curated
+# checks (.clang-tidy) over src/ with the compile commands of a build directory, every
+# finding an error. Run by scripts/test.sh, so by CI.
+#   bash scripts/lint.sh [--fix] [--format-only] [BUILD_DIR (default: build)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fix=0
+format_only=0
+build=build
+for arg in "$@"; do
+  case "$arg" in
+    --fix) fix=1 ;;
+    --format-only) format_only=1 ;;
+    -*) echo "lint: unknown option $arg" >&2; exit 2 ;;
+    *) build=$arg ;;
+  esac
+done
+
+mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cc' '*.hpp')
+if [ "$fix" = 1 ]; then
+  clang-format -i "${files[@]}"
+elif ! clang-format --dry-run --Werror "${files[@]}" 2>/tmp/cspy-format.$$; then
+  grep -E "^[^ ].*: (error|warning):" /tmp/cspy-format.$$ | cut -d: -f1 | sort -u |
+    sed 's/^/lint: not clang-formatted: /' >&2
+  rm -f /tmp/cspy-format.$$
+  echo "lint: run 'bash scripts/lint.sh --fix' (clang-format $(clang-format --version | grep -o '[0-9][0-9.]*' | head -1))" >&2
+  exit 1
+fi
+rm -f /tmp/cspy-format.$$
+[ "$format_only" = 1 ] && exit 0
+
+if [ ! -f "$build/compile_commands.json" ]; then
+  echo "lint: no $build/compile_commands.json; configure a build there first" >&2
+  exit 1
+fi
+mapfile -t sources < <(git ls-files 'src/*.cpp')
+log=$(mktemp)
+if ! run-clang-tidy -p "$build" -quiet -j "$(nproc)" -warnings-as-errors='*' "${sources[@]}" >"$log" 2>&1; then
+  grep -E "(error|warning): " "$log" | sort -u | head -50 >&2
+  echo "lint: clang-tidy found the problems above (full log: $log)" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "lint: clang-format and clang-tidy clean"
