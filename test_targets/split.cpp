@@ -56,7 +56,8 @@ __attribute__((noinline, noclone)) std::uint64_t run_rounds(double seconds, long
   return x;
 }
 
-__attribute__((noinline, noclone)) std::uint64_t recurse(int depth, double seconds, long& a, long& b) {
+__attribute__((noinline, noclone)) std::uint64_t recurse(int depth, double seconds, long& a,
+                                                         long& b) {
   std::uint64_t x = depth <= 0 ? run_rounds(seconds, a, b) : recurse(depth - 1, seconds, a, b);
   asm volatile("" : "+r"(x));  // not a tail call: every level keeps its frame
   return x + 1;

@@ -42,8 +42,9 @@ struct BackendRun {
   std::vector<unwind::UnwoundStack> stacks;  // from the last pass
 };
 
-using Factory = Result<std::unique_ptr<unwind::Unwinder>> (*)(modules::ModuleMap&, const process::Process*,
-                                                              pid_t, const unwind::UnwindOptions&);
+using Factory = Result<std::unique_ptr<unwind::Unwinder>> (*)(modules::ModuleMap&,
+                                                              const process::Process*, pid_t,
+                                                              const unwind::UnwindOptions&);
 
 double now_us() {
   timespec ts{};
@@ -53,7 +54,8 @@ double now_us() {
 
 std::string remap(std::string maps, const Args& args) {
   for (const auto& [from, to] : args.map_paths) {
-    for (auto pos = maps.find(from); pos != std::string::npos; pos = maps.find(from, pos + to.size())) {
+    for (auto pos = maps.find(from); pos != std::string::npos;
+         pos = maps.find(from, pos + to.size())) {
       maps.replace(pos, from.size(), to);
     }
   }
@@ -61,8 +63,8 @@ std::string remap(std::string maps, const Args& args) {
 }
 
 // One backend over every sample: a fresh ModuleMap and unwinder, then `passes` passes.
-bool run_backend(Factory factory, const sampling::RawRecording& rec, const std::string& maps, int passes,
-                 BackendRun& run) {
+bool run_backend(Factory factory, const sampling::RawRecording& rec, const std::string& maps,
+                 int passes, BackendRun& run) {
   auto modules = modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
   if (!modules) {
     std::fprintf(stderr, "unwind_bench: %s\n", modules.error().describe().c_str());
@@ -77,7 +79,8 @@ bool run_backend(Factory factory, const sampling::RawRecording& rec, const std::
   run.stacks.assign(rec.samples.size(), {});
   for (int pass = 0; pass < passes; ++pass) {
     double start = now_us();
-    for (std::size_t i = 0; i < rec.samples.size(); ++i) (*unwinder)->unwind(rec.samples[i].sample, run.stacks[i]);
+    for (std::size_t i = 0; i < rec.samples.size(); ++i)
+      (*unwinder)->unwind(rec.samples[i].sample, run.stacks[i]);
     double per_sample = (now_us() - start) / n;
     if (pass == 0) run.cold_us = per_sample;
     if (pass == 1 || (pass > 1 && per_sample < run.warm_us)) run.warm_us = per_sample;
@@ -106,7 +109,8 @@ std::string describe(modules::ModuleMap& modules, const unwind::UnwoundStack& st
   std::string text;
   for (const auto& f : stack.frames) {
     const char* name = nullptr;
-    if (Dwfl_Module* mod = modules.module_at(f.lookup_pc())) name = dwfl_module_addrname(mod, f.lookup_pc().value());
+    if (Dwfl_Module* mod = modules.module_at(f.lookup_pc()))
+      name = dwfl_module_addrname(mod, f.lookup_pc().value());
     char buf[64];
     std::snprintf(buf, sizeof buf, " %llx", static_cast<unsigned long long>(f.pc.value()));
     text += std::string(buf) + "(" + (name != nullptr ? name : "?") + ")" + (f.exact ? "!" : "");
@@ -114,10 +118,11 @@ std::string describe(modules::ModuleMap& modules, const unwind::UnwoundStack& st
   return text + " end=" + std::to_string(static_cast<int>(stack.end));
 }
 
-void print_row(const std::string& label, std::size_t samples, const char* backend, const BackendRun& r,
-               double agree_pct) {
-  std::printf("%-12s %7zu  %-9s %9.2f %9.2f %7.1f %6zu %6zu %6zu %8.1f%%\n", label.c_str(), samples, backend,
-              r.cold_us, r.warm_us, r.mean_depth, r.complete, r.truncated, r.failed, agree_pct);
+void print_row(const std::string& label, std::size_t samples, const char* backend,
+               const BackendRun& r, double agree_pct) {
+  std::printf("%-12s %7zu  %-9s %9.2f %9.2f %7.1f %6zu %6zu %6zu %8.1f%%\n", label.c_str(), samples,
+              backend, r.cold_us, r.warm_us, r.mean_depth, r.complete, r.truncated, r.failed,
+              agree_pct);
 }
 
 bool bench_file(const Input& input, const Args& args) {
@@ -133,7 +138,8 @@ bool bench_file(const Input& input, const Args& args) {
   const std::string maps = remap(rec->maps, args);
   BackendRun libdw, libunwind;
   if (!run_backend(unwind::make_libdw_unwinder, *rec, maps, args.passes, libdw)) return false;
-  if (!run_backend(unwind::make_libunwind_unwinder, *rec, maps, args.passes, libunwind)) return false;
+  if (!run_backend(unwind::make_libunwind_unwinder, *rec, maps, args.passes, libunwind))
+    return false;
   std::size_t agree = 0;
   auto names = modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
   for (std::size_t i = 0; i < rec->samples.size(); ++i) {
@@ -141,7 +147,8 @@ bool bench_file(const Input& input, const Args& args) {
       ++agree;
     } else if (args.show_disagreements && names) {
       std::fprintf(stderr, "%s sample %zu:\n  libdw    %s\n  libunwind%s\n", input.label.c_str(), i,
-                   describe(**names, libdw.stacks[i]).c_str(), describe(**names, libunwind.stacks[i]).c_str());
+                   describe(**names, libdw.stacks[i]).c_str(),
+                   describe(**names, libunwind.stacks[i]).c_str());
     }
   }
   double agree_pct = 100.0 * static_cast<double>(agree) / static_cast<double>(rec->samples.size());
@@ -165,7 +172,8 @@ bool parse_args(int argc, char** argv, Args& args) {
     } else if (!a.empty() && a[0] != '-') {
       auto eq = a.find('=');
       std::string path = a.substr(0, eq);
-      std::string label = eq == std::string::npos ? path.substr(path.find_last_of('/') + 1) : a.substr(eq + 1);
+      std::string label =
+          eq == std::string::npos ? path.substr(path.find_last_of('/') + 1) : a.substr(eq + 1);
       args.inputs.push_back(Input{path, label});
     } else {
       return false;
@@ -179,12 +187,13 @@ bool parse_args(int argc, char** argv, Args& args) {
 int main(int argc, char** argv) {
   Args args;
   if (!parse_args(argc, argv, args)) {
-    std::fprintf(stderr, "usage: unwind_bench [--passes N] [--map-path OLD=NEW]... [--show-disagreements] "
-                         "FILE.raw[=LABEL]...\n");
+    std::fprintf(stderr,
+                 "usage: unwind_bench [--passes N] [--map-path OLD=NEW]... [--show-disagreements] "
+                 "FILE.raw[=LABEL]...\n");
     return 2;
   }
-  std::printf("%-12s %7s  %-9s %9s %9s %7s %6s %6s %6s %9s\n", "recording", "samples", "backend", "cold_us",
-              "warm_us", "depth", "compl", "trunc", "failed", "agree");
+  std::printf("%-12s %7s  %-9s %9s %9s %7s %6s %6s %6s %9s\n", "recording", "samples", "backend",
+              "cold_us", "warm_us", "depth", "compl", "trunc", "failed", "agree");
   bool ok = true;
   for (const Input& input : args.inputs) ok = bench_file(input, args) && ok;
   return ok ? 0 : 1;

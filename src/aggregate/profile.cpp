@@ -9,8 +9,8 @@ namespace cspy::aggregate {
 
 namespace {
 Frame thread_root(pid_t tid, const std::string& name) {
-  std::string label = name.empty() ? fmt::format("thread {}", tid)
-                                   : fmt::format("thread {} ({})", tid, name);
+  std::string label =
+      name.empty() ? fmt::format("thread {}", tid) : fmt::format("thread {} ({})", tid, name);
   return Frame{.function = label, .kind = FrameKind::kThread};
 }
 }  // namespace

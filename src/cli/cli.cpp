@@ -47,12 +47,12 @@ std::string version_line() {
 int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::fputs(kUsage, stderr);
+    (void)std::fputs(kUsage, stderr);
     return kExitUsage;
   }
   const std::string sub = args[0];
   if (sub == "-h" || sub == "--help" || sub == "help") {
-    std::fputs(kUsage, stdout);
+    (void)std::fputs(kUsage, stdout);
     return kExitOk;
   }
   if (sub == "-V" || sub == "--version") {
@@ -76,8 +76,8 @@ int run(int argc, char** argv) {
   if (sub == "top") chosen = make_top_command();
   if (sub == "report") chosen = make_report_command();
   if (chosen) return chosen->execute(options, command);
-  std::fprintf(stderr, "cspy: error: unknown %s '%s'; run `cspy --help` for the list\n",
-               sub[0] == '-' ? "option" : "command", sub.c_str());
+  (void)std::fprintf(stderr, "cspy: error: unknown %s '%s'; run `cspy --help` for the list\n",
+                     sub[0] == '-' ? "option" : "command", sub.c_str());
   return kExitUsage;
 }
 

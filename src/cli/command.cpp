@@ -35,7 +35,8 @@ int Command::execute(const std::vector<std::string>& args,
 }
 
 int Command::usage_error(const std::string& message) const {
-  (void)std::fprintf(stderr, "cspy %s: %s; see `cspy %s --help`\n", name(), message.c_str(), name());
+  (void)std::fprintf(stderr, "cspy %s: %s; see `cspy %s --help`\n", name(), message.c_str(),
+                     name());
   return kExitUsage;
 }
 

@@ -3,17 +3,17 @@
 #include <cstdio>
 #include <iostream>
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
+#include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "command.h"
 #include "cspy/pipeline/interpreter.h"
 #include "cspy/process/target.h"
-#include "command.h"
-#include "options.h"
-#include "exit_codes.h"
 #include "cspy/process/thread_status.h"
 #include "cspy/sampling/ptrace_source.h"
+#include "exit_codes.h"
+#include "options.h"
 
 namespace po = boost::program_options;
 
@@ -79,7 +79,8 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     t["frames"] = fs;
     threads.push_back(t);
   }
-  nlohmann::json doc = {{"pid", target.pid()}, {"command", target.command_line()}, {"threads", threads}};
+  nlohmann::json doc = {
+      {"pid", target.pid()}, {"command", target.command_line()}, {"threads", threads}};
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
@@ -117,10 +118,10 @@ class DumpCommand final : public Command {
 
  private:
   void describe(po::options_description& d) override {
-    d.add_options()
-      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of the process to inspect")
-      ("json", po::bool_switch(&json_), "print JSON for scripts")
-      ("full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
+    d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
+                    "PID of the process to inspect")("json", po::bool_switch(&json_),
+                                                     "print JSON for scripts")(
+        "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
   }
 
   int run(const std::vector<std::string>& program) override {

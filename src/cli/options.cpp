@@ -12,8 +12,8 @@ namespace {
 // The one value of `tokens` as one of `names` (name -> enum), or a validation error.
 // The one value of `tokens` as one of `names`; else "--option must be a or b, not 'c'".
 template <typename Enum>
-Enum parse_enum(const boost::any& value, const std::vector<std::string>& tokens,
-                const char* option, std::initializer_list<std::pair<const char*, Enum>> names) {
+Enum parse_enum(const boost::any& value, const std::vector<std::string>& tokens, const char* option,
+                std::initializer_list<std::pair<const char*, Enum>> names) {
   po::validators::check_first_occurrence(value);
   const std::string& token = po::validators::get_single_string(tokens);
   std::string choices;
@@ -27,12 +27,14 @@ Enum parse_enum(const boost::any& value, const std::vector<std::string>& tokens,
 
 void validate(boost::any& value, const std::vector<std::string>& tokens, SamplerKind*, int) {
   value = parse_enum<SamplerKind>(
-      value, tokens, "--sampler", {{"perf_event", SamplerKind::kPerfEvent}, {"ptrace", SamplerKind::kPtrace}});
+      value, tokens, "--sampler",
+      {{"perf_event", SamplerKind::kPerfEvent}, {"ptrace", SamplerKind::kPtrace}});
 }
 
 void validate(boost::any& value, const std::vector<std::string>& tokens, UnwinderKind*, int) {
   value = parse_enum<UnwinderKind>(
-      value, tokens, "--unwinder", {{"libdw", UnwinderKind::kLibdw}, {"libunwind", UnwinderKind::kLibunwind}});
+      value, tokens, "--unwinder",
+      {{"libdw", UnwinderKind::kLibdw}, {"libunwind", UnwinderKind::kLibunwind}});
 }
 
 }  // namespace cspy::pipeline
@@ -85,7 +87,8 @@ void append_wrapped(std::string& out, std::size_t column, const std::string& tex
 std::string format_options(const po::options_description& options) {
   std::string out;
   for (const auto& option : options.options()) {
-    const std::string short_form = option->canonical_display_name(po::command_line_style::allow_dash_for_short);
+    const std::string short_form =
+        option->canonical_display_name(po::command_line_style::allow_dash_for_short);
     std::string entry = "  ";
     if (short_form.size() == 2 && short_form[0] == '-') entry += short_form + ", ";
     entry += "--" + option->long_name();

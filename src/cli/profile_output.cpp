@@ -15,7 +15,8 @@ Result<output::Format> choose_format(std::optional<output::Format> format_option
 }
 
 Result<void> write_profile_file(const std::string& path, output::Format format,
-                                const aggregate::Profile& profile, const output::WriteOptions& options) {
+                                const aggregate::Profile& profile,
+                                const output::WriteOptions& options) {
   auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
   if (path == "-") {
     writer(std::cout);

@@ -17,6 +17,7 @@ Result<output::Format> choose_format(std::optional<output::Format> format_option
 
 // Writes to `path` ("-" = stdout); failures are kBadInput (exit code 6).
 Result<void> write_profile_file(const std::string& path, output::Format format,
-                                const aggregate::Profile& profile, const output::WriteOptions& options);
+                                const aggregate::Profile& profile,
+                                const output::WriteOptions& options);
 
 }  // namespace cspy::cli

@@ -6,17 +6,17 @@
 #include <cstdio>
 #include <optional>
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
+#include <boost/program_options.hpp>
 
-#include "cspy/core/clock.h"
-#include "exit_codes.h"
 #include "command.h"
-#include "options.h"
-#include "profile_output.h"
+#include "cspy/core/clock.h"
 #include "cspy/output/writer.h"
 #include "cspy/pipeline/session.h"
 #include "cspy/process/target.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "profile_output.h"
 #include "session_report.h"
 #include "stop_signals.h"
 
@@ -49,7 +49,7 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
 
 std::string default_output(const process::Target& target, output::Format format) {
   const char* ext = format == output::Format::kFlamegraph ? "svg"
-                    : format == output::Format::kFolded  ? "folded"
+                    : format == output::Format::kFolded   ? "folded"
                                                           : "json";
   std::string name = target.process().thread_name(target.pid());
   if (name.empty()) name = "target";
@@ -61,7 +61,8 @@ int exit_code_of_program(process::Target& target, bool quiet) {
   auto status = target.exit_status();
   if (!status) return kExitOk;
   const int code = process::exit_code_of(*status);
-  if (!quiet && code != 0) std::fprintf(stderr, "cspy: the program exited with status %d\n", code);
+  if (!quiet && code != 0)
+    (void)std::fprintf(stderr, "cspy: the program exited with status %d\n", code);
   return code;
 }
 
@@ -75,49 +76,56 @@ class RecordCommand final : public Command {
 
  private:
   void describe(po::options_description& d) override {
-    d.add_options()
-      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of a running process to profile")
-      ("output,o", po::value<std::string>(&output_)->value_name("FILE"),
-       "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")
-      ("format,f", po::value<output::Format>()->value_name("FORMAT")
-                       ->notifier([this](output::Format f) { format_ = f; }),
-       "flamegraph, folded or speedscope")
-      ("rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-       "samples per second per thread")
-      ("duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
-       "seconds to record (0: until the target exits or Ctrl-C)")
-      ("sampler", po::value<pipeline::SamplerKind>(&session_.sampler)
-                      ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
-                      ->value_name("SAMPLER"),
-       "perf_event, or ptrace (fallback where perf_event is refused)")
-      ("idle", po::bool_switch(&session_.idle),
-       "also sample threads that are off CPU (blocked in a system call): wall-clock time")
-      ("threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")
-      ("lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")
-      ("full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
-       "keep C++ parameter lists in names")
-      ("no-inline", po::bool_switch(&no_inline_),
-       "no frames for inlined functions (time goes to their caller)")
-      ("reverse", po::bool_switch(&write_.reverse), "flamegraph: icicle graph, callees at the root")
-      ("title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title")
-      ("stack-bytes", po::value<std::size_t>(&session_.stack_bytes)->default_value(16384)
-                          ->value_name("N"),
-       "bytes of user stack copied per sample (perf_event: at most 65528)")
-      ("max-depth", po::value<std::size_t>(&session_.interpreter.max_depth)->default_value(512)
-                        ->value_name("N"),
-       "frames per stack before [truncated]")
-      ("unwinder", po::value<pipeline::UnwinderKind>(&session_.interpreter.unwinder)
-                       ->default_value(pipeline::UnwinderKind::kLibdw, "libdw")
-                       ->value_name("UNWINDER"),
-       "libdw, or libunwind (a second DWARF unwinder, for comparison)")
-      ("raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
-       "also save the raw samples to this file, to render again with `cspy report`")
-      ("quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+    d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
+                    "PID of a running process to profile")(
+        "output,o", po::value<std::string>(&output_)->value_name("FILE"),
+        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")(
+        "format,f",
+        po::value<output::Format>()->value_name("FORMAT")->notifier(
+            [this](output::Format f) { format_ = f; }),
+        "flamegraph, folded or speedscope")(
+        "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
+        "samples per second per thread")(
+        "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
+        "seconds to record (0: until the target exits or Ctrl-C)")(
+        "sampler",
+        po::value<pipeline::SamplerKind>(&session_.sampler)
+            ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
+            ->value_name("SAMPLER"),
+        "perf_event, or ptrace (fallback where perf_event is refused)")(
+        "idle", po::bool_switch(&session_.idle),
+        "also sample threads that are off CPU (blocked in a system call): wall-clock time")(
+        "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
+        "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
+        "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
+        "keep C++ parameter lists in names")(
+        "no-inline", po::bool_switch(&no_inline_),
+        "no frames for inlined functions (time goes to their caller)")(
+        "reverse", po::bool_switch(&write_.reverse),
+        "flamegraph: icicle graph, callees at the root")(
+        "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title")(
+        "stack-bytes",
+        po::value<std::size_t>(&session_.stack_bytes)->default_value(16384)->value_name("N"),
+        "bytes of user stack copied per sample (perf_event: at most 65528)")(
+        "max-depth",
+        po::value<std::size_t>(&session_.interpreter.max_depth)
+            ->default_value(512)
+            ->value_name("N"),
+        "frames per stack before [truncated]")(
+        "unwinder",
+        po::value<pipeline::UnwinderKind>(&session_.interpreter.unwinder)
+            ->default_value(pipeline::UnwinderKind::kLibdw, "libdw")
+            ->value_name("UNWINDER"),
+        "libdw, or libunwind (a second DWARF unwinder, for comparison)")(
+        "raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
+        "also save the raw samples to this file, to render again with `cspy report`")(
+        "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
   }
 
   // The checks Boost cannot make; a message when the options do not go together.
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {
-    if ((pid_ != 0) == !program.empty()) return "give either --pid PID or -- program args (not both)";
+    if ((pid_ != 0) == !program.empty())
+      return "give either --pid PID or -- program args (not both)";
     const std::size_t bytes = session_.stack_bytes;
     if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
       return "--stack-bytes must be a multiple of 8 between 512 and 65528";
@@ -132,7 +140,8 @@ class RecordCommand final : public Command {
     if (auto message = invalid(program)) return usage_error(*message);
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
-    auto target = program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    auto target =
+        program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
     if (!target) return report(target.error());
     if (output_.empty()) output_ = default_output(*target, *format);
 
@@ -151,10 +160,10 @@ class RecordCommand final : public Command {
     auto written = write_profile_file(output_, *format, profile, write_);
     if (!written) return report(written.error());
     if (!quiet_) {
-      std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
+      (void)std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
       if (output_ != "-") {
-        std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
-                     static_cast<unsigned long long>(profile.counters().samples));
+        (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
+                           static_cast<unsigned long long>(profile.counters().samples));
       }
     }
     if (!ran) return exit_code_for(ran.error());

@@ -4,15 +4,15 @@
 #include <cstdio>
 #include <optional>
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
+#include <boost/program_options.hpp>
 
 #include "command.h"
-#include "options.h"
-#include "exit_codes.h"
-#include "profile_output.h"
 #include "cspy/pipeline/replay.h"
 #include "cspy/sampling/raw_file.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "profile_output.h"
 
 namespace po = boost::program_options;
 
@@ -28,7 +28,8 @@ Result<std::string> remap(std::string maps, const std::vector<std::string>& rule
       return Error(ErrorKind::kUsage, "--map-path wants OLD=NEW, got '" + rule + "'");
     }
     std::string from = rule.substr(0, eq), to = rule.substr(eq + 1);
-    for (auto pos = maps.find(from); pos != std::string::npos; pos = maps.find(from, pos + to.size())) {
+    for (auto pos = maps.find(from); pos != std::string::npos;
+         pos = maps.find(from, pos + to.size())) {
       maps.replace(pos, from.size(), to);
     }
   }
@@ -45,21 +46,22 @@ class ReportCommand final : public Command {
 
  private:
   void describe(po::options_description& d) override {
-    d.add_options()
-      ("input,i", po::value<std::string>(&input_)->value_name("FILE"),
-       "raw sample file written by `cspy record --raw`")
-      ("output,o", po::value<std::string>(&output_)->default_value("-")->value_name("FILE"),
-       "file to write (format from the extension); '-' for stdout")
-      ("format,f", po::value<output::Format>()->value_name("FORMAT")
-                       ->notifier([this](output::Format f) { format_ = f; }),
-       "flamegraph, folded or speedscope")
-      ("map-path", po::value<std::vector<std::string>>(&map_paths_)->value_name("OLD=NEW"),
-       "read the binaries under NEW instead of OLD")
-      ("threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")
-      ("lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")
-      ("full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names")
-      ("reverse", po::bool_switch(&write_.reverse), "flamegraph: icicle graph, callees at the root")
-      ("title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
+    d.add_options()("input,i", po::value<std::string>(&input_)->value_name("FILE"),
+                    "raw sample file written by `cspy record --raw`")(
+        "output,o", po::value<std::string>(&output_)->default_value("-")->value_name("FILE"),
+        "file to write (format from the extension); '-' for stdout")(
+        "format,f",
+        po::value<output::Format>()->value_name("FORMAT")->notifier(
+            [this](output::Format f) { format_ = f; }),
+        "flamegraph, folded or speedscope")(
+        "map-path", po::value<std::vector<std::string>>(&map_paths_)->value_name("OLD=NEW"),
+        "read the binaries under NEW instead of OLD")(
+        "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
+        "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
+        "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names")(
+        "reverse", po::bool_switch(&write_.reverse),
+        "flamegraph: icicle graph, callees at the root")(
+        "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
   }
   void describe_positional(po::positional_options_description& positional) override {
     positional.add("input", 1);
@@ -76,7 +78,7 @@ class ReportCommand final : public Command {
 
     aggregate::Profile profile(*format == output::Format::kSpeedscope);
     const pipeline::InterpreterOptions interpret{.lines = write_.lines,
-                                                .full_signatures = full_signatures_};
+                                                 .full_signatures = full_signatures_};
     if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
       return report(replayed.error());
     }

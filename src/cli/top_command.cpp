@@ -13,14 +13,14 @@
 #include <boost/program_options.hpp>
 
 #include "command.h"
-#include "options.h"
-#include "exit_codes.h"
 #include "cspy/pipeline/session.h"
 #include "cspy/process/target.h"
-#include "session_report.h"
-#include "stop_signals.h"
 #include "cspy/ui/top_model.h"
 #include "cspy/ui/top_screen.h"
+#include "exit_codes.h"
+#include "options.h"
+#include "session_report.h"
+#include "stop_signals.h"
 
 namespace po = boost::program_options;
 
@@ -141,39 +141,44 @@ class TopCommand final : public Command {
 
  private:
   void describe(po::options_description& d) override {
-    d.add_options()
-      ("pid,p", po::value<pid_t>(&pid_)->value_name("PID"), "PID of a running process to watch")
-      ("rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-       "samples per second per thread")
-      ("delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
-       "seconds between screen refreshes")
-      ("sampler", po::value<pipeline::SamplerKind>(&session_.sampler)
-                      ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
-                      ->value_name("SAMPLER"),
-       "perf_event, or ptrace (fallback where perf_event is refused)")
-      ("idle", po::bool_switch(&session_.idle),
-       "also sample threads that are off CPU (blocked in a system call)")
-      ("full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
-       "keep C++ parameter lists in names");
+    d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
+                    "PID of a running process to watch")(
+        "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
+        "samples per second per thread")(
+        "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
+        "seconds between screen refreshes")(
+        "sampler",
+        po::value<pipeline::SamplerKind>(&session_.sampler)
+            ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
+            ->value_name("SAMPLER"),
+        "perf_event, or ptrace (fallback where perf_event is refused)")(
+        "idle", po::bool_switch(&session_.idle),
+        "also sample threads that are off CPU (blocked in a system call)")(
+        "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
+        "keep C++ parameter lists in names");
   }
 
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {
-    if ((pid_ != 0) == !program.empty()) return "give either --pid PID or -- program args (not both)";
-    if (session_.rate_hz <= 0 || session_.rate_hz > 100000) return "--rate must be between 1 and 100000";
-    if (!(delay_s_ >= 0.05 && delay_s_ <= 3600)) return "--delay must be between 0.05 and 3600 seconds";
+    if ((pid_ != 0) == !program.empty())
+      return "give either --pid PID or -- program args (not both)";
+    if (session_.rate_hz <= 0 || session_.rate_hz > 100000)
+      return "--rate must be between 1 and 100000";
+    if (!(delay_s_ >= 0.05 && delay_s_ <= 3600))
+      return "--delay must be between 0.05 and 3600 seconds";
     return std::nullopt;
   }
 
   int run(const std::vector<std::string>& program) override {
     if (auto message = invalid(program)) return usage_error(*message);
     if (!::isatty(STDOUT_FILENO)) {
-      std::fprintf(stderr,
-                   "cspy top: needs a terminal (stdout is not one); "
-                   "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
+      (void)std::fprintf(stderr,
+                         "cspy top: needs a terminal (stdout is not one); "
+                         "use `cspy record` or `cspy dump` to write to a file or a pipe\n");
       return kExitUsage;
     }
     install_stop_handlers();
-    auto target = program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    auto target =
+        program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
     if (!target) return report(target.error());
     aggregate::Profile profile;
     session_.interpreter.lines = true;  // grouping by line or function happens in the view

@@ -33,7 +33,8 @@ namespace {
 std::uint64_t read_clock(clockid_t clock) {
   timespec ts{};
   clock_gettime(clock, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 }  // namespace
 

@@ -45,7 +45,7 @@ Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
   FILE* f = ::fmemopen(const_cast<char*>(maps.data()), maps.size(), "r");
   if (f == nullptr) return errno_error("fmemopen");
   int rc = dwfl_linux_proc_maps_report(dwfl, f);
-  std::fclose(f);
+  (void)std::fclose(f);
   if (rc != 0)
     return Error(ErrorKind::kBadInput, std::string("reading the memory maps: ") + dwfl_errmsg(-1));
   report_vdso(dwfl, maps);

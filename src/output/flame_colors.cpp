@@ -32,12 +32,24 @@ std::string to_hex(Hsl c) {
   double x = chroma * (1 - std::fabs(std::fmod(hp, 2.0) - 1));
   std::array<double, 3> rgb{};
   switch (static_cast<int>(hp)) {
-    case 0: rgb = {chroma, x, 0}; break;
-    case 1: rgb = {x, chroma, 0}; break;
-    case 2: rgb = {0, chroma, x}; break;
-    case 3: rgb = {0, x, chroma}; break;
-    case 4: rgb = {x, 0, chroma}; break;
-    default: rgb = {chroma, 0, x}; break;
+    case 0:
+      rgb = {chroma, x, 0};
+      break;
+    case 1:
+      rgb = {x, chroma, 0};
+      break;
+    case 2:
+      rgb = {0, chroma, x};
+      break;
+    case 3:
+      rgb = {0, x, chroma};
+      break;
+    case 4:
+      rgb = {x, 0, chroma};
+      break;
+    default:
+      rgb = {chroma, 0, x};
+      break;
   }
   double m = c.l - chroma / 2;
   auto byte = [m](double v) {
@@ -53,7 +65,8 @@ std::string_view module_stem(std::string_view module) {
   auto so = module.find(".so");
   if (so != std::string_view::npos) module = module.substr(0, so);
   auto dash = module.find('-');
-  if (dash != std::string_view::npos && module.substr(0, 3) != "ld-") module = module.substr(0, dash);
+  if (dash != std::string_view::npos && module.substr(0, 3) != "ld-")
+    module = module.substr(0, dash);
   return module;
 }
 
@@ -61,7 +74,7 @@ std::string_view module_stem(std::string_view module) {
 
 bool is_system_module(std::string_view module) {
   static constexpr std::array<std::string_view, 12> kStems = {
-      "libc",   "libm",      "libpthread", "libdl",  "librt",     "libstdc++",
+      "libc",     "libm",   "libpthread", "libdl",     "librt",     "libstdc++",
       "libgcc_s", "libc++", "libc++abi",  "libresolv", "libatomic", "[vdso]"};
   std::string_view stem = module_stem(module);
   if (stem.substr(0, 3) == "ld-") return true;  // ld-linux-x86-64.so.2, ld-2.31.so
@@ -70,10 +83,14 @@ bool is_system_module(std::string_view module) {
 
 ColorFamily color_family(const aggregate::Frame& frame) {
   switch (frame.kind) {
-    case aggregate::FrameKind::kKernel: return ColorFamily::kKernel;
-    case aggregate::FrameKind::kSpecial: return ColorFamily::kSpecial;
-    case aggregate::FrameKind::kThread: return ColorFamily::kThread;
-    case aggregate::FrameKind::kNative: break;
+    case aggregate::FrameKind::kKernel:
+      return ColorFamily::kKernel;
+    case aggregate::FrameKind::kSpecial:
+      return ColorFamily::kSpecial;
+    case aggregate::FrameKind::kThread:
+      return ColorFamily::kThread;
+    case aggregate::FrameKind::kNative:
+      break;
   }
   return is_system_module(frame.module) ? ColorFamily::kSystem : ColorFamily::kProgram;
 }
@@ -86,12 +103,24 @@ std::string family_color(ColorFamily family, std::string_view name, bool inlined
   double u3 = static_cast<double>((h >> 42) & 0xFFFF) / 65535.0;
   Hsl c{};
   switch (family) {
-    case ColorFamily::kProgram: c = {2 + 50 * u1, 0.78 + 0.17 * u2, 0.56 + 0.08 * u3}; break;
-    case ColorFamily::kSystem: c = {168 + 32 * u1, 0.45 + 0.2 * u2, 0.56 + 0.1 * u3}; break;
-    case ColorFamily::kKernel: c = {24 + 10 * u1, 0.95, 0.47 + 0.06 * u3}; break;
-    case ColorFamily::kSpecial: c = {0, 0, 0.62 + 0.1 * u3}; break;
-    case ColorFamily::kThread: c = {262 + 22 * u1, 0.5 + 0.15 * u2, 0.7 + 0.06 * u3}; break;
-    case ColorFamily::kAll: c = {220, 0.15, 0.75}; break;
+    case ColorFamily::kProgram:
+      c = {2 + 50 * u1, 0.78 + 0.17 * u2, 0.56 + 0.08 * u3};
+      break;
+    case ColorFamily::kSystem:
+      c = {168 + 32 * u1, 0.45 + 0.2 * u2, 0.56 + 0.1 * u3};
+      break;
+    case ColorFamily::kKernel:
+      c = {24 + 10 * u1, 0.95, 0.47 + 0.06 * u3};
+      break;
+    case ColorFamily::kSpecial:
+      c = {0, 0, 0.62 + 0.1 * u3};
+      break;
+    case ColorFamily::kThread:
+      c = {262 + 22 * u1, 0.5 + 0.15 * u2, 0.7 + 0.06 * u3};
+      break;
+    case ColorFamily::kAll:
+      c = {220, 0.15, 0.75};
+      break;
   }
   if (inlined) {
     c.l += (1 - c.l) * 0.4;

@@ -77,8 +77,10 @@ FlameLayout layout_flamegraph(const aggregate::Profile& profile, const WriteOpti
     todo.pop_back();
     const CallNode& node = tree.node(at.id);
     if (at.id != CallTree::kRoot) {
-      layout.frames.push_back(FlameFrame{.frame = node.frame, .depth = at.depth,
-                                         .start = at.start, .total = node.total,
+      layout.frames.push_back(FlameFrame{.frame = node.frame,
+                                         .depth = at.depth,
+                                         .start = at.start,
+                                         .total = node.total,
                                          .self = node.self});
       layout.max_depth = std::max(layout.max_depth, at.depth);
     }

@@ -54,8 +54,8 @@ std::string count_of(std::uint64_t n, const char* one, const char* many) {
 }
 
 std::string percent(std::uint64_t part, std::uint64_t total) {
-  return fmt::format("{:.2f}%", total == 0 ? 0.0 : 100.0 * static_cast<double>(part) /
-                                                        static_cast<double>(total));
+  return fmt::format(
+      "{:.2f}%", total == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(total));
 }
 
 std::string utc_date(std::uint64_t unix_ns) {
@@ -63,7 +63,7 @@ std::string utc_date(std::uint64_t unix_ns) {
   struct tm tm {};
   gmtime_r(&secs, &tm);
   char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  (void)strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;
 }
 
@@ -110,7 +110,8 @@ std::string subtitle_text(const aggregate::Profile& profile, std::uint64_t sampl
 std::vector<std::string> tooltip(const FlameFrame& ff, const aggregate::Frame* frame,
                                  const std::string& clean_label, std::uint64_t total) {
   std::vector<std::string> lines{clean_label};
-  std::string counts = count_of(ff.total, "sample", "samples") + " (" + percent(ff.total, total) + ")";
+  std::string counts =
+      count_of(ff.total, "sample", "samples") + " (" + percent(ff.total, total) + ")";
   if (ff.self > 0 && ff.self != ff.total) counts += ", self " + thousands(ff.self);
   lines.push_back(counts);
   if (frame == nullptr) return lines;
@@ -179,8 +180,7 @@ void write_flamegraph(const aggregate::Profile& profile, const WriteOptions& opt
   // The pruning threshold in samples needs the total before the layout.
   std::uint64_t all = 0;
   for (const auto& [tid, thread] : profile.threads()) all += thread.tree.total_samples();
-  double min_samples =
-      all == 0 ? 0 : options.min_width_px * static_cast<double>(all) / kDrawWidth;
+  double min_samples = all == 0 ? 0 : options.min_width_px * static_cast<double>(all) / kDrawWidth;
   FlameLayout layout = layout_flamegraph(profile, options, min_samples);
   const double px_per_sample =
       layout.total == 0 ? 0 : kDrawWidth / static_cast<double>(layout.total);

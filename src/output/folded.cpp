@@ -19,13 +19,14 @@ std::string folded_name(const aggregate::Frame& frame, bool lines) {
 
 }  // namespace
 
-void write_folded(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out) {
+void write_folded(const aggregate::Profile& profile, const WriteOptions& options,
+                  std::ostream& out) {
   aggregate::CallTree tree = profile.combined_tree(options.thread_roots);
   const auto& frames = profile.frames();
   std::vector<std::string> names(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    names[i] = folded_name(frames.get(aggregate::FrameId(static_cast<std::uint32_t>(i))),
-                           options.lines);
+    names[i] =
+        folded_name(frames.get(aggregate::FrameId(static_cast<std::uint32_t>(i))), options.lines);
   }
   // Depth-first walk keeping the current path as a string prefix.
   std::vector<std::size_t> prefix_len;  // length of `path` before each depth's frame

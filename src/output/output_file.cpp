@@ -20,7 +20,9 @@ namespace {
 // A streambuf over a file descriptor that remembers the first write error's errno.
 class FdStreamBuf : public std::streambuf {
  public:
-  explicit FdStreamBuf(int fd) : fd_(fd), buf_(1 << 16) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  explicit FdStreamBuf(int fd) : fd_(fd), buf_(1 << 16) {
+    setp(buf_.data(), buf_.data() + buf_.size());
+  }
   int error() const { return error_; }
 
  protected:
@@ -98,7 +100,8 @@ int fill(int fd, const std::function<void(std::ostream&)>& write, std::string& w
 
 // Writes to something that is not a regular file (/dev/null, /dev/stdout, a FIFO, a
 // terminal) in place: renaming over it would replace the device with a file.
-Result<void> write_in_place(const std::string& path, const std::function<void(std::ostream&)>& write) {
+Result<void> write_in_place(const std::string& path,
+                            const std::function<void(std::ostream&)>& write) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return file_error("cannot open", path, errno);
   std::string what;

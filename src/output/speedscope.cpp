@@ -69,7 +69,8 @@ void add_stacks(ThreadSamples& ts, const CallTree& tree, SharedFrames& shared) {
     auto [it, added] = ts.stacks.emplace(id.index(), std::string());
     if (!added) continue;
     std::string s = "[";
-    for (FrameId f : tree.path(id)) s += (s.size() > 1 ? "," : "") + std::to_string(shared.index(f));
+    for (FrameId f : tree.path(id))
+      s += (s.size() > 1 ? "," : "") + std::to_string(shared.index(f));
     it->second = s + "]";
   }
 }
@@ -80,8 +81,8 @@ std::string thread_name(const aggregate::ThreadInfo& t) {
 }
 
 // Time-ordered samples, weighted by the time to the next one (the last: one interval).
-ThreadSamples from_timeline(std::vector<aggregate::TimelineEntry> entries,
-                            std::uint64_t origin_ns, std::uint64_t interval_ns) {
+ThreadSamples from_timeline(std::vector<aggregate::TimelineEntry> entries, std::uint64_t origin_ns,
+                            std::uint64_t interval_ns) {
   std::stable_sort(entries.begin(), entries.end(),
                    [](const auto& a, const auto& b) { return a.time_ns < b.time_ns; });
   ThreadSamples ts;
@@ -107,7 +108,8 @@ ThreadSamples from_tree(const CallTree& tree, double rate_hz) {
     std::uint64_t count = tree.node(id).self;
     if (count == 0) return;
     std::uint64_t w = count;
-    if (rate_hz > 0) w = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * 1e9 / rate_hz));
+    if (rate_hz > 0)
+      w = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * 1e9 / rate_hz));
     ts.nodes.push_back(id);
     ts.weights.push_back(w);
     ts.end += w;
@@ -142,9 +144,9 @@ void write_speedscope(const aggregate::Profile& profile, const WriteOptions& opt
   std::vector<ThreadSamples> threads;
   for (const auto& [tid, thread] : profile.threads()) {
     if (thread.samples == 0) continue;
-    threads.push_back(profile.keeps_timeline()
-                          ? from_timeline(std::move(timelines[tid]), info.start_mono_ns, interval_ns)
-                          : from_tree(thread.tree, info.rate_hz));
+    threads.push_back(profile.keeps_timeline() ? from_timeline(std::move(timelines[tid]),
+                                                               info.start_mono_ns, interval_ns)
+                                               : from_tree(thread.tree, info.rate_hz));
     threads.back().name = thread_name(thread);
     add_stacks(threads.back(), thread.tree, shared);
   }

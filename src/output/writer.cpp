@@ -4,7 +4,8 @@
 namespace cspy::output {
 
 static bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 Result<Format> format_from_name(const std::string& name) {
@@ -20,8 +21,9 @@ Result<Format> format_from_path(const std::string& path) {
   if (ends_with(path, ".json")) return Format::kSpeedscope;
   if (ends_with(path, ".folded") || ends_with(path, ".txt") || ends_with(path, ".collapsed"))
     return Format::kFolded;
-  return Error(ErrorKind::kUsage, "cannot tell the format of '" + path +
-                                      "' from its extension; pass --format flamegraph|folded|speedscope");
+  return Error(ErrorKind::kUsage,
+               "cannot tell the format of '" + path +
+                   "' from its extension; pass --format flamegraph|folded|speedscope");
 }
 
 void write_profile(Format format, const aggregate::Profile& profile, const WriteOptions& options,

@@ -53,7 +53,7 @@ const std::vector<aggregate::FrameId>& Interpreter::frames_for(unwind::UnwoundFr
 }
 
 unwind::StackEnd Interpreter::resolve(const sampling::RawSample& sample,
-                                    std::vector<aggregate::FrameId>& root_first) {
+                                      std::vector<aggregate::FrameId>& root_first) {
   unwinder_->unwind(sample, stack_);
   root_first.clear();
   auto& frames = profile_.frames();

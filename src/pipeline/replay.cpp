@@ -5,8 +5,8 @@ namespace cspy::pipeline {
 
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
                     aggregate::Profile& profile, const InterpreterOptions& options) {
-  auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; },
-                                         nullptr, recording.pid, profile, options);
+  auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; }, nullptr,
+                                         recording.pid, profile, options);
   if (!interpreter) return interpreter.error();
   for (const auto& s : recording.samples) (*interpreter)->on_sample(s.sample);
   for (const auto& [tid, count] : recording.lost) (*interpreter)->on_lost(tid, count);

@@ -10,8 +10,7 @@ namespace cspy::pipeline {
 
 namespace {
 
-std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind,
-                                                    const process::Target& target,
+std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind, const process::Target& target,
                                                     const sampling::SamplerOptions& options) {
   if (kind == SamplerKind::kPtrace) return sampling::make_ptrace_source(target.process(), options);
   return sampling::make_perf_event_source(

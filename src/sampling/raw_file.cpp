@@ -1,8 +1,8 @@
 // The raw sample file format (little-endian, x86-64):
 //   "CSPYRAW1" u32 pid, then records: u8 type followed by
-//   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack bytes
-//   2 lost:   u32 tid, u64 count
-//   3 maps:   u32 n, n bytes of /proc/PID/maps text (the last one wins)
+//   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack
+//   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
+//   one wins)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -52,7 +52,8 @@ void RawFileWriter::on_sample(const RawSample& s) {
   put(out_, static_cast<std::uint8_t>((s.has_regs ? 1 : 0) | (s.idle ? 2 : 0)));
   for (std::uint64_t r : s.regs.dwarf) put(out_, r);
   put(out_, static_cast<std::uint32_t>(s.stack.size()));
-  out_.write(reinterpret_cast<const char*>(s.stack.data()), static_cast<std::streamsize>(s.stack.size()));
+  out_.write(reinterpret_cast<const char*>(s.stack.data()),
+             static_cast<std::streamsize>(s.stack.size()));
   next_.on_sample(s);
 }
 
@@ -130,9 +131,11 @@ bool read_sample(Cursor& in, pid_t pid, StoredSample& s) {
 Result<RawRecording> read_raw_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return errno_error(ErrorKind::kBadInput, "cannot read " + path);
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
+    return errno_error(ErrorKind::kBadInput, "cannot read " + path);
   const auto size = static_cast<std::size_t>(st.st_size);
-  if (size < sizeof kMagic + 4) return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
+  if (size < sizeof kMagic + 4)
+    return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (data == MAP_FAILED) return errno_error(ErrorKind::kBadInput, "cannot map " + path);
   RawRecording rec;
@@ -140,7 +143,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
   Cursor in(rec.file.data(), rec.file.data() + size);
   std::span<const std::uint8_t> magic;
   std::uint32_t pid = 0;
-  if (!in.bytes(sizeof kMagic, magic) || std::memcmp(magic.data(), kMagic, sizeof kMagic) != 0 || !in.get(pid)) {
+  if (!in.bytes(sizeof kMagic, magic) || std::memcmp(magic.data(), kMagic, sizeof kMagic) != 0 ||
+      !in.get(pid)) {
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   }
   rec.pid = static_cast<pid_t>(pid);

@@ -31,7 +31,7 @@ const char* sort_name(SortColumn c) {
   return "?";
 }
 
-ScreenLine line(std::string text, LineStyle style, int width) {
+ScreenLine line(const std::string& text, LineStyle style, int width) {
   return ScreenLine{clip_to_width(text, static_cast<std::size_t>(std::max(width, 0))), style};
 }
 
@@ -123,7 +123,8 @@ std::vector<ScreenLine> TopModel::header_lines(int width) const {
   std::string info = fmt::format("Elapsed {:.1f}s  Samples {}  Rate {:.0f}/s  Threads {}",
                                  status_.elapsed_s, counters_.samples, rate, status_.threads);
   if (counters_.idle > 0 && counters_.samples > 0) {
-    double idle = 100.0 * static_cast<double>(counters_.idle) / static_cast<double>(counters_.samples);
+    double idle =
+        100.0 * static_cast<double>(counters_.idle) / static_cast<double>(counters_.samples);
     info += fmt::format("  On CPU {:.0f}%  Idle {:.0f}%", 100.0 - idle, idle);
   }
   if (counters_.lost > 0) info += fmt::format("  Lost {}", counters_.lost);

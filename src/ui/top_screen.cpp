@@ -39,7 +39,7 @@ extern "C" void restore_on_fatal_signal(int sig) {
     (void)n;
   }
   // SA_RESETHAND put the default action back: raise() delivers it after we return.
-  ::raise(sig);
+  (void)::raise(sig);
 }
 
 void append_capability(const char* name) {
@@ -103,7 +103,7 @@ Result<TopScreen> TopScreen::open() {
   termios saved{};
   if (::tcgetattr(STDOUT_FILENO, &saved) != 0)
     return errno_error("cannot read the terminal's settings");
-  std::setlocale(LC_CTYPE, "");
+  (void)std::setlocale(LC_CTYPE, "");
   bool utf8 = std::strcmp(::nl_langinfo(CODESET), "UTF-8") == 0;
   SCREEN* screen = newterm(nullptr, stdout, stdin);
   if (screen == nullptr) {
@@ -134,7 +134,7 @@ void TopScreen::close() noexcept {
   delscreen(screen_);
   screen_ = nullptr;
   disarm_fatal_signal_restore();
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
 }
 
 int TopScreen::read_key(int timeout_ms) {

@@ -26,7 +26,8 @@ inline std::string remap_chain(std::string maps) {
   return maps;
 }
 
-inline Result<std::unique_ptr<modules::ModuleMap>> replay_modules(const sampling::RawRecording& rec) {
+inline Result<std::unique_ptr<modules::ModuleMap>> replay_modules(
+    const sampling::RawRecording& rec) {
   std::string maps = remap_chain(rec.maps);
   return modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
 }

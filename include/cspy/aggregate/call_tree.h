@@ -18,8 +18,8 @@ struct NodeTag;
 using NodeId = TypedId<NodeTag>;
 
 struct CallNode {
-  FrameId frame;         // meaningless for the root
-  NodeId parent;         // the root is its own parent
+  FrameId frame;  // meaningless for the root
+  NodeId parent;  // the root is its own parent
   std::uint64_t self = 0;
   std::uint64_t total = 0;
   std::vector<NodeId> children;  // in insertion order
@@ -68,7 +68,9 @@ class CallTree {
   NodeId child(NodeId parent, FrameId frame);
 
   struct EdgeHash {
-    std::size_t operator()(std::uint64_t key) const noexcept { return key * 0x9E3779B97F4A7C15ULL >> 17; }
+    std::size_t operator()(std::uint64_t key) const noexcept {
+      return key * 0x9E3779B97F4A7C15ULL >> 17;
+    }
   };
   std::vector<CallNode> nodes_;
   std::unordered_map<std::uint64_t, NodeId, EdgeHash> edges_;  // (parent << 32 | frame) -> child

@@ -21,8 +21,8 @@ namespace cspy::aggregate {
 
 struct ThreadInfo {
   pid_t tid = 0;
-  std::string name;        // /proc/PID/task/TID/comm
-  FrameId root;            // "thread TID (name)", the root frame of --threads
+  std::string name;  // /proc/PID/task/TID/comm
+  FrameId root;      // "thread TID (name)", the root frame of --threads
   std::uint64_t samples = 0;
   CallTree tree;
 };
@@ -31,16 +31,16 @@ struct ThreadInfo {
 struct TimelineEntry {
   std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC nanoseconds
   pid_t tid = 0;
-  NodeId leaf;                // node in that thread's tree
+  NodeId leaf;  // node in that thread's tree
 };
 
 struct RecordingInfo {
-  std::string command;     // the target's command line
+  std::string command;  // the target's command line
   pid_t pid = 0;
   double rate_hz = 0;
-  std::string sampler;     // "perf_event" or "ptrace"
-  std::uint64_t start_unix_ns = 0;   // wall-clock start, for the subtitle
-  std::uint64_t start_mono_ns = 0;   // CLOCK_MONOTONIC at start (timeline origin)
+  std::string sampler;              // "perf_event" or "ptrace"
+  std::uint64_t start_unix_ns = 0;  // wall-clock start, for the subtitle
+  std::uint64_t start_mono_ns = 0;  // CLOCK_MONOTONIC at start (timeline origin)
   double duration_s = 0;
   bool target_exited = false;
 };

@@ -15,12 +15,12 @@ namespace cspy {
 // What went wrong, in categories the CLI maps to exit codes.
 enum class ErrorKind {
   kGeneric,
-  kNoSuchProcess,      // the PID does not exist
-  kPermission,         // ptrace/perf refused
-  kNotTraceable,       // kernel thread, zombie
-  kTargetExited,       // the target went away while we worked
-  kBadInput,           // unreadable file, malformed data
-  kUsage,              // bad command line
+  kNoSuchProcess,  // the PID does not exist
+  kPermission,     // ptrace/perf refused
+  kNotTraceable,   // kernel thread, zombie
+  kTargetExited,   // the target went away while we worked
+  kBadInput,       // unreadable file, malformed data
+  kUsage,          // bad command line
 };
 
 class Error {
@@ -49,22 +49,34 @@ Error errno_error(ErrorKind kind, const std::string& what);
 template <typename T = void>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { CSPY_CHECK(has_value()); return std::get<0>(v_); }
-  const T& value() const& { CSPY_CHECK(has_value()); return std::get<0>(v_); }
-  T&& value() && { CSPY_CHECK(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    CSPY_CHECK(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    CSPY_CHECK(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    CSPY_CHECK(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { CSPY_CHECK(!has_value()); return std::get<1>(v_); }
+  const Error& error() const {
+    CSPY_CHECK(!has_value());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -74,11 +86,15 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { CSPY_CHECK(!ok_); return error_; }
+  const Error& error() const {
+    CSPY_CHECK(!ok_);
+    return error_;
+  }
 
  private:
   Error error_{ErrorKind::kGeneric, ""};

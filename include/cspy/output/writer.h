@@ -26,7 +26,8 @@ Result<Format> format_from_path(const std::string& path);
 Result<Format> format_from_name(const std::string& name);
 
 // Folded stacks, one line per distinct stack: "root;caller;leaf count" (flamegraph.pl input).
-void write_folded(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out);
+void write_folded(const aggregate::Profile& profile, const WriteOptions& options,
+                  std::ostream& out);
 
 // An interactive flamegraph SVG (flamegraph.cpp): self-contained, zoom on click, regex
 // search (Ctrl-F), tooltips; an icicle of the inverted tree with options.reverse. Every

@@ -33,8 +33,7 @@ class Target {
   void set_command_line(std::string c) { command_ = std::move(c); }
 
  private:
-  Target(Process p, std::optional<LaunchedProcess> l)
-      : process_(p), launched_(std::move(l)) {}
+  Target(Process p, std::optional<LaunchedProcess> l) : process_(p), launched_(std::move(l)) {}
   Process process_;
   std::optional<LaunchedProcess> launched_;
   std::string command_;

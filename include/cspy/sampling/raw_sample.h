@@ -27,18 +27,19 @@ struct UserRegs {
 struct RawSample {
   pid_t pid = 0;
   pid_t tid = 0;
-  std::uint64_t time_ns = 0;              // CLOCK_MONOTONIC
-  bool has_regs = false;                  // false: the sample hit kernel-only context
-  bool idle = false;                      // the thread was off CPU (--idle)
+  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC
+  bool has_regs = false;      // false: the sample hit kernel-only context
+  bool idle = false;          // the thread was off CPU (--idle)
   UserRegs regs;
-  std::span<const std::uint8_t> stack;    // bytes starting at regs.sp()
+  std::span<const std::uint8_t> stack;  // bytes starting at regs.sp()
 };
 
 // Reads the 8-byte word at `addr` from the sample's stack copy; false when the copy does
 // not hold all of it (addresses near the top of the address space included).
 inline bool read_stack_word(const RawSample& sample, std::uint64_t addr, std::uint64_t& word) {
   const std::uint64_t sp = sample.regs.sp();
-  if (addr < sp || addr - sp > sample.stack.size() || sample.stack.size() - (addr - sp) < sizeof word) {
+  if (addr < sp || addr - sp > sample.stack.size() ||
+      sample.stack.size() - (addr - sp) < sizeof word) {
     return false;
   }
   std::memcpy(&word, sample.stack.data() + (addr - sp), sizeof word);

@@ -48,11 +48,11 @@ struct UnwindOptions {
 
 // `live` may be null (replay): then only the stack copy is readable.
 Result<std::unique_ptr<Unwinder>> make_libdw_unwinder(modules::ModuleMap& modules,
-                                                      const process::Process* live,
-                                                      pid_t pid, const UnwindOptions& options);
+                                                      const process::Process* live, pid_t pid,
+                                                      const UnwindOptions& options);
 // The same contract through libunwind's remote unwinding (`--unwinder libunwind`).
 Result<std::unique_ptr<Unwinder>> make_libunwind_unwinder(modules::ModuleMap& modules,
-                                                          const process::Process* live,
-                                                          pid_t pid, const UnwindOptions& options);
+                                                          const process::Process* live, pid_t pid,
+                                                          const UnwindOptions& options);
 
 }  // namespace cspy::unwind

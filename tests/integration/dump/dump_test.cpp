@@ -17,7 +17,8 @@ using namespace std::chrono_literals;
 
 // Function names of each thread's frames, innermost first, from `cspy dump --json`.
 std::map<int, std::vector<std::string>> dump_functions(pid_t pid, std::string* raw = nullptr) {
-  CommandResult r = run_command({cspy_binary(), "dump", "--pid", std::to_string(pid), "--json"}, 30s);
+  CommandResult r =
+      run_command({cspy_binary(), "dump", "--pid", std::to_string(pid), "--json"}, 30s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   if (raw) *raw = r.out;
   std::map<int, std::vector<std::string>> out;
@@ -77,7 +78,9 @@ TEST(Dump, TextShowsStateSyscallAndInlinedMarker) {
   ChildProcess spin({target_binary("chain"), "--mode", "spin"});
   ASSERT_TRUE(spin.wait_for_output("ready", 10s));
   CommandResult s = run_command({cspy_binary(), "dump", "--pid", std::to_string(spin.pid())}, 30s);
-  EXPECT_TRUE(std::regex_search(s.out, std::regex(R"(inlined_work \(.*chain\.cpp:\d+\) \[inlined\])"))) << s.out;
+  EXPECT_TRUE(
+      std::regex_search(s.out, std::regex(R"(inlined_work \(.*chain\.cpp:\d+\) \[inlined\])")))
+      << s.out;
 }
 
 TEST(Dump, MatchesEuStackForABlockedThread) {
@@ -93,15 +96,21 @@ TEST(Dump, MatchesEuStackForABlockedThread) {
   int tid = 0;
   std::smatch m;
   while (std::getline(in, line)) {
-    if (std::regex_search(line, m, std::regex(R"(^TID (\d+):)"))) tid = std::stoi(m[1]);
-    else if (std::regex_search(line, m, std::regex(R"(^#\d+\s+0x[0-9a-f]+\s+([A-Za-z_][A-Za-z0-9_]*))")))
+    if (std::regex_search(line, m, std::regex(R"(^TID (\d+):)")))
+      tid = std::stoi(m[1]);
+    else if (std::regex_search(line, m,
+                               std::regex(R"(^#\d+\s+0x[0-9a-f]+\s+([A-Za-z_][A-Za-z0-9_]*))")))
       theirs[tid].push_back(m[1]);
   }
   ASSERT_EQ(theirs.size(), ours.size());
   for (const auto& [t, frames] : theirs) {
     std::vector<std::string> mine_prog, theirs_prog;
-    for (const auto& f : frames) if (f == "leaf" || f == "middle" || f == "outer" || f == "thread_main" || f == "main") theirs_prog.push_back(f);
-    for (const auto& f : ours[t]) if (f == "leaf" || f == "middle" || f == "outer" || f == "thread_main" || f == "main") mine_prog.push_back(f);
+    for (const auto& f : frames)
+      if (f == "leaf" || f == "middle" || f == "outer" || f == "thread_main" || f == "main")
+        theirs_prog.push_back(f);
+    for (const auto& f : ours[t])
+      if (f == "leaf" || f == "middle" || f == "outer" || f == "thread_main" || f == "main")
+        mine_prog.push_back(f);
     EXPECT_EQ(mine_prog, theirs_prog) << "thread " << t;
   }
   EXPECT_TRUE(chain.running());

@@ -19,7 +19,8 @@ std::string regex_escape(const std::string& text) {
 }
 
 // Samples whose stack contains `chain` (a ';'-joined run of frames, root first).
-std::uint64_t containing(const std::map<std::string, std::uint64_t>& stacks, const std::string& chain) {
+std::uint64_t containing(const std::map<std::string, std::uint64_t>& stacks,
+                         const std::string& chain) {
   std::uint64_t n = 0;
   for (const auto& [s, c] : stacks) {
     if ((";" + s + ";").find(";" + chain + ";") != std::string::npos) n += c;
@@ -34,8 +35,9 @@ struct Recorded {
 
 Recorded record_pid(pid_t pid, std::vector<std::string> extra) {
   std::string out = make_temp_dir() + "/out.folded";
-  std::vector<std::string> argv{cspy_binary(), "record", "--pid", std::to_string(pid), "-o", out,
-                                "--duration", "1.5", "--rate", "400"};
+  std::vector<std::string> argv{cspy_binary(), "record", "--pid",      std::to_string(pid),
+                                "-o",          out,      "--duration", "1.5",
+                                "--rate",      "400"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   Recorded r;
   r.result = run_command(argv, 60s);
@@ -73,7 +75,8 @@ TEST_P(RecordChain, SpinningChainFrameByFrame) {
     if (line >= spin - 1 && line <= spin + 1) exact += c;
   }
   EXPECT_GE(exact * 100, all * 90) << "expected most stacks to end in " << callers
-                                   << ";inlined_work (chain.cpp:" << spin << ")\n" << r.result.err;
+                                   << ";inlined_work (chain.cpp:" << spin << ")\n"
+                                   << r.result.err;
   auto hottest = std::max_element(spin_lines.begin(), spin_lines.end(),
                                   [](const auto& a, const auto& b) { return a.second < b.second; });
   ASSERT_NE(hottest, spin_lines.end());
@@ -82,15 +85,17 @@ TEST_P(RecordChain, SpinningChainFrameByFrame) {
   EXPECT_TRUE(chain.running());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Variants, RecordChain,
-    ::testing::Combine(::testing::Values("chain", "chain-fp", "chain-nopie", "chain-stripped"),
-                       ::testing::Values("perf_event", "ptrace")),
-    [](const auto& param_info) {
-      std::string name = std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
-      for (char& c : name) if (c == '-') c = '_';
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Variants, RecordChain,
+                         ::testing::Combine(::testing::Values("chain", "chain-fp", "chain-nopie",
+                                                              "chain-stripped"),
+                                            ::testing::Values("perf_event", "ptrace")),
+                         [](const auto& param_info) {
+                           std::string name =
+                               std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
+                           for (char& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
 
 TEST(RecordChainThreads, EveryThreadHasItsOwnRootAndTheFullChain) {
   ChildProcess chain({target_binary("chain"), "--mode", "spin", "--threads", "2"});
@@ -114,9 +119,10 @@ TEST(RecordChainThreads, EveryThreadHasItsOwnRootAndTheFullChain) {
 TEST(RecordChainThreads, ThreadsBornAfterAttachAreSampled) {
   // The launched program creates its threads after cspy has attached.
   std::string out = make_temp_dir() + "/out.folded";
-  CommandResult r = run_command({cspy_binary(), "record", "-o", out, "--threads", "--", target_binary("chain"),
-                                 "--mode", "spin", "--threads", "2", "--seconds", "1.5"},
-                                60s);
+  CommandResult r =
+      run_command({cspy_binary(), "record", "-o", out, "--threads", "--", target_binary("chain"),
+                   "--mode", "spin", "--threads", "2", "--seconds", "1.5"},
+                  60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto stacks = parse_folded(read_file(out));
   // Two spinning threads for 1.5 s at 100 Hz: ~300 samples on an idle machine, far
@@ -141,7 +147,8 @@ TEST(RecordChainIdle, IdleSamplesBlockedThreadsWithTheirStacks) {
     Recorded r = record_pid(chain.pid(), {"--idle", "--sampler", sampler});
     ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
     // 400 Hz for 1.5 s of a thread blocked in read(): wall-clock samples with the chain.
-    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf"), 150u) << sampler << "\n" << r.result.err;
+    EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf"), 150u) << sampler << "\n"
+                                                                    << r.result.err;
     EXPECT_GE(containing(r.stacks, "main;outer;middle;leaf") * 10, total_samples(r.stacks) * 9)
         << sampler;
     EXPECT_TRUE(chain.running()) << sampler;

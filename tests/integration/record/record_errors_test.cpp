@@ -40,7 +40,8 @@ TEST(RecordErrors, Zombie) {
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   std::this_thread::sleep_for(100ms);  // it exits, unreaped: a zombie
-  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(child), "-o", "/tmp/x.svg"});
+  CommandResult r =
+      run_command({cspy_binary(), "record", "--pid", std::to_string(child), "-o", "/tmp/x.svg"});
   ::waitpid(child, nullptr, 0);
   EXPECT_EQ(r.exit_code, 5);
   EXPECT_NE(r.err.find("zombie"), std::string::npos) << r.err;
@@ -50,13 +51,15 @@ TEST(RecordErrors, UsageErrors) {
   EXPECT_EQ(run_command({cspy_binary(), "record"}).exit_code, 2);
   EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "--", "true"}).exit_code, 2);
   EXPECT_EQ(run_command({cspy_binary(), "record", "--bogus"}).exit_code, 2);
-  EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "-o", "x.unknownext"}).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "-o", "x.unknownext"}).exit_code,
+            2);
   EXPECT_EQ(run_command({cspy_binary(), "nosuchcommand"}).exit_code, 2);
   EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "--rate", "0"}).exit_code, 2);
 }
 
 TEST(RecordErrors, CommandThatCannotRun) {
-  CommandResult r = run_command({cspy_binary(), "record", "-o", "/tmp/x.folded", "--", "/nonexistent/prog"});
+  CommandResult r =
+      run_command({cspy_binary(), "record", "-o", "/tmp/x.folded", "--", "/nonexistent/prog"});
   EXPECT_EQ(r.exit_code, 6);
   EXPECT_NE(r.err.find("cannot run '/nonexistent/prog'"), std::string::npos) << r.err;
 }
@@ -64,8 +67,8 @@ TEST(RecordErrors, CommandThatCannotRun) {
 TEST(RecordErrors, UnwritableOutputNamesThePath) {
   ChildProcess chain({target_binary("chain"), "--mode", "spin"});
   ASSERT_TRUE(chain.wait_for_output("ready", 10s));
-  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-d", "0.3",
-                                 "-o", "/nonexistent-dir/out.folded"});
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", std::to_string(chain.pid()),
+                                 "-d", "0.3", "-o", "/nonexistent-dir/out.folded"});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("/nonexistent-dir/out.folded"), std::string::npos) << r.err;
   EXPECT_TRUE(chain.running());
@@ -88,10 +91,11 @@ TEST(RecordLifecycle, TargetExitingMidRunIsNotAnError) {
 
 TEST(RecordLifecycle, LaunchedCommandExitStatusIsPassedOn) {
   std::string out = make_temp_dir() + "/out.folded";
-  CommandResult r = run_command({cspy_binary(), "record", "-o", out, "--", "/bin/sh", "-c", "exit 7"});
+  CommandResult r =
+      run_command({cspy_binary(), "record", "-o", out, "--", "/bin/sh", "-c", "exit 7"});
   EXPECT_EQ(r.exit_code, 7) << r.err;
-  CommandResult ok = run_command({cspy_binary(), "record", "-o", out, "--", target_binary("chain"), "--mode",
-                                  "spin", "--seconds", "0.5"});
+  CommandResult ok = run_command({cspy_binary(), "record", "-o", out, "--", target_binary("chain"),
+                                  "--mode", "spin", "--seconds", "0.5"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("done"), std::string::npos) << "the program's stdout is kept";
   EXPECT_GT(parse_folded(read_file(out)).size(), 0u);
@@ -102,8 +106,8 @@ TEST(RecordLifecycle, SigintWritesWhatWasCollected) {
     ChildProcess chain({target_binary("chain"), "--mode", "spin"});
     ASSERT_TRUE(chain.wait_for_output("ready", 10s));
     std::string out = make_temp_dir() + "/out.folded";
-    ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-o", out, "--sampler",
-                       sampler});
+    ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-o", out,
+                       "--sampler", sampler});
     std::this_thread::sleep_for(1s);
     ::kill(cspy.pid(), SIGINT);
     std::optional<int> code = cspy.wait(20s);
@@ -118,7 +122,8 @@ TEST(RecordLifecycle, SigintWritesWhatWasCollected) {
 TEST(RecordLifecycle, SigkilledCspyLeavesTargetRunningAndCorrect) {
   for (const char* sampler : {"perf_event", "ptrace"}) {
     // julia checks its own result: a disturbed target would print a wrong sum and fail.
-    ChildProcess julia({target_binary("julia"), "--seconds", "2", "--width", "300", "--max-iter", "100"});
+    ChildProcess julia(
+        {target_binary("julia"), "--seconds", "2", "--width", "300", "--max-iter", "100"});
     std::this_thread::sleep_for(200ms);
     ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(julia.pid()), "-o",
                        make_temp_dir() + "/out.folded", "--sampler", sampler, "--rate", "1000"});

@@ -55,7 +55,10 @@ TEST(CallTree, SelfAndTotalAddUp) {
 
   std::uint64_t self_sum = 0;
   int visited = 0;
-  tree.walk([&](NodeId id, int) { self_sum += tree.node(id).self; ++visited; });
+  tree.walk([&](NodeId id, int) {
+    self_sum += tree.node(id).self;
+    ++visited;
+  });
   EXPECT_EQ(self_sum, tree.total_samples());
   EXPECT_EQ(visited, 3);
 }

@@ -10,19 +10,20 @@ const std::string kFffd = "\xef\xbf\xbd";
 
 TEST(OutputEscape, SanitizeUtf8) {
   EXPECT_EQ(sanitize_utf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(sanitize_utf8("na\xc3\xafve \xe2\x9c\x93 \xf0\x9f\x94\xa5"), "na\xc3\xafve \xe2\x9c\x93 \xf0\x9f\x94\xa5");
+  EXPECT_EQ(sanitize_utf8("na\xc3\xafve \xe2\x9c\x93 \xf0\x9f\x94\xa5"),
+            "na\xc3\xafve \xe2\x9c\x93 \xf0\x9f\x94\xa5");
   EXPECT_EQ(sanitize_utf8("a\tb\nc\rd"), "a b c d");
   EXPECT_EQ(sanitize_utf8(std::string("x\0y", 3)), "x" + kFffd + "y");
   EXPECT_EQ(sanitize_utf8("\x1b[1m\x7f"), kFffd + "[1m" + kFffd);
-  EXPECT_EQ(sanitize_utf8("\xc2\x85"), kFffd);                    // C1 control (NEL)
-  EXPECT_EQ(sanitize_utf8("\xff"), kFffd);                        // never valid
-  EXPECT_EQ(sanitize_utf8("\xc0\xaf"), kFffd + kFffd);            // overlong '/'
-  EXPECT_EQ(sanitize_utf8("\xe0\x80\xaf"), kFffd + kFffd + kFffd);  // overlong, 3 bytes
-  EXPECT_EQ(sanitize_utf8("\xed\xa0\x80"), kFffd + kFffd + kFffd);  // surrogate D800
+  EXPECT_EQ(sanitize_utf8("\xc2\x85"), kFffd);                                  // C1 control (NEL)
+  EXPECT_EQ(sanitize_utf8("\xff"), kFffd);                                      // never valid
+  EXPECT_EQ(sanitize_utf8("\xc0\xaf"), kFffd + kFffd);                          // overlong '/'
+  EXPECT_EQ(sanitize_utf8("\xe0\x80\xaf"), kFffd + kFffd + kFffd);              // overlong, 3 bytes
+  EXPECT_EQ(sanitize_utf8("\xed\xa0\x80"), kFffd + kFffd + kFffd);              // surrogate D800
   EXPECT_EQ(sanitize_utf8("\xf4\x90\x80\x80"), kFffd + kFffd + kFffd + kFffd);  // > U+10FFFF
-  EXPECT_EQ(sanitize_utf8("ab\xe2\x82"), "ab" + kFffd + kFffd);   // cut at the end
-  EXPECT_EQ(sanitize_utf8("\xef\xbf\xbe"), kFffd);                // U+FFFE not allowed in XML
-  EXPECT_EQ(sanitize_utf8("\xc3(x"), kFffd + "(x");               // resynchronizes
+  EXPECT_EQ(sanitize_utf8("ab\xe2\x82"), "ab" + kFffd + kFffd);                 // cut at the end
+  EXPECT_EQ(sanitize_utf8("\xef\xbf\xbe"), kFffd);   // U+FFFE not allowed in XML
+  EXPECT_EQ(sanitize_utf8("\xc3(x"), kFffd + "(x");  // resynchronizes
 }
 
 TEST(OutputEscape, XmlEscape) {

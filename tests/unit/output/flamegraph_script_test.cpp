@@ -22,7 +22,8 @@ json run_script(const std::string& svg, const std::string& query,
   // test (and the call within it) so that no two runs share a file.
   static int n = 0;
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string dir = make_test_dir(std::string("flamegraph_script_") + test->name() + "_" + std::to_string(n++));
+  std::string dir =
+      make_test_dir(std::string("flamegraph_script_") + test->name() + "_" + std::to_string(n++));
   write_file(dir + "/f.svg", svg);
   std::vector<std::string> argv = {"node",
                                    CSPY_SOURCE_DIR "/tests/unit/output/flamegraph_script_check.mjs",
@@ -65,7 +66,8 @@ TEST(FlamegraphScript, ZoomFadesAncestorsHidesOthersAndResets) {
   EXPECT_EQ(frame(z, "compute(int)")["x"], 10);
   EXPECT_EQ(frame(z, "compute(int)")["w"], 1180);
   EXPECT_FALSE(frame(z, "compute(int)")["faded"].get<bool>());
-  EXPECT_NEAR(frame(z, "square")["x"].get<double>(), 10 + 3 * 1180.0 / 9, 0.01);  // after 3 self samples
+  EXPECT_NEAR(frame(z, "square")["x"].get<double>(), 10 + 3 * 1180.0 / 9,
+              0.01);  // after 3 self samples
   EXPECT_NEAR(frame(z, "square")["w"].get<double>(), 6 * 1180.0 / 9, 0.01);
   for (const char* ancestor : {"all", "_start", "main"}) {
     EXPECT_TRUE(frame(z, ancestor)["faded"].get<bool>()) << ancestor;
@@ -74,8 +76,9 @@ TEST(FlamegraphScript, ZoomFadesAncestorsHidesOthersAndResets) {
   for (const char* other : {"write", "worker_loop", "clone3", "[unknown]"})
     EXPECT_TRUE(frame(z, other)["hidden"].get<bool>()) << other;
   EXPECT_FALSE(z["resetHidden"].get<bool>());
-  EXPECT_EQ(z["details"],
-            "square \xC2\xB7 6 samples (30.00%) \xC2\xB7 /src/math.h:3 \xC2\xB7 module demo, inlined");
+  EXPECT_EQ(
+      z["details"],
+      "square \xC2\xB7 6 samples (30.00%) \xC2\xB7 /src/math.h:3 \xC2\xB7 module demo, inlined");
 
   // Escape resets the zoom: everything back where the C++ writer drew it, same labels.
   json back = run_script(render_svg(p), "", {"click=compute(int)", "key=Escape"});

@@ -67,9 +67,10 @@ std::vector<DrawnFrame> parse_frames(const std::string& svg) {
     std::string title = unescape(block.substr(title_begin, block.find("</title>") - title_begin));
     auto rect = block.find("<rect ");
     EXPECT_EQ(attr(block, "height", rect), "15");
-    frames.push_back(DrawnFrame{title.substr(0, title.find('\n')), 0, std::stoull(attr(block, "data-x", 0)),
-                                std::stoull(attr(block, "data-s", 0)), std::stod(attr(block, "x", rect)),
-                                std::stod(attr(block, "width", rect)), attr(block, "fill", rect), title});
+    frames.push_back(
+        DrawnFrame{title.substr(0, title.find('\n')), 0, std::stoull(attr(block, "data-x", 0)),
+                   std::stoull(attr(block, "data-s", 0)), std::stod(attr(block, "x", rect)),
+                   std::stod(attr(block, "width", rect)), attr(block, "fill", rect), title});
     ys.push_back(std::stoi(attr(block, "y", rect)));
     block.clear();
   }
@@ -79,7 +80,8 @@ std::vector<DrawnFrame> parse_frames(const std::string& svg) {
   return frames;
 }
 
-const DrawnFrame* find_frame(const std::vector<DrawnFrame>& frames, const std::string& label, int depth) {
+const DrawnFrame* find_frame(const std::vector<DrawnFrame>& frames, const std::string& label,
+                             int depth) {
   for (const auto& f : frames)
     if (f.label == label && f.depth == depth) return &f;
   return nullptr;
@@ -95,7 +97,9 @@ std::string extract_script(const std::string& svg) {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  for (auto pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -191,7 +195,8 @@ TEST(Flamegraph, ValidXmlAndScriptForOrdinaryAndHostileProfiles) {
     for (bool reverse : {false, true}) {
       std::ostringstream out;
       std::string title = i == 1 ? "</script><script>alert(1)</script> ]]> \x01\xff" : "";
-      write_flamegraph(*p, WriteOptions{.thread_roots = true, .reverse = reverse, .title = title}, out);
+      write_flamegraph(*p, WriteOptions{.thread_roots = true, .reverse = reverse, .title = title},
+                       out);
       std::string path = dir + "/" + std::to_string(i) + (reverse ? "r" : "") + ".svg";
       write_file(path, out.str());
       CommandResult lint =
@@ -222,7 +227,8 @@ TEST(Flamegraph, HostileStringsAreEscapedAndInert) {
   }());
   EXPECT_EQ(count(svg, "<script"), 1u);
   EXPECT_EQ(count(svg, "]]>"), 2u);  // closing the style's and the script's CDATA only
-  EXPECT_EQ(count(svg, "alert(1)"), count(svg, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_EQ(count(svg, "alert(1)"),
+            count(svg, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
   EXPECT_GT(count(svg, "alert(1)"), 0u);
   for (const auto& h : hostile_strings()) {
     // Strings with '<', quotes, controls or bad bytes can only appear escaped. ("]]>" and
@@ -231,9 +237,10 @@ TEST(Flamegraph, HostileStringsAreEscapedAndInert) {
       EXPECT_EQ(svg.find(h), std::string::npos) << h;
     }
   }
-  EXPECT_NE(svg.find("na\xc3\xafve::\xe2\x9c\x93 main"), std::string::npos);  // UTF-8 kept
+  EXPECT_NE(svg.find("na\xc3\xafve::\xe2\x9c\x93 main"), std::string::npos);           // UTF-8 kept
   EXPECT_NE(svg.find("bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd("), std::string::npos);  // U+FFFD
-  EXPECT_NE(svg.find("thread 100 (&lt;thr&amp;&quot;&#39;&gt;\xef\xbf\xbd\xef\xbf\xbd)"), std::string::npos);
+  EXPECT_NE(svg.find("thread 100 (&lt;thr&amp;&quot;&#39;&gt;\xef\xbf\xbd\xef\xbf\xbd)"),
+            std::string::npos);
   EXPECT_NE(svg.find("line break"), std::string::npos);
   EXPECT_NE(svg.find("&amp;amp;"), std::string::npos);
   EXPECT_NE(svg.find("]]&gt;"), std::string::npos);
@@ -331,7 +338,9 @@ TEST(Flamegraph, PrunesTinyFramesButKeepsTheTotal) {
 TEST(Flamegraph, OneHourAt100HzStaysSmall) {
   Profile p;
   std::vector<FrameId> f;
-  for (int i = 0; i < 30; ++i) f.push_back(p.frames().intern(Frame{.function = "function_number_" + std::to_string(i), .module = "app"}));
+  for (int i = 0; i < 30; ++i)
+    f.push_back(p.frames().intern(
+        Frame{.function = "function_number_" + std::to_string(i), .module = "app"}));
   std::uint32_t state = 7;
   for (int s = 0; s < 360'000; ++s) {
     state = state * 1664525u + 1013904223u;
@@ -357,19 +366,24 @@ TEST(FlamegraphColors, StableByNameAndFamily) {
   EXPECT_EQ(frame_color(a), frame_color(b));
   EXPECT_NE(frame_color(a), frame_color(Frame{.function = "other", .module = "app"}));
   EXPECT_EQ(frame_color(a), family_color(ColorFamily::kProgram, "compute", false));
-  for (const char* m : {"libc.so.6", "libc-2.31.so", "ld-linux-x86-64.so.2", "libstdc++.so.6",
-                        "libm.so.6", "libpthread.so.0", "libgcc_s.so.1", "/lib/x86_64-linux-gnu/libc.so.6"})
+  for (const char* m :
+       {"libc.so.6", "libc-2.31.so", "ld-linux-x86-64.so.2", "libstdc++.so.6", "libm.so.6",
+        "libpthread.so.0", "libgcc_s.so.1", "/lib/x86_64-linux-gnu/libc.so.6"})
     EXPECT_TRUE(is_system_module(m)) << m;
   for (const char* m : {"app", "libcrypto.so.3", "libmagic.so.1", "libfoo.so", ""})
     EXPECT_FALSE(is_system_module(m)) << m;
   EXPECT_EQ(color_family(Frame{.function = "memcpy", .module = "libc.so.6"}), ColorFamily::kSystem);
-  EXPECT_EQ(color_family(Frame{.function = "x", .kind = aggregate::FrameKind::kKernel}), ColorFamily::kKernel);
-  EXPECT_EQ(color_family(Frame{.function = "[unknown]", .kind = aggregate::FrameKind::kSpecial}), ColorFamily::kSpecial);
-  EXPECT_EQ(color_family(Frame{.function = "thread 1", .kind = aggregate::FrameKind::kThread}), ColorFamily::kThread);
+  EXPECT_EQ(color_family(Frame{.function = "x", .kind = aggregate::FrameKind::kKernel}),
+            ColorFamily::kKernel);
+  EXPECT_EQ(color_family(Frame{.function = "[unknown]", .kind = aggregate::FrameKind::kSpecial}),
+            ColorFamily::kSpecial);
+  EXPECT_EQ(color_family(Frame{.function = "thread 1", .kind = aggregate::FrameKind::kThread}),
+            ColorFamily::kThread);
   // Warm for the program (red > blue), aqua for system libraries (blue > red), grey for
   // special frames, and an inlined frame is lighter than its out-of-line twin.
   auto rgb = [](const std::string& hex) {
-    return std::array<int, 3>{std::stoi(hex.substr(1, 2), nullptr, 16), std::stoi(hex.substr(3, 2), nullptr, 16),
+    return std::array<int, 3>{std::stoi(hex.substr(1, 2), nullptr, 16),
+                              std::stoi(hex.substr(3, 2), nullptr, 16),
                               std::stoi(hex.substr(5, 2), nullptr, 16)};
   };
   for (const char* name : {"a", "main", "std::sort", "zeta"}) {

@@ -25,7 +25,8 @@ TEST(OutputFile, WritesAndReplacesAtomically) {
   std::string dir = make_test_dir("output_file_ok");
   std::string path = dir + "/out.svg";
   write_file(path, "old");
-  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << std::string(200'000, 'x') << "end"; });
+  Result<void> r =
+      write_file_atomically(path, [](std::ostream& o) { o << std::string(200'000, 'x') << "end"; });
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(read_file(path), std::string(200'000, 'x') + "end");
   EXPECT_EQ(files_in(dir), 1u);  // no temporary file left
@@ -80,7 +81,8 @@ TEST(OutputFile, ExceptionLeavesOldFileAndNoTemporary) {
 TEST(OutputFile, StreamErrorIsAnError) {
   std::string dir = make_test_dir("output_file_badbit");
   std::string path = dir + "/out.folded";
-  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o.setstate(std::ios::badbit); });
+  Result<void> r =
+      write_file_atomically(path, [](std::ostream& o) { o.setstate(std::ios::badbit); });
   ASSERT_FALSE(r);
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_EQ(files_in(dir), 0u);
@@ -104,7 +106,8 @@ TEST(OutputFile, WriteErrorReportsErrnoAndCleansUp) {
   struct rlimit small = old;
   small.rlim_cur = 4096;
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  Result<void> r = write_file_atomically(path, [](std::ostream& o) { o << std::string(1 << 20, 'x'); });
+  Result<void> r =
+      write_file_atomically(path, [](std::ostream& o) { o << std::string(1 << 20, 'x'); });
   ::setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
   ASSERT_FALSE(r);

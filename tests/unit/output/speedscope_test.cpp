@@ -23,7 +23,8 @@ using namespace testing;
 
 std::vector<std::string> stack_names(const json& doc, const json& sample) {
   std::vector<std::string> names;
-  for (const auto& i : sample) names.push_back(doc["shared"]["frames"][i.get<std::size_t>()]["name"]);
+  for (const auto& i : sample)
+    names.push_back(doc["shared"]["frames"][i.get<std::size_t>()]["name"]);
   return names;
 }
 
@@ -63,7 +64,8 @@ TEST(Speedscope, TimelineSamplesInTimeOrderWithRealDeltas) {
   // by the worker's four, so its weight spans them.
   EXPECT_EQ(main["weights"][0], 10'000'000u);
   EXPECT_EQ(main["weights"][1], 10'001'000u);
-  EXPECT_EQ(main["weights"][8], 10'002'000u + 10'000'000u + 10'001'000u + 10'002'000u + 10'000'000u);
+  EXPECT_EQ(main["weights"][8],
+            10'002'000u + 10'000'000u + 10'001'000u + 10'002'000u + 10'000'000u);
   EXPECT_EQ(main["weights"].back(), 10'000'000u);  // the last: one interval at 100 Hz
   // Frames carry file and line when known.
   bool found = false;
@@ -109,7 +111,8 @@ TEST(Speedscope, HostileStringsStayValidJson) {
   expect_well_formed(doc);
   EXPECT_EQ(doc["profiles"][0]["name"], "thread 100 (<thr&\"'>\xef\xbf\xbd\xef\xbf\xbd)");
   bool found = false;
-  for (const auto& f : doc["shared"]["frames"]) found |= f["name"] == "</script><script>alert(1)</script>";
+  for (const auto& f : doc["shared"]["frames"])
+    found |= f["name"] == "</script><script>alert(1)</script>";
   EXPECT_TRUE(found);
   EXPECT_EQ(text.find('\x01'), std::string::npos);
 }

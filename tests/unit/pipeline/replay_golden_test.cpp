@@ -35,12 +35,12 @@ Replayed replay_chain(const pipeline::InterpreterOptions& options, bool thread_r
   auto recording = sampling::read_raw_file(test::replay_data("chain-spin.raw"));
   EXPECT_TRUE(recording) << recording.error().describe();
   if (!recording) return r;
-  auto replayed = pipeline::replay(*recording, chain_only_maps(recording->maps), r.profile, options);
+  auto replayed =
+      pipeline::replay(*recording, chain_only_maps(recording->maps), r.profile, options);
   EXPECT_TRUE(replayed) << replayed.error().describe();
   std::ostringstream out;
-  output::write_folded(r.profile,
-                       output::WriteOptions{.thread_roots = thread_roots, .lines = options.lines},
-                       out);
+  output::write_folded(
+      r.profile, output::WriteOptions{.thread_roots = thread_roots, .lines = options.lines}, out);
   r.folded = out.str();
   return r;
 }

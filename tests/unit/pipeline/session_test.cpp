@@ -99,7 +99,8 @@ TEST_F(SessionTest, FallsBackToPtraceWhenPerfEventIsRefused) {
   ASSERT_TRUE(session.start());
   EXPECT_EQ(log_.made, (std::vector<SamplerKind>{SamplerKind::kPerfEvent, SamplerKind::kPtrace}));
   EXPECT_NE(session.fallback_reason().find("perf_event_paranoid is 3"), std::string::npos);
-  EXPECT_NE(session.fallback_reason().find("falling back to the ptrace sampler"), std::string::npos);
+  EXPECT_NE(session.fallback_reason().find("falling back to the ptrace sampler"),
+            std::string::npos);
   EXPECT_STREQ(session.sampler_name(), "fake-ptrace");
   EXPECT_EQ(profile_.info().sampler, "fake-ptrace");
   run_to_end(session);
@@ -134,7 +135,8 @@ TEST_F(SessionTest, StopsAtTheDurationWithCountsThatAddUp) {
 
 TEST_F(SessionTest, StopsWhenAStopIsRequested) {
   int polls = 0;
-  pipeline::Session session(*target_, profile_, {.stop_requested = [&polls] { return ++polls >= 3; }},
+  pipeline::Session session(*target_, profile_,
+                            {.stop_requested = [&polls] { return ++polls >= 3; }},
                             fake_factory(log_, {}));
   ASSERT_TRUE(session.start());
   EXPECT_EQ(run_to_end(session), 2);

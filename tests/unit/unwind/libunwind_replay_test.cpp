@@ -49,7 +49,8 @@ TEST(UnwindLibunwindReplay, AgreesWithLibdwOnEverySample) {
   // One ModuleMap each, as two runs would have.
   auto other_modules = test::replay_modules(r.rec);
   ASSERT_TRUE(other_modules);
-  auto libdw = unwind::make_libdw_unwinder(**other_modules, nullptr, r.rec.pid, unwind::UnwindOptions{});
+  auto libdw =
+      unwind::make_libdw_unwinder(**other_modules, nullptr, r.rec.pid, unwind::UnwindOptions{});
   ASSERT_TRUE(libdw) << libdw.error().describe();
   auto lu = libunwind(r);
   ASSERT_TRUE(lu);
@@ -61,7 +62,8 @@ TEST(UnwindLibunwindReplay, AgreesWithLibdwOnEverySample) {
       unwind::UnwoundStack b;
       (*libdw)->unwind(s.sample, a);
       lu->unwind(s.sample, b);
-      ASSERT_EQ(a.frames.size(), b.frames.size()) << "libdw" << describe(a) << "\nlibunwind" << describe(b);
+      ASSERT_EQ(a.frames.size(), b.frames.size())
+          << "libdw" << describe(a) << "\nlibunwind" << describe(b);
       for (std::size_t i = 0; i < a.frames.size(); ++i) {
         EXPECT_EQ(a.frames[i].pc, b.frames[i].pc) << "frame " << i;
         EXPECT_EQ(a.frames[i].exact, b.frames[i].exact) << "frame " << i;

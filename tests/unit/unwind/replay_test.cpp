@@ -41,7 +41,8 @@ TEST(Replay, UnwindsAndSymbolizesEverySampleToTheChain) {
   ASSERT_TRUE(rec);
   auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules) << modules.error().describe();
-  auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
+  auto unwinder =
+      unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
   ASSERT_TRUE(unwinder) << unwinder.error().describe();
   symbolize::Symbolizer symbolizer(**modules, symbolize::SymbolizeOptions{});
 
@@ -77,7 +78,8 @@ TEST(Replay, DepthLimitEndsInTruncated) {
   ASSERT_TRUE(rec);
   auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules);
-  auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{.max_depth = 3});
+  auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid,
+                                              unwind::UnwindOptions{.max_depth = 3});
   ASSERT_TRUE(unwinder);
   unwind::UnwoundStack stack;
   (*unwinder)->unwind(rec->samples.front().sample, stack);
@@ -90,7 +92,8 @@ TEST(Replay, SampleWithoutStackFailsAsData) {
   ASSERT_TRUE(rec);
   auto modules = replay_modules(*rec);
   ASSERT_TRUE(modules);
-  auto unwinder = unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
+  auto unwinder =
+      unwind::make_libdw_unwinder(**modules, nullptr, rec->pid, unwind::UnwindOptions{});
   ASSERT_TRUE(unwinder);
   sampling::RawSample s = rec->samples.front().sample;
   s.stack = {};  // nothing to unwind through: the first frame only, marked failed
