@@ -19,7 +19,8 @@ for arg in "$@"; do
   esac
 done
 
-mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cc' '*.hpp')
+# Tracked files and new ones not yet added (but not ignored ones, such as build trees).
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.h' '*.cc' '*.hpp')
 if [ "$fix" = 1 ]; then
   clang-format -i "${files[@]}"
   exit 0

@@ -28,9 +28,9 @@ TEST(FormatOptions, ConventionalFormWithValueNamesAndDefaults) {
   bool idle = false;
   po::options_description d;
   d.add_options()("pid,p", po::value<int>()->value_name("PID"), "PID of a process")(
-      "rate,r", po::value<double>(&rate)->default_value(100)->value_name("HZ"), "samples per second")(
-      "idle", po::bool_switch(&idle), "also off-CPU threads")("title", po::value<std::string>(),
-                                                              "no value name given");
+      "rate,r", po::value<double>(&rate)->default_value(100)->value_name("HZ"),
+      "samples per second")("idle", po::bool_switch(&idle), "also off-CPU threads")(
+      "title", po::value<std::string>(), "no value name given");
   const auto lines = lines_of(format_options(d));
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], "  -p, --pid PID             PID of a process");
@@ -115,7 +115,8 @@ TEST(CommandExecute, HelpIsExitZeroWithoutRunning) {
   EXPECT_EQ(c.execute({"--help"}, {}), kExitOk);
   const std::string out = testing::internal::GetCapturedStdout();
   EXPECT_EQ(c.runs, 0);
-  EXPECT_NE(out.find("usage: cspy echo [options]\n\noptions:\n  -h, --help"), std::string::npos) << out;
+  EXPECT_NE(out.find("usage: cspy echo [options]\n\noptions:\n  -h, --help"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("  -n, --count N "), std::string::npos) << out;
 }
 
