@@ -11,6 +11,8 @@ packages=(
   libseccomp-dev libxml2-utils linux-perf gdb tmux python3 nodejs perl mandoc
   man-db bash-completion dpkg-dev
   clang-format clang-tidy  # scripts/lint.sh: the house style, checked in CI
+  libiberty-dev  # binutils' demangler: Rust names (legacy and v0)
+  xz-utils  # a stripped Debian program for the stack-root checks
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
 )
 

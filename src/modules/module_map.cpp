@@ -3,6 +3,7 @@
 
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <gelf.h>
 
 #include <cstdio>
 #include <cstring>
@@ -131,6 +132,50 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
 const char* ModuleMap::elf_symbol_name(RemoteAddr pc) {
   Dwfl_Module* mod = module_at(pc);
   return mod == nullptr ? nullptr : dwfl_module_addrname(mod, pc.value());
+}
+
+namespace {
+// The range [low, high) of the function holding `entry` (a module address): its symbol
+// when one with a size covers it, else its FDE; false when neither is known.
+bool entry_function_range(Dwfl_Module* mod, std::uint64_t entry, std::uint64_t& low,
+                          std::uint64_t& high) {
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (dwfl_module_addrinfo(mod, entry, &offset, &sym, nullptr, nullptr, nullptr) != nullptr &&
+      sym.st_size > 0 && offset < sym.st_size) {
+    low = entry - offset;
+    high = low + sym.st_size;
+    return true;
+  }
+  Dwarf_Addr cfi_bias = 0;
+  Dwarf_CFI* cfi = dwfl_module_eh_cfi(mod, &cfi_bias);
+  if (cfi == nullptr) cfi = dwfl_module_dwarf_cfi(mod, &cfi_bias);
+  Dwarf_Frame* frame = nullptr;
+  if (cfi == nullptr || dwarf_cfi_addrframe(cfi, entry - cfi_bias, &frame) != 0) return false;
+  Dwarf_Addr start = 0, end = 0;
+  bool signal_frame = false;
+  const bool ok = dwarf_frame_info(frame, &start, &end, &signal_frame) >= 0;
+  std::free(frame);
+  if (!ok) return false;
+  low = start + cfi_bias;
+  high = end + cfi_bias;
+  return true;
+}
+}  // namespace
+
+bool ModuleMap::is_entry_function(RemoteAddr pc) {
+  Dwfl_Module* mod = module_at(pc);
+  if (mod == nullptr) return false;
+  Dwarf_Addr bias = 0;
+  Elf* elf = dwfl_module_getelf(mod, &bias);
+  GElf_Ehdr ehdr;
+  if (elf == nullptr || gelf_getehdr(elf, &ehdr) == nullptr || ehdr.e_entry == 0) return false;
+  if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) return false;
+  const std::uint64_t entry = ehdr.e_entry + bias;
+  std::uint64_t low = 0, high = 0;
+  // Neither symbol nor CFI (ld.so's stub without its debug file): the entry itself only.
+  if (!entry_function_range(mod, entry, low, high)) return pc.value() == entry;
+  return pc.value() >= low && pc.value() < high;
 }
 
 }  // namespace cspy::modules

@@ -1,5 +1,8 @@
-// C++ demangling, and shortening a demangled name to drop its parameter list.
+// C++ and Rust demangling, and shortening a demangled C++ name to drop its parameter list.
+// Rust (legacy `_ZN...17h<hash>E` and v0 `_R...`) goes through libiberty, binutils'
+// demangler, without its verbose details (the hash, crate disambiguators): `c++filt -i`.
 #include <cxxabi.h>
+#include <libiberty/demangle.h>
 
 #include <cstdlib>
 #include <memory>
@@ -32,10 +35,21 @@ std::string drop_parameters(const std::string& name) {
   return name;
 }
 
+// The Rust name's demangled form, "" when `name` is not a Rust symbol (libiberty checks a
+// `_ZN` name for the legacy hash suffix, so C++ names fall through).
+std::string demangle_rust(const std::string& name) {
+  std::unique_ptr<char, void (*)(void*)> out(rust_demangle(name.c_str(), DMGL_PARAMS | DMGL_ANSI),
+                                             std::free);
+  return out ? std::string(out.get()) : std::string();
+}
+
 }  // namespace
 
 std::string demangle(const std::string& name, bool full_signature) {
-  if (name.size() < 2 || name[0] != '_' || name[1] != 'Z') return name;
+  if (name.size() < 2 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R')) return name;
+  // Rust names carry no parameter list: nothing to drop.
+  if (std::string rust = demangle_rust(name); !rust.empty()) return rust;
+  if (name[1] != 'Z') return name;
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> out(
       abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);

@@ -34,6 +34,11 @@ class ModuleMap {
   // The raw (mangled) name of the ELF symbol covering `pc` in the module containing it,
   // from the module's symbol table; null when none. May re-read the maps as module_at().
   const char* elf_symbol_name(RemoteAddr pc);
+  // Whether `pc` lies in the function holding its module's ELF entry point (e_entry): the
+  // executable's `_start`, ld.so's entry stub; found by the symbol covering e_entry or,
+  // in a stripped module, by the .eh_frame FDE covering it. Libraries have e_entry 0.
+  // May re-read the maps as module_at().
+  bool is_entry_function(RemoteAddr pc);
   // The module containing `pc` as last reported, without re-reading the maps.
   Dwfl_Module* find(RemoteAddr pc) const;
   // Whether a miss may re-read the maps now: at most every 20 ms, so that wild addresses

@@ -51,8 +51,9 @@ class Symbolizer {
   std::size_t refreshes_seen_ = 0;
 };
 
-// Demangles an Itanium C++ name (returns it unchanged if it is not one); without
-// `full_signature`, the parameter list and trailing qualifiers are dropped.
+// Demangles an Itanium C++ name or a Rust one (legacy or v0, without the hash), and
+// returns any other name unchanged; without `full_signature`, a C++ name's parameter list
+// and trailing qualifiers are dropped.
 std::string demangle(const std::string& name, bool full_signature);
 
 }  // namespace cspy::symbolize
