@@ -111,4 +111,12 @@ std::string format_options(const po::options_description& options) {
   return out;
 }
 
+void add_sampler_option(po::options_description& options, pipeline::SamplerKind& sampler) {
+  options.add_options()("sampler",
+                        po::value<pipeline::SamplerKind>(&sampler)
+                            ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
+                            ->value_name("SAMPLER"),
+                        "perf_event, or ptrace (fallback where perf_event is refused)");
+}
+
 }  // namespace cspy::cli

@@ -27,4 +27,8 @@ namespace cspy::cli {
 // value's name comes from value_name() ("ARG" when unset).
 std::string format_options(const boost::program_options::options_description& options);
 
+// `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
+void add_sampler_option(boost::program_options::options_description& options,
+                        pipeline::SamplerKind& sampler);
+
 }  // namespace cspy::cli

@@ -88,11 +88,6 @@ class RecordCommand final : public Command {
         "samples per second per thread")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
         "seconds to record (0: until the target exits or Ctrl-C)")(
-        "sampler",
-        po::value<pipeline::SamplerKind>(&session_.sampler)
-            ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
-            ->value_name("SAMPLER"),
-        "perf_event, or ptrace (fallback where perf_event is refused)")(
         "idle", po::bool_switch(&session_.idle),
         "also sample threads that are off CPU (blocked in a system call): wall-clock time")(
         "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
@@ -120,6 +115,7 @@ class RecordCommand final : public Command {
         "raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
         "also save the raw samples to this file, to render again with `cspy report`")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+    add_sampler_option(d, session_.sampler);
   }
 
   // The checks Boost cannot make; a message when the options do not go together.

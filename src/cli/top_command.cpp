@@ -147,15 +147,11 @@ class TopCommand final : public Command {
         "samples per second per thread")(
         "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
         "seconds between screen refreshes")(
-        "sampler",
-        po::value<pipeline::SamplerKind>(&session_.sampler)
-            ->default_value(pipeline::SamplerKind::kPerfEvent, "perf_event")
-            ->value_name("SAMPLER"),
-        "perf_event, or ptrace (fallback where perf_event is refused)")(
         "idle", po::bool_switch(&session_.idle),
         "also sample threads that are off CPU (blocked in a system call)")(
         "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
         "keep C++ parameter lists in names");
+    add_sampler_option(d, session_.sampler);
   }
 
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {

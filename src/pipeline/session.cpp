@@ -1,6 +1,9 @@
 // Session: backend choice, the capture loop, and the recording's description.
 #include "cspy/pipeline/session.h"
 
+#include <chrono>
+#include <thread>
+
 #include "cspy/core/clock.h"
 #include "cspy/core/log.h"
 #include "cspy/sampling/perf_event_source.h"
@@ -19,6 +22,8 @@ std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind, const proc
 }
 
 constexpr std::uint64_t kModulesRefreshNs = 250'000'000ULL;
+// How many times (5 ms apart) a target whose maps name no module is looked at again.
+constexpr int kExitLooks = 40;
 
 }  // namespace
 
@@ -57,16 +62,22 @@ Result<void> Session::start_source() {
 
 Result<void> Session::start_interpreter() {
   const process::Process& proc = target_.process();
-  auto interpreter = Interpreter::create([&proc] { return proc.maps(); }, &proc, proc.pid(),
-                                         profile_, options_.interpreter);
-  if (!interpreter) {
-    // A program that exited at once leaves no maps to read: nothing to sample, no error.
+  auto create = [&] {
+    return Interpreter::create([&proc] { return proc.maps(); }, &proc, proc.pid(), profile_,
+                               options_.interpreter);
+  };
+  auto interpreter = create();
+  // A program that exits at once leaves no maps to read: nothing to sample, no error. Its
+  // maps empty before its exit can be seen, so a failure is looked at again for a while.
+  for (int look = 0; !interpreter && look < kExitLooks; ++look) {
     if (!target_.running()) {
       target_exited_ = true;
       return {};
     }
-    return interpreter.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    interpreter = create();
   }
+  if (!interpreter) return interpreter.error();
   interpreter_ = std::move(*interpreter);
   interpreter_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
   sink_ = interpreter_.get();

@@ -299,6 +299,15 @@ bool process_is_stopped(pid_t pid) {
   return state == 'T' || state == 't';
 }
 
+pid_t tracer_of(pid_t pid, pid_t tid) {
+  std::istringstream status(
+      read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("TracerPid:", 0) == 0) return std::stoi(line.substr(10));
+  }
+  return -1;
+}
+
 std::set<pid_t> thread_ids(pid_t pid) {
   std::set<pid_t> tids;
   const std::string path = "/proc/" + std::to_string(pid) + "/task";

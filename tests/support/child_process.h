@@ -105,6 +105,8 @@ bool in_ci();
 char process_state(pid_t pid);
 // True when a process is in a stopped (T/t) state: no test may leave one behind.
 bool process_is_stopped(pid_t pid);
+// The TracerPid of thread `tid` of process `pid` (0: not traced); -1 if it is gone.
+pid_t tracer_of(pid_t pid, pid_t tid);
 // The thread IDs of process `pid` (from /proc/<pid>/task); none if there is no such process.
 std::set<pid_t> thread_ids(pid_t pid);
 // The file descriptors this process has open (from /proc/self/fd): compare the sets before

@@ -22,16 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// TracerPid of one thread; -1 if it is gone.
-pid_t tracer_of(pid_t pid, pid_t tid) {
-  std::istringstream status(
-      read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("TracerPid:", 0) == 0) return std::stoi(line.substr(10));
-  }
-  return -1;
-}
-
 // True when cspy's main thread sleeps in openat(): the open of the FIFO, which waits for a
 // reader. Seen on five looks 20 ms apart, as other opens during sampling are brief.
 bool blocked_opening(pid_t cspy) {

@@ -22,16 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// TracerPid of one thread; -1 if it is gone.
-pid_t tracer_of(pid_t pid, pid_t tid) {
-  std::istringstream status(
-      test::read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("TracerPid:", 0) == 0) return std::stoi(line.substr(10));
-  }
-  return -1;
-}
+using test::tracer_of;
 
 // A chain whose threads all wait in read(), with a SIGUSR1 handler that prints `usr1`.
 test::ChildProcess blocked_chain(const char* threads) {
