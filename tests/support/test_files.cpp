@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,13 @@
 namespace cspy::test {
 
 std::string cspy_binary() { return std::string(CSPY_BINARY_DIR) + "/cspy"; }
+
+std::string variant_sampler_name(
+    const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
 
 std::string target_binary(const std::string& name) {
   return std::string(CSPY_BINARY_DIR) + "/test_targets/" + name;

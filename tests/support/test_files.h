@@ -3,9 +3,12 @@
 // output parsed. Part of cspy_test_support, with child_process.h.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 
 namespace cspy::test {
 
@@ -13,6 +16,10 @@ namespace cspy::test {
 std::string cspy_binary();
 // A program (or file) built from test_targets/, e.g. "chain", "julia-stripped".
 std::string target_binary(const std::string& name);
+// The name of a (target variant, sampler) test parameter: ("chain-fp", "ptrace") ->
+// "chain_fp_ptrace", as GoogleTest wants (letters, digits and underscores).
+std::string variant_sampler_name(
+    const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info);
 // A source file of test_targets/, e.g. "chain.cpp".
 std::string target_source(const std::string& file);
 

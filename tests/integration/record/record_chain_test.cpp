@@ -89,13 +89,7 @@ INSTANTIATE_TEST_SUITE_P(Variants, RecordChain,
                          ::testing::Combine(::testing::Values("chain", "chain-fp", "chain-nopie",
                                                               "chain-stripped"),
                                             ::testing::Values("perf_event", "ptrace")),
-                         [](const auto& param_info) {
-                           std::string name =
-                               std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
-                           for (char& c : name)
-                             if (c == '-') c = '_';
-                           return name;
-                         });
+                         variant_sampler_name);
 
 TEST(RecordChainThreads, EveryThreadHasItsOwnRootAndTheFullChain) {
   ChildProcess chain({target_binary("chain"), "--mode", "spin", "--threads", "2"});

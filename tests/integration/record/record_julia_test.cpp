@@ -63,13 +63,7 @@ TEST(RecordJuliaRate, TenKilohertzLosesNoSamplesAtStart) {
 INSTANTIATE_TEST_SUITE_P(Variants, RecordJulia,
                          ::testing::Combine(::testing::Values("julia", "julia-stripped"),
                                             ::testing::Values("perf_event", "ptrace")),
-                         [](const auto& param_info) {
-                           std::string name =
-                               std::get<0>(param_info.param) + "_" + std::get<1>(param_info.param);
-                           for (char& c : name)
-                             if (c == '-') c = '_';
-                           return name;
-                         });
+                         variant_sampler_name);
 
 }  // namespace
 }  // namespace cspy::test
