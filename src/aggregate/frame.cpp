@@ -7,6 +7,22 @@
 
 namespace cspy::aggregate {
 
+const char* kind_name(FrameKind kind) {
+  switch (kind) {
+    case FrameKind::kNative:
+      return "native";
+    case FrameKind::kKernel:
+      return "kernel";
+    case FrameKind::kSpecial:
+      return "special";
+    case FrameKind::kThread:
+      return "thread";
+    case FrameKind::kPython:
+      return "python";
+  }
+  return "native";
+}
+
 std::string Frame::label_with_line() const {
   if (file.empty() || line <= 0) return function;
   auto slash = file.rfind('/');

@@ -38,6 +38,7 @@ std::string frame_text(const aggregate::Frame& f) {
     s += fmt::format(" ({})", f.module);
   }
   if (f.inlined) s += " [inlined]";
+  if (f.kind == aggregate::FrameKind::kPython) s += " [python]";
   return s;
 }
 
@@ -69,7 +70,10 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     nlohmann::json fs = nlohmann::json::array();
     for (aggregate::FrameId id : d.innermost_first) {
       const aggregate::Frame& f = frames.get(id);
-      nlohmann::json j = {{"function", f.function}, {"module", f.module}, {"inlined", f.inlined}};
+      nlohmann::json j = {{"function", f.function},
+                          {"module", f.module},
+                          {"inlined", f.inlined},
+                          {"kind", aggregate::kind_name(f.kind)}};
       if (!f.file.empty()) {
         j["file"] = f.file;
         j["line"] = f.line;
@@ -86,14 +90,15 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
 
 // Every thread's registers and stack, each thread stopped only for its copy; a thread that
 // could not be read gets its error and an empty snapshot. A permission error stops all.
-Result<void> snapshot_all(const process::Process& proc, std::vector<ThreadDump>& dumps,
+Result<void> snapshot_all(const process::Process& proc, sampling::CaptureHook* hook,
+                          std::vector<ThreadDump>& dumps,
                           std::vector<sampling::ThreadSnapshot>& snaps) {
   constexpr std::size_t kStackBytes = 65536;
   for (pid_t tid : proc.threads()) {
     ThreadDump d{.tid = tid,
                  .name = proc.thread_name(tid),
                  .status = process::read_thread_status(proc.pid(), tid)};
-    auto snap = sampling::snapshot_thread(proc, tid, kStackBytes);
+    auto snap = sampling::snapshot_thread(proc, tid, kStackBytes, hook);
     if (!snap) {
       if (snap.error().kind() == ErrorKind::kPermission) return snap.error();
       d.error = snap.error().message();
@@ -122,10 +127,12 @@ class DumpCommand final : public Command {
                     "PID of the process to inspect")("json", po::bool_switch(&json_),
                                                      "print JSON for scripts")(
         "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
+    add_python_options(d, python_);
   }
 
   int run(const std::vector<std::string>& program) override {
     if (pid_ == 0 || !program.empty()) return usage_error("give --pid PID");
+    if (auto message = python_.invalid()) return usage_error(*message);
     auto target = process::Target::attach(pid_);
     if (!target) return report(target.error());
     const process::Process& proc = target->process();
@@ -133,18 +140,28 @@ class DumpCommand final : public Command {
     // Copy every thread's registers and stack first...
     std::vector<ThreadDump> dumps;
     std::vector<sampling::ThreadSnapshot> snaps;
-    if (auto taken = snapshot_all(proc, dumps, snaps); !taken) return report(taken.error());
+    pipeline::PythonHook python(proc);
+    pipeline::InterpreterOptions interpret{.lines = true, .full_signatures = full_signatures_};
+    python_.apply(interpret);
+    if (interpret.python != pipeline::PythonView::kNative) {
+      python.locate_now();
+      if (!python.problem().empty())
+        (void)std::fprintf(stderr, "cspy: %s; native frames only\n", python.problem().c_str());
+    }
+    auto* hook = interpret.python != pipeline::PythonView::kNative ? &python : nullptr;
+    if (auto taken = snapshot_all(proc, hook, dumps, snaps); !taken) return report(taken.error());
 
     // ...then unwind and symbolize at leisure.
     aggregate::Profile profile;
-    auto interpreter = pipeline::Interpreter::create(
-        [&proc] { return proc.maps(); }, &proc, pid_, profile,
-        pipeline::InterpreterOptions{.lines = true, .full_signatures = full_signatures_});
+    auto interpreter = pipeline::Interpreter::create([&proc] { return proc.maps(); }, &proc, pid_,
+                                                     profile, interpret);
     if (!interpreter) return report(interpreter.error());
+    (*interpreter)->set_python(&python);
     std::vector<aggregate::FrameId> root_first;
     for (std::size_t i = 0; i < dumps.size(); ++i) {
       if (!dumps[i].error.empty()) continue;
       snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
+      snaps[i].sample.interp = std::span<const std::uint64_t>(snaps[i].interp_words);
       dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
       dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
     }
@@ -158,6 +175,7 @@ class DumpCommand final : public Command {
 
   pid_t pid_ = 0;
   bool json_ = false;
+  PythonOptions python_;
   bool full_signatures_ = false;
 };
 

@@ -119,4 +119,26 @@ void add_sampler_option(po::options_description& options, pipeline::SamplerKind&
                         "perf_event, or ptrace (fallback where perf_event is refused)");
 }
 
+std::optional<std::string> PythonOptions::invalid() const {
+  if (only && none) return "--python-only and --no-python contradict each other";
+  return std::nullopt;
+}
+
+void PythonOptions::apply(pipeline::InterpreterOptions& options) const {
+  options.python = none   ? pipeline::PythonView::kNative
+                   : only ? pipeline::PythonView::kPythonOnly
+                          : pipeline::PythonView::kMerged;
+  options.python_internals = internals;
+}
+
+void add_python_options(po::options_description& options, PythonOptions& python) {
+  options.add_options()("python-only", po::bool_switch(&python.only),
+                        "CPython targets: Python frames only, no native frames (py-spy's view)")(
+      "no-python", po::bool_switch(&python.none),
+      "CPython targets: native frames only, as unwound (_PyEval_EvalFrameDefault ...)")(
+      "python-internals", po::bool_switch(&python.internals),
+      "CPython targets: keep the interpreter's own frames around Python frames "
+      "(_PyObject_MakeTpCall, PyObject_Vectorcall, Py_RunMain ...), hidden by default");
+}
+
 }  // namespace cspy::cli

@@ -2,6 +2,7 @@
 // (`-p, --pid PID   text (default: 100)`), and the pipeline's enums read by name.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,19 @@ namespace cspy::cli {
 // then its description wrapped at 80 columns, with "(default: X)" where it has one. The
 // value's name comes from value_name() ("ARG" when unset).
 std::string format_options(const boost::program_options::options_description& options);
+
+// How Python frames show, from --python-only, --no-python and --python-internals (record,
+// top, dump and report).
+struct PythonOptions {
+  bool only = false;
+  bool none = false;
+  bool internals = false;
+  // A message when the flags contradict each other.
+  std::optional<std::string> invalid() const;
+  void apply(pipeline::InterpreterOptions& options) const;
+};
+void add_python_options(boost::program_options::options_description& options,
+                        PythonOptions& python);
 
 // `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
 void add_sampler_option(boost::program_options::options_description& options,

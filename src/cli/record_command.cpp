@@ -116,6 +116,7 @@ class RecordCommand final : public Command {
         "also save the raw samples to this file, to render again with `cspy report`")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
+    add_python_options(d, python_);
   }
 
   // The checks Boost cannot make; a message when the options do not go together.
@@ -129,7 +130,7 @@ class RecordCommand final : public Command {
     if (session_.rate_hz <= 0 || session_.rate_hz > 100000) {
       return "--rate must be between 1 and 100000";
     }
-    return std::nullopt;
+    return python_.invalid();
   }
 
   int run(const std::vector<std::string>& program) override {
@@ -144,6 +145,7 @@ class RecordCommand final : public Command {
     aggregate::Profile profile(/*keep_timeline=*/*format == output::Format::kSpeedscope);
     session_.interpreter.lines = write_.lines;
     session_.interpreter.inline_frames = !no_inline_;
+    python_.apply(session_.interpreter);
     session_.stop_requested = stop_requested;
     install_stop_handlers();
     pipeline::Session session(*target, profile, session_);
@@ -171,6 +173,7 @@ class RecordCommand final : public Command {
   std::optional<output::Format> format_;
   pipeline::SessionOptions session_;
   output::WriteOptions write_;
+  PythonOptions python_;
   bool no_inline_ = false;
   bool quiet_ = false;
 };

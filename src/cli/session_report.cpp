@@ -26,6 +26,10 @@ void print_status_line(const pipeline::Session& session, const aggregate::Profil
 }
 
 void print_fallback_notice(const pipeline::Session& session) {
+  if (!session.python_problem().empty()) {
+    (void)std::fprintf(stderr, "cspy: notice: %s; profiling native frames only\n",
+                       session.python_problem().c_str());
+  }
   if (session.fallback_reason().empty()) return;
   (void)std::fprintf(stderr, "cspy: notice: %s\n", session.fallback_reason().c_str());
 }

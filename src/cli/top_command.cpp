@@ -152,6 +152,7 @@ class TopCommand final : public Command {
         "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
         "keep C++ parameter lists in names");
     add_sampler_option(d, session_.sampler);
+    add_python_options(d, python_);
   }
 
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {
@@ -161,7 +162,7 @@ class TopCommand final : public Command {
       return "--rate must be between 1 and 100000";
     if (!(delay_s_ >= 0.05 && delay_s_ <= 3600))
       return "--delay must be between 0.05 and 3600 seconds";
-    return std::nullopt;
+    return python_.invalid();
   }
 
   int run(const std::vector<std::string>& program) override {
@@ -178,6 +179,7 @@ class TopCommand final : public Command {
     if (!target) return report(target.error());
     aggregate::Profile profile;
     session_.interpreter.lines = true;  // grouping by line or function happens in the view
+    python_.apply(session_.interpreter);
     session_.stop_requested = stop_requested;
     pipeline::Session session(*target, profile, session_);
     auto started = session.start();
@@ -198,6 +200,7 @@ class TopCommand final : public Command {
   pid_t pid_ = 0;
   double delay_s_ = 1;
   pipeline::SessionOptions session_;
+  PythonOptions python_;
 };
 
 }  // namespace

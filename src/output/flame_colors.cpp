@@ -89,6 +89,8 @@ ColorFamily color_family(const aggregate::Frame& frame) {
       return ColorFamily::kSpecial;
     case aggregate::FrameKind::kThread:
       return ColorFamily::kThread;
+    case aggregate::FrameKind::kPython:
+      return ColorFamily::kPython;
     case aggregate::FrameKind::kNative:
       break;
   }
@@ -108,6 +110,9 @@ std::string family_color(ColorFamily family, std::string_view name, bool inlined
       break;
     case ColorFamily::kSystem:
       c = {168 + 32 * u1, 0.45 + 0.2 * u2, 0.56 + 0.1 * u3};
+      break;
+    case ColorFamily::kPython:
+      c = {88 + 40 * u1, 0.5 + 0.2 * u2, 0.52 + 0.1 * u3};
       break;
     case ColorFamily::kKernel:
       c = {24 + 10 * u1, 0.95, 0.47 + 0.06 * u3};

@@ -10,6 +10,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(modules::ModuleMap::Map
                                                          aggregate::Profile& profile,
                                                          const InterpreterOptions& options) {
   std::unique_ptr<Interpreter> c(new Interpreter(profile, options));
+  c->live_ = live;
   auto modules = modules::ModuleMap::create(std::move(maps));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
@@ -64,7 +65,79 @@ unwind::StackEnd Interpreter::resolve(const sampling::RawSample& sample,
     const auto& ids = frames_for(*f);
     root_first.insert(root_first.end(), ids.rbegin(), ids.rend());
   }
+  if (!sample.interp.empty() && options_.python != PythonView::kNative) {
+    merge_python(sample, stack_.end == unwind::StackEnd::kComplete, root_first);
+  }
   return stack_.end;
+}
+
+bool Interpreter::is_eval_frame(aggregate::FrameId id) {
+  if (eval_frame_.size() <= id.index()) eval_frame_.resize(id.index() + 1, -1);
+  std::int8_t& known = eval_frame_[id.index()];
+  if (known < 0) {
+    const aggregate::Frame& f = profile_.frames().get(id);
+    known = f.kind == aggregate::FrameKind::kNative && !f.inlined &&
+                    f.function == "_PyEval_EvalFrameDefault"
+                ? 1
+                : 0;
+  }
+  return known == 1;
+}
+
+void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
+                               std::vector<aggregate::FrameId>& root_first) {
+  if (!python::decode(sample.interp, captured_)) return;
+  if (!code_reader_) {
+    if (live_ == nullptr || python_hook_ == nullptr) return;
+    auto runtime = python_hook_->runtime();
+    if (!runtime) return;
+    code_reader_ = std::make_unique<python::CodeReader>(*live_, *runtime);
+  }
+  auto& frames = profile_.frames();
+  auto special = [&](const char* name) {
+    return frames.intern(
+        aggregate::Frame{.function = name, .kind = aggregate::FrameKind::kSpecial});
+  };
+  // A read that could not be made consistent is counted under a frame of its own, above
+  // the native stack as unwound.
+  auto inconsistent = [&](const char* name) {
+    const aggregate::FrameId marker = special(name);
+    if (options_.python == PythonView::kPythonOnly) root_first.clear();
+    root_first.insert(root_first.begin(), marker);
+  };
+  if (captured_.status == python::CaptureStatus::kChanged)
+    return inconsistent("[python: changed during read]");
+  if (captured_.status == python::CaptureStatus::kUnreadable)
+    return inconsistent("[python: unreadable]");
+  merge_python_.clear();
+  python::PyFrameName name;
+  for (const python::CapturedFrame& c : captured_.frames) {
+    aggregate::FrameId id;
+    if (code_reader_->name(c, name)) {
+      const auto slash = name.file.rfind('/');
+      id = frames.intern(aggregate::Frame{
+          .function = name.function,
+          .module = slash == std::string::npos ? name.file : name.file.substr(slash + 1),
+          .file = name.file,
+          .line = options_.lines ? name.line : 0,
+          .kind = aggregate::FrameKind::kPython});
+    } else {
+      id = special("[python: unreadable code]");
+    }
+    merge_python_.push_back(python::MergePython{.id = id.index(), .entry = c.entry});
+  }
+  merge_native_.clear();
+  for (aggregate::FrameId id : root_first) {
+    merge_native_.push_back(python::MergeNative{.id = id.index(), .eval = is_eval_frame(id)});
+  }
+  const python::MergeOptions merge_options{
+      .internals = options_.python_internals,
+      .python_only = options_.python == PythonView::kPythonOnly};
+  if (!python::merge(merge_native_, merge_python_, complete, merge_options, merged_)) {
+    return inconsistent("[python: changed during read]");
+  }
+  root_first.clear();
+  for (std::uint32_t id : merged_) root_first.push_back(aggregate::FrameId(id));
 }
 
 void Interpreter::on_sample(const sampling::RawSample& sample) {

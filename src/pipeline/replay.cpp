@@ -8,7 +8,11 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
   auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; }, nullptr,
                                          recording.pid, profile, options);
   if (!interpreter) return interpreter.error();
-  for (const auto& s : recording.samples) (*interpreter)->on_sample(s.sample);
+  for (const auto& s : recording.samples) {
+    sampling::RawSample sample = s.sample;
+    sample.interp = s.interp_words;
+    (*interpreter)->on_sample(sample);
+  }
   for (const auto& [tid, count] : recording.lost) (*interpreter)->on_lost(tid, count);
 
   auto& info = profile.info();

@@ -37,8 +37,13 @@ Session::Session(process::Target& target, aggregate::Profile& profile, SessionOp
 // perf_event is started before a launched command execs (enable_on_exec); ptrace after,
 // since a seized, held child would be traced through its exec.
 Result<void> Session::start_source() {
-  const sampling::SamplerOptions sampler{
-      .rate_hz = options_.rate_hz, .stack_bytes = options_.stack_bytes, .idle = options_.idle};
+  if (options_.interpreter.python != PythonView::kNative) {
+    python_ = std::make_unique<PythonHook>(target_.process());
+  }
+  const sampling::SamplerOptions sampler{.rate_hz = options_.rate_hz,
+                                         .stack_bytes = options_.stack_bytes,
+                                         .idle = options_.idle,
+                                         .hook = python_.get()};
   if (options_.sampler == SamplerKind::kPerfEvent) {
     source_ = factory_(SamplerKind::kPerfEvent, target_, sampler);
     auto started = source_->start();
@@ -80,6 +85,7 @@ Result<void> Session::start_interpreter() {
   if (!interpreter) return interpreter.error();
   interpreter_ = std::move(*interpreter);
   interpreter_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
+  interpreter_->set_python(python_.get());
   sink_ = interpreter_.get();
   if (!options_.raw_output.empty()) {
     auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *interpreter_);
@@ -102,7 +108,10 @@ Result<void> Session::start() {
   start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;
   info.start_unix_ns = realtime_ns();
-  return start_interpreter();
+  auto interpreter = start_interpreter();
+  // An attached CPython is found now, so that a version cspy cannot read is said at once.
+  if (interpreter && python_ && !target_.launched()) python_->locate_now();
+  return interpreter;
 }
 
 Result<bool> Session::step(int timeout_ms) {

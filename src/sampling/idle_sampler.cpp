@@ -7,10 +7,12 @@
 
 namespace cspy::sampling {
 
-IdleSampler::IdleSampler(const process::Process& target, double rate_hz, std::size_t stack_bytes)
+IdleSampler::IdleSampler(const process::Process& target, double rate_hz, std::size_t stack_bytes,
+                         CaptureHook* hook)
     : target_(target),
       interval_ns_(static_cast<std::uint64_t>(1e9 / rate_hz)),
-      stack_bytes_(stack_bytes) {}
+      stack_bytes_(stack_bytes),
+      hook_(hook) {}
 
 std::size_t IdleSampler::poll(SampleSink& sink, std::uint64_t now_ns) {
   if (next_tick_ns_ == 0) next_tick_ns_ = now_ns;
@@ -57,6 +59,9 @@ bool IdleSampler::sample_thread(pid_t tid) {
   auto n = target_.read_memory(RemoteAddr(sp), buffer_.data(), buffer_.size());
   buffer_.resize(n ? *n : 0);
   sample_.stack = std::span<const std::uint8_t>(buffer_.data(), buffer_.size());
+  words_.clear();
+  if (hook_ != nullptr) hook_->capture(tid, words_);
+  sample_.interp = std::span<const std::uint64_t>(words_.data(), words_.size());
   return true;
 }
 

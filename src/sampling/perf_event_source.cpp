@@ -109,7 +109,7 @@ class PerfEventSource final : public SampleSource {
       : target_(target), options_(options) {
     if (options.sampler.idle) {
       idle_ = std::make_unique<IdleSampler>(target, options.sampler.rate_hz,
-                                            options.sampler.stack_bytes);
+                                            options.sampler.stack_bytes, options.sampler.hook);
     }
   }
   ~PerfEventSource() override { stop(); }
@@ -189,6 +189,7 @@ class PerfEventSource final : public SampleSource {
   struct Queued {
     RawSample sample;  // sample.stack is set from `stack` on delivery
     std::vector<std::uint8_t> stack;
+    std::vector<std::uint64_t> interp;  // the capture hook's words
     pid_t lost_tid = 0;
     std::uint64_t lost = 0;  // non-zero: a PERF_RECORD_LOST
   };
@@ -292,9 +293,14 @@ class PerfEventSource final : public SampleSource {
     const bool before_exec = options_.enable_on_exec && tid == target_.pid() && events_.empty();
     attr.disabled = before_exec ? 1 : 0;
     attr.enable_on_exec = before_exec ? 1 : 0;
-    attr.watermark = 1;
     std::size_t data_size = ring_size();
-    attr.wakeup_watermark = static_cast<std::uint32_t>(data_size / 4);
+    if (options_.sampler.hook != nullptr) {
+      // The hook reads the target as each sample arrives: wake at every sample.
+      attr.wakeup_events = 1;
+    } else {
+      attr.watermark = 1;
+      attr.wakeup_watermark = static_cast<std::uint32_t>(data_size / 4);
+    }
 
     int fd =
         static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
@@ -356,6 +362,8 @@ class PerfEventSource final : public SampleSource {
           q.stack = take_spare();
           q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
           q.sample.stack = {};
+          if (options_.sampler.hook != nullptr)
+            options_.sampler.hook->capture(q.sample.tid, q.interp);
         } else if (hdr.type == PERF_RECORD_LOST) {
           std::memcpy(&q.lost, rec + sizeof hdr + 8, 8);
           q.lost_tid = ev.tid;
@@ -382,6 +390,7 @@ class PerfEventSource final : public SampleSource {
       return 0;
     }
     q.sample.stack = std::span<const std::uint8_t>(q.stack.data(), q.stack.size());
+    q.sample.interp = std::span<const std::uint64_t>(q.interp.data(), q.interp.size());
     sink.on_sample(q.sample);
     return 1;
   }

@@ -139,6 +139,9 @@ class PtraceSource final : public SampleSource {
     if (!attachment.interrupt()) return false;  // exited, or did not stop in time
     bool ok = read_stopped(target_, attachment.tid(), options_.stack_bytes, sample_, buffer_);
     sample_.idle = state != 'R';
+    words_.clear();
+    if (ok && options_.hook != nullptr) options_.hook->capture(attachment.tid(), words_);
+    sample_.interp = std::span<const std::uint64_t>(words_.data(), words_.size());
     (void)attachment.resume();
     return ok;
   }
@@ -151,6 +154,7 @@ class PtraceSource final : public SampleSource {
   std::uint64_t last_scan_ns_ = 0;
   RawSample sample_;
   std::vector<std::uint8_t> buffer_;
+  std::vector<std::uint64_t> words_;  // the hook's, read while the thread is stopped
 };
 
 }  // namespace
@@ -161,17 +165,20 @@ std::unique_ptr<SampleSource> make_ptrace_source(const process::Process& target,
 }
 
 Result<ThreadSnapshot> snapshot_thread(const process::Process& target, pid_t tid,
-                                       std::size_t stack_bytes) {
+                                       std::size_t stack_bytes, CaptureHook* hook) {
   ThreadSnapshot snap;
   snap.state = target.thread_state(tid);
   auto seized = PtraceAttachment::seize(target.pid(), tid);
   if (!seized) return seized.error();
   if (auto stopped = seized->interrupt(); !stopped) return stopped.error();
   bool ok = read_stopped(target, tid, stack_bytes, snap.sample, snap.stack_bytes);
+  if (ok && hook != nullptr) hook->capture(tid, snap.interp_words);
   if (auto detached = seized->detach(); !detached) return detached.error();
   if (!ok) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
   snap.sample.stack =
       std::span<const std::uint8_t>(snap.stack_bytes.data(), snap.stack_bytes.size());
+  snap.sample.interp =
+      std::span<const std::uint64_t>(snap.interp_words.data(), snap.interp_words.size());
   return snap;
 }
 

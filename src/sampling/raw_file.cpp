@@ -2,7 +2,7 @@
 //   "CSPYRAW1" u32 pid, then records: u8 type followed by
 //   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack
 //   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
-//   one wins)
+//   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -20,7 +20,8 @@ namespace cspy::sampling {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'S', 'P', 'Y', 'R', 'A', 'W', '1'};
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3 };
+enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4 };
+constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
 void put(std::ofstream& out, const T& v) {
@@ -54,6 +55,12 @@ void RawFileWriter::on_sample(const RawSample& s) {
   put(out_, static_cast<std::uint32_t>(s.stack.size()));
   out_.write(reinterpret_cast<const char*>(s.stack.data()),
              static_cast<std::streamsize>(s.stack.size()));
+  if (!s.interp.empty()) {
+    put(out_, kInterp);
+    put(out_, static_cast<std::uint32_t>(s.interp.size()));
+    out_.write(reinterpret_cast<const char*>(s.interp.data()),
+               static_cast<std::streamsize>(s.interp.size_bytes()));
+  }
   next_.on_sample(s);
 }
 
@@ -160,6 +167,16 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       std::uint64_t count = 0;
       if (!in.get(tid) || !in.get(count)) return corrupt();
       rec.lost.emplace_back(static_cast<pid_t>(tid), count);
+    } else if (type == kInterp) {
+      std::uint32_t n = 0;
+      std::span<const std::uint8_t> words;
+      if (rec.samples.empty() || !in.get(n) || n > kMaxInterpWords ||
+          !in.bytes(std::size_t{n} * 8, words)) {
+        return corrupt();
+      }
+      auto& out = rec.samples.back().interp_words;
+      out.resize(n);
+      std::memcpy(out.data(), words.data(), words.size());
     } else if (type == kMaps) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;

@@ -18,7 +18,11 @@ enum class FrameKind : std::uint8_t {
   kKernel,   // a kernel function
   kSpecial,  // [unknown], [truncated], [lost] ...
   kThread,   // a thread root frame, e.g. "thread 1234 (worker)"
+  kPython,   // a Python function (module = the .py file's basename)
 };
+
+// "native", "kernel", "special", "thread", "python".
+const char* kind_name(FrameKind kind);
 
 struct Frame {
   std::string function;  // demangled name, or "module+0x1234", or "[unknown]"

@@ -13,7 +13,10 @@
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/modules/module_map.h"
+#include "cspy/pipeline/python_hook.h"
 #include "cspy/process/process.h"
+#include "cspy/python/code_reader.h"
+#include "cspy/python/merge.h"
 #include "cspy/sampling/raw_sample.h"
 #include "cspy/symbolize/symbolizer.h"
 #include "cspy/unwind/unwinder.h"
@@ -22,12 +25,18 @@ namespace cspy::pipeline {
 
 enum class UnwinderKind { kLibdw, kLibunwind };
 
+// How Python frames show: merged into the native stack (the default), Python frames only
+// (py-spy's default), or not at all (the native stack as unwound).
+enum class PythonView { kMerged, kPythonOnly, kNative };
+
 struct InterpreterOptions {
   bool lines = false;            // keep the line in frame identity (group by line)
   bool full_signatures = false;  // C++ parameter lists
   std::size_t max_depth = 512;
   UnwinderKind unwinder = UnwinderKind::kLibdw;
   bool inline_frames = true;  // false: only the physical functions (like perf --no-inline)
+  PythonView python = PythonView::kMerged;
+  bool python_internals = false;  // keep the interpreter's frames between Python frames
 };
 
 class Interpreter final : public sampling::SampleSink {
@@ -41,8 +50,9 @@ class Interpreter final : public sampling::SampleSink {
 
   void on_sample(const sampling::RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
-  // Unwinds and symbolizes one sample into `root_first` without counting it; returns how
-  // the unwinding ended. Failure frames ([unknown], [truncated]) are included.
+  // Unwinds and symbolizes one sample into `root_first` without counting it, its Python
+  // frames merged in; returns how the native unwinding ended. Failure frames
+  // ([unknown], [truncated], [python: changed during read]) are included.
   unwind::StackEnd resolve(const sampling::RawSample& sample,
                            std::vector<aggregate::FrameId>& root_first);
 
@@ -52,11 +62,17 @@ class Interpreter final : public sampling::SampleSink {
   // Re-reads the target's maps; when they changed (dlopen, dlclose), the cached frames
   // are forgotten at the next lookup, so that addresses are named by the modules mapped now.
   void refresh_modules();
+  // Where the Python frames captured with live samples are named from (not owned).
+  void set_python(const PythonHook* hook) { python_hook_ = hook; }
 
  private:
   Interpreter(aggregate::Profile& profile, const InterpreterOptions& options)
       : profile_(profile), options_(options) {}
   const std::vector<aggregate::FrameId>& frames_for(unwind::UnwoundFrame frame);
+  // Replaces the eval-loop frames of root_first by the sample's Python frames.
+  void merge_python(const sampling::RawSample& sample, bool complete,
+                    std::vector<aggregate::FrameId>& root_first);
+  bool is_eval_frame(aggregate::FrameId id);
 
   aggregate::Profile& profile_;
   InterpreterOptions options_;
@@ -70,6 +86,15 @@ class Interpreter final : public sampling::SampleSink {
   std::size_t refreshes_seen_ = 0;            // pc_frames_ holds answers from then on
   unwind::UnwoundStack stack_;
   std::vector<aggregate::FrameId> path_;
+  // Python
+  const process::Process* live_ = nullptr;
+  const PythonHook* python_hook_ = nullptr;
+  std::unique_ptr<python::CodeReader> code_reader_;
+  std::vector<std::int8_t> eval_frame_;  // by FrameId: -1 not yet known, 0 no, 1 yes
+  python::CapturedStack captured_;
+  std::vector<python::MergeNative> merge_native_;
+  std::vector<python::MergePython> merge_python_;
+  std::vector<std::uint32_t> merged_;
 };
 
 }  // namespace cspy::pipeline

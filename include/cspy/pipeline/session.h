@@ -13,6 +13,7 @@
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/pipeline/interpreter.h"
+#include "cspy/pipeline/python_hook.h"
 #include "cspy/process/target.h"
 #include "cspy/sampling/raw_file.h"
 #include "cspy/sampling/sample_source.h"
@@ -59,6 +60,8 @@ class Session {
   std::string unsampled_reason() const { return source_ ? source_->unsampled_reason() : ""; }
   const char* sampler_name() const { return source_ ? source_->name() : "none"; }
   bool target_exited() const { return target_exited_; }
+  // Why the target's Python frames cannot be read ("" when they can or it is not Python).
+  std::string python_problem() const { return python_ ? python_->problem() : ""; }
 
  private:
   Result<void> start_source();
@@ -68,6 +71,7 @@ class Session {
   aggregate::Profile& profile_;
   SessionOptions options_;
   SourceFactory factory_;
+  std::unique_ptr<PythonHook> python_;  // before source_: the source calls it until stopped
   std::unique_ptr<sampling::SampleSource> source_;
   std::unique_ptr<Interpreter> interpreter_;
   std::unique_ptr<sampling::RawFileWriter> raw_writer_;

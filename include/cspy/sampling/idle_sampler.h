@@ -14,7 +14,8 @@ namespace cspy::sampling {
 
 class IdleSampler {
  public:
-  IdleSampler(const process::Process& target, double rate_hz, std::size_t stack_bytes);
+  IdleSampler(const process::Process& target, double rate_hz, std::size_t stack_bytes,
+              CaptureHook* hook = nullptr);
 
   // At each tick due by `now_ns`, samples every thread blocked in a syscall. Returns the
   // number of samples delivered.
@@ -27,10 +28,12 @@ class IdleSampler {
   const process::Process& target_;
   std::uint64_t interval_ns_;
   std::size_t stack_bytes_;
+  CaptureHook* hook_;
   std::uint64_t next_tick_ns_ = 0;
   std::vector<std::uint64_t> ticks_;  // the ticks one poll() samples
   RawSample sample_;
   std::vector<std::uint8_t> buffer_;
+  std::vector<std::uint64_t> words_;  // the hook's, for sample_.interp
 };
 
 }  // namespace cspy::sampling

@@ -18,10 +18,11 @@ std::unique_ptr<SampleSource> make_ptrace_source(const process::Process& target,
 // building block of `cspy dump`. The thread must not be traced by cspy already.
 struct ThreadSnapshot {
   RawSample sample;
-  std::vector<std::uint8_t> stack_bytes;  // sample.stack points here
-  char state = '?';                       // /proc state before the interrupt
+  std::vector<std::uint8_t> stack_bytes;    // sample.stack points here
+  std::vector<std::uint64_t> interp_words;  // sample.interp points here
+  char state = '?';                         // /proc state before the interrupt
 };
 Result<ThreadSnapshot> snapshot_thread(const process::Process& target, pid_t tid,
-                                       std::size_t stack_bytes);
+                                       std::size_t stack_bytes, CaptureHook* hook = nullptr);
 
 }  // namespace cspy::sampling

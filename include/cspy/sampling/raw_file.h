@@ -22,7 +22,8 @@ namespace cspy::sampling {
 // A sample read back from a file; its stack bytes stay in the file's mapping.
 struct StoredSample {
   RawSample sample;
-  std::span<const std::uint8_t> stack;  // the same bytes as sample.stack
+  std::span<const std::uint8_t> stack;      // the same bytes as sample.stack
+  std::vector<std::uint64_t> interp_words;  // sample.interp is set from these on replay
 };
 
 // The read-only mapping of a raw file, unmapped when the recording goes.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <vector>
 
 namespace cspy::sampling {
 
@@ -32,6 +33,18 @@ struct RawSample {
   bool idle = false;          // the thread was off CPU (--idle)
   UserRegs regs;
   std::span<const std::uint8_t> stack;  // bytes starting at regs.sp()
+  // What a CaptureHook read at the same moment (an interpreter's frames); may be empty.
+  std::span<const std::uint64_t> interp;
+};
+
+// Reads what must be read at the moment of a sample besides registers and stack — an
+// interpreter's frame chain — on the sampler's own thread, as each sample arrives (with
+// ptrace, while the thread is stopped).
+class CaptureHook {
+ public:
+  virtual ~CaptureHook() = default;
+  // Appends words describing thread `tid` as it is now; nothing when it has none.
+  virtual void capture(pid_t tid, std::vector<std::uint64_t>& words) = 0;
 };
 
 // Reads the 8-byte word at `addr` from the sample's stack copy; false when the copy does

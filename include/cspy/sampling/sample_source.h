@@ -20,6 +20,9 @@ struct SamplerOptions {
   double rate_hz = 100;
   std::size_t stack_bytes = 16384;  // user stack copied per sample
   bool idle = false;                // also sample threads that are off-CPU
+  // Called on each sample as it is taken; not owned; must outlive the source. With a
+  // hook, perf_event wakes its reader at every sample rather than per batch.
+  CaptureHook* hook = nullptr;
 };
 
 class SampleSource {

@@ -1,0 +1,36 @@
+// Reading a mapped ELF file without libdw's Dwfl: the lines of a /proc/PID/maps text, a
+// symbol's value from a file's .symtab or .dynsym, and the load bias of a file mapped in
+// a process. For readers that need a few named addresses (CPython's _PyRuntime) on a
+// thread of their own, where the ModuleMap (not thread-safe) is not theirs to use.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cspy::modules {
+
+struct Mapping {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::uint64_t offset = 0;  // file offset of `start`
+  std::string perms;         // "r-xp"
+  std::string path;          // empty for anonymous memory; "[heap]", "[vdso]" as given
+};
+
+std::vector<Mapping> parse_maps(std::string_view text);
+
+// The value of the symbol `name` (defined, not undefined) in the ELF file at `path`,
+// from .symtab or, in a stripped file, .dynsym.
+std::optional<std::uint64_t> elf_symbol_value(const std::string& path, std::string_view name);
+
+// Where the file's virtual address 0 lies in the process (0 for a non-PIE executable):
+// the start of its mapping at file offset 0 minus its first PT_LOAD's page-aligned vaddr.
+// `open_path` is the file to read (e.g. through /proc/PID/root), `mapped_path` the name
+// it has in `maps`.
+std::optional<std::uint64_t> load_bias(const std::string& open_path, const std::string& mapped_path,
+                                       const std::vector<Mapping>& maps);
+
+}  // namespace cspy::modules

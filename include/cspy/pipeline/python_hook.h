@@ -1,0 +1,42 @@
+// PythonHook: the sampler's capture hook for CPython targets. It finds the interpreter in
+// the target (lazily: a launched program maps libpython only after its exec) and reads
+// each sampled thread's Python frame chain on the sampler's thread, at the sample.
+// Thread-safe: the perf_event reader thread and poll()'s idle sampler both call it.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "cspy/process/process.h"
+#include "cspy/python/capture.h"
+#include "cspy/python/runtime.h"
+#include "cspy/sampling/raw_sample.h"
+
+namespace cspy::pipeline {
+
+class PythonHook final : public sampling::CaptureHook {
+ public:
+  explicit PythonHook(const process::Process& process) : process_(process) {}
+
+  void capture(pid_t tid, std::vector<std::uint64_t>& words) override;
+  // Looks for CPython now (and no more later if it is found or cannot be read).
+  void locate_now();
+  // The interpreter found, once it is.
+  std::optional<python::Runtime> runtime() const;
+  // Why a CPython target's frames cannot be read (unsupported version); "" otherwise.
+  std::string problem() const;
+
+ private:
+  void locate_locked();
+
+  const process::Process& process_;
+  mutable std::mutex mutex_;
+  std::optional<python::FrameCapture> capture_;
+  std::string problem_;
+  std::uint64_t next_look_ns_ = 0;
+  int looks_ = 0;
+  python::CapturedStack stack_;
+};
+
+}  // namespace cspy::pipeline

@@ -1,0 +1,31 @@
+// Runtime: finding CPython in a process — the module that defines _PyRuntime (a
+// libpython3.X.so, or the executable itself when it is linked statically, stripped ones
+// included: the symbol is in .dynsym), its version (Py_Version, or the file's name before
+// 3.11) and so its Layout. Read from the files mapped in the target, through its root.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cspy/core/remote_addr.h"
+#include "cspy/core/result.h"
+#include "cspy/process/process.h"
+#include "cspy/python/layout.h"
+
+namespace cspy::python {
+
+struct Runtime {
+  int major = 0;
+  int minor = 0;
+  const Layout* layout = nullptr;
+  RemoteAddr py_runtime;  // &_PyRuntime
+  RemoteAddr code_type;   // &PyCode_Type (null if not found: no type check)
+  std::string module;     // the file that defines them, as named in the maps
+};
+
+// The CPython runtime of `process`; nullopt when the process is not CPython. An Error
+// (kBadInput) names a CPython cspy cannot read: an unsupported version, or a version
+// that cannot be told.
+Result<std::optional<Runtime>> locate(const process::Process& process);
+
+}  // namespace cspy::python

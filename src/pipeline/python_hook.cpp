@@ -1,0 +1,53 @@
+// PythonHook: lazy location of CPython and frame capture under one lock.
+#include "cspy/pipeline/python_hook.h"
+
+#include "cspy/core/clock.h"
+
+namespace cspy::pipeline {
+
+namespace {
+// A program that is not (yet) Python is looked at again this often, this many times: a
+// launched `sh -c 'exec python3 ...'` becomes Python after its exec chain.
+constexpr std::uint64_t kLookAgainNs = 200'000'000ULL;
+constexpr int kMaxLooks = 25;
+}  // namespace
+
+void PythonHook::locate_locked() {
+  if (capture_ || !problem_.empty() || looks_ >= kMaxLooks) return;
+  const std::uint64_t now = monotonic_ns();
+  if (now < next_look_ns_) return;
+  ++looks_;
+  next_look_ns_ = now + kLookAgainNs;
+  auto found = python::locate(process_);
+  if (!found) {
+    if (found.error().kind() == ErrorKind::kBadInput) problem_ = found.error().message();
+    return;
+  }
+  if (*found) capture_.emplace(process_, std::move(**found));
+}
+
+void PythonHook::locate_now() {
+  std::lock_guard lock(mutex_);
+  next_look_ns_ = 0;
+  locate_locked();
+}
+
+void PythonHook::capture(pid_t tid, std::vector<std::uint64_t>& words) {
+  std::lock_guard lock(mutex_);
+  locate_locked();
+  if (!capture_) return;
+  if (capture_->capture(tid, stack_)) python::encode(stack_, words);
+}
+
+std::optional<python::Runtime> PythonHook::runtime() const {
+  std::lock_guard lock(mutex_);
+  if (!capture_) return std::nullopt;
+  return capture_->runtime();
+}
+
+std::string PythonHook::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+}  // namespace cspy::pipeline
