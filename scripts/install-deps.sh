@@ -14,7 +14,7 @@ packages=(
   libiberty-dev  # binutils' demangler: Rust names (legacy and v0)
   xz-utils  # a stripped Debian program for the stack-root checks
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
-  python3.11 python3.11-dbg  # Debian's stripped static CPython, and gdb's py-bt for it
+  python3.11 python3.11-dbg python3.11-dev  # Debian's stripped static CPython, gdb's py-bt
 )
 
 SUDO=""
