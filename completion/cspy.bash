@@ -22,7 +22,7 @@ _cspy_command_options() {
             --python-only --no-python --python-internals" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
-            --full-signatures --reverse --title" ;;
+            --full-signatures --reverse --title --python-only --no-python --python-internals" ;;
   esac
 }
 

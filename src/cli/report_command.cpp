@@ -62,6 +62,7 @@ class ReportCommand final : public Command {
         "reverse", po::bool_switch(&write_.reverse),
         "flamegraph: icicle graph, callees at the root")(
         "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
+    add_python_options(d, python_);
   }
   void describe_positional(po::positional_options_description& positional) override {
     positional.add("input", 1);
@@ -69,6 +70,7 @@ class ReportCommand final : public Command {
 
   int run(const std::vector<std::string>& program) override {
     if (input_.empty() || !program.empty()) return usage_error("give a raw sample file");
+    if (auto message = python_.invalid()) return usage_error(*message);
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
     auto recording = sampling::read_raw_file(input_);
@@ -77,8 +79,9 @@ class ReportCommand final : public Command {
     if (!maps) return report(maps.error());
 
     aggregate::Profile profile(*format == output::Format::kSpeedscope);
-    const pipeline::InterpreterOptions interpret{.lines = write_.lines,
-                                                 .full_signatures = full_signatures_};
+    pipeline::InterpreterOptions interpret{.lines = write_.lines,
+                                           .full_signatures = full_signatures_};
+    python_.apply(interpret);
     if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
       return report(replayed.error());
     }
@@ -94,6 +97,7 @@ class ReportCommand final : public Command {
   std::vector<std::string> map_paths_;
   output::WriteOptions write_;
   bool full_signatures_ = false;
+  PythonOptions python_;
 };
 
 }  // namespace

@@ -87,11 +87,12 @@ bool Interpreter::is_eval_frame(aggregate::FrameId id) {
 void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
                                std::vector<aggregate::FrameId>& root_first) {
   if (!python::decode(sample.interp, captured_)) return;
-  if (!code_reader_) {
+  if (code_names_ == nullptr) {
     if (live_ == nullptr || python_hook_ == nullptr) return;
     auto runtime = python_hook_->runtime();
     if (!runtime) return;
     code_reader_ = std::make_unique<python::CodeReader>(*live_, *runtime);
+    code_names_ = code_reader_.get();
   }
   auto& frames = profile_.frames();
   auto special = [&](const char* name) {
@@ -113,7 +114,7 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
   python::PyFrameName name;
   for (const python::CapturedFrame& c : captured_.frames) {
     aggregate::FrameId id;
-    if (code_reader_->name(c, name)) {
+    if (code_names_->name(c, name)) {
       const auto slash = name.file.rfind('/');
       id = frames.intern(aggregate::Frame{
           .function = name.function,
@@ -146,6 +147,16 @@ void Interpreter::on_sample(const sampling::RawSample& sample) {
   }
   resolve(sample, path_);
   profile_.add_sample(sample.tid, path_, sample.time_ns, 1, sample.idle);
+}
+
+void Interpreter::set_recorded_codes(const std::vector<python::CodeRecord>& codes) {
+  recorded_codes_ = std::make_unique<python::RecordedCodes>();
+  for (const auto& code : codes) recorded_codes_->add(code);
+  code_names_ = recorded_codes_.get();
+}
+
+std::vector<python::CodeRecord> Interpreter::python_codes() const {
+  return code_reader_ ? code_reader_->records() : std::vector<python::CodeRecord>{};
 }
 
 void Interpreter::on_lost(pid_t tid, std::uint64_t count) { profile_.add_lost(tid, count); }

@@ -8,6 +8,12 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
   auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; }, nullptr,
                                          recording.pid, profile, options);
   if (!interpreter) return interpreter.error();
+  std::vector<python::CodeRecord> codes;
+  for (const auto& blob : recording.blobs) {
+    if (!python::decode_codes(blob, codes))
+      return Error(ErrorKind::kBadInput, "the recording's Python code objects are corrupt");
+  }
+  if (!codes.empty()) (*interpreter)->set_recorded_codes(codes);
   for (const auto& s : recording.samples) {
     sampling::RawSample sample = s.sample;
     sample.interp = s.interp_words;

@@ -149,6 +149,9 @@ void Session::finish() {
   if (raw_writer_) {
     // The maps at the end also hold libraries loaded during the run.
     if (auto maps = target_.process().maps()) raw_writer_->write_maps(*maps);
+    if (auto codes = interpreter_->python_codes(); !codes.empty()) {
+      raw_writer_->write_blob(python::encode_codes(codes));
+    }
     if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
   }
   auto& info = profile_.info();

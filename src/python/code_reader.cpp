@@ -2,6 +2,7 @@
 #include "cspy/python/code_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "cspy/python/line_table.h"
 #include "remote.h"
@@ -85,7 +86,13 @@ const CodeReader::Code* CodeReader::code(std::uint64_t addr) {
       field<std::uint64_t>(header, layout_.object_type) != runtime_.code_type.value()) {
     return nullptr;
   }
-  Code c;
+  Code entry;
+  CodeRecord& c = entry.record;
+  c.addr = addr;
+  c.version = layout_.version;
+  c.code_adaptive = layout_.code_code_adaptive != kNone
+                        ? static_cast<std::uint64_t>(layout_.code_code_adaptive)
+                        : 0;
   const auto name_ptr = field<std::uint64_t>(
       header, layout_.code_qualname != kNone ? layout_.code_qualname : layout_.code_name);
   c.function = read_string(name_ptr);
@@ -94,24 +101,123 @@ const CodeReader::Code* CodeReader::code(std::uint64_t addr) {
   c.linetable =
       read_bytes_object(field<std::uint64_t>(header, layout_.code_linetable), kMaxLineTable);
   if (c.function.empty()) return nullptr;
-  c.key = key;
+  entry.key = key;
   if (codes_.size() >= kMaxCodes) codes_.clear();
-  return &(codes_[addr] = std::move(c));
+  return &(codes_[addr] = std::move(entry));
+}
+
+PyFrameName name_from(const CodeRecord& code, const CapturedFrame& frame) {
+  PyFrameName out{.function = code.function, .file = code.file};
+  std::uint64_t offset = frame.instr;
+  if (code.code_adaptive != 0) {
+    // 3.11+: a pointer into the code object's bytecode.
+    const std::uint64_t start = frame.code + code.code_adaptive;
+    offset = frame.instr > start ? frame.instr - start : 0;
+  }
+  out.line = line_at(code.version, code.firstlineno, code.linetable, offset);
+  return out;
 }
 
 bool CodeReader::name(const CapturedFrame& frame, PyFrameName& out) {
   const Code* c = code(frame.code);
   if (c == nullptr) return false;
-  out.function = c->function;
-  out.file = c->file;
-  std::uint64_t offset = frame.instr;
-  if (layout_.code_code_adaptive != kNone) {
-    // 3.11+: a pointer into the code object's bytecode.
-    const std::uint64_t start = frame.code + static_cast<std::uint64_t>(layout_.code_code_adaptive);
-    offset = frame.instr > start ? frame.instr - start : 0;
-  }
-  out.line = line_at(layout_.version, c->firstlineno, c->linetable, offset);
+  out = name_from(c->record, frame);
   return true;
+}
+
+std::vector<CodeRecord> CodeReader::records() const {
+  std::vector<CodeRecord> out;
+  out.reserve(codes_.size());
+  for (const auto& [addr, code] : codes_) out.push_back(code.record);
+  return out;
+}
+
+bool RecordedCodes::name(const CapturedFrame& frame, PyFrameName& out) {
+  auto it = codes_.find(frame.code);
+  if (it == codes_.end()) return false;
+  out = name_from(it->second, frame);
+  return true;
+}
+
+namespace {
+
+template <typename T>
+void put(std::vector<std::uint8_t>& out, T value) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+  out.insert(out.end(), p, p + sizeof value);
+}
+void put_bytes(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes) {
+  put(out, static_cast<std::uint32_t>(bytes.size()));
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> in) : in_(in) {}
+  template <typename T>
+  bool get(T& value) {
+    if (in_.size() - at_ < sizeof value) return false;
+    std::memcpy(&value, in_.data() + at_, sizeof value);
+    at_ += sizeof value;
+    return true;
+  }
+  template <typename C>
+  bool get_bytes(C& out) {
+    std::uint32_t n = 0;
+    if (!get(n) || in_.size() - at_ < n) return false;
+    out.assign(in_.begin() + static_cast<std::ptrdiff_t>(at_),
+               in_.begin() + static_cast<std::ptrdiff_t>(at_ + n));
+    at_ += n;
+    return true;
+  }
+  bool done() const { return at_ == in_.size(); }
+
+ private:
+  std::span<const std::uint8_t> in_;
+  std::size_t at_ = 0;
+};
+
+constexpr std::uint32_t kCodesMagic = 0x53444f43;  // "CODS"
+
+}  // namespace
+
+// Layout: u32 magic, u32 count, then per code u64 addr, i32 version, u64 code_adaptive,
+// i32 firstlineno, and function, file, line table as (u32 length, bytes).
+std::vector<std::uint8_t> encode_codes(const std::vector<CodeRecord>& codes) {
+  std::vector<std::uint8_t> out;
+  put(out, kCodesMagic);
+  put(out, static_cast<std::uint32_t>(codes.size()));
+  for (const CodeRecord& c : codes) {
+    put(out, c.addr);
+    put(out, static_cast<std::int32_t>(c.version));
+    put(out, c.code_adaptive);
+    put(out, static_cast<std::int32_t>(c.firstlineno));
+    put_bytes(out, std::span(reinterpret_cast<const std::uint8_t*>(c.function.data()),
+                             c.function.size()));
+    put_bytes(out, std::span(reinterpret_cast<const std::uint8_t*>(c.file.data()), c.file.size()));
+    put_bytes(out, c.linetable);
+  }
+  return out;
+}
+
+bool decode_codes(std::span<const std::uint8_t> bytes, std::vector<CodeRecord>& codes) {
+  Reader in(bytes);
+  std::uint32_t magic = 0;
+  std::uint32_t count = 0;
+  if (!in.get(magic) || magic != kCodesMagic || !in.get(count)) return false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    CodeRecord c;
+    std::int32_t version = 0;
+    std::int32_t first = 0;
+    if (!in.get(c.addr) || !in.get(version) || !in.get(c.code_adaptive) || !in.get(first) ||
+        !in.get_bytes(c.function) || !in.get_bytes(c.file) || !in.get_bytes(c.linetable)) {
+      return false;
+    }
+    c.version = version;
+    c.firstlineno = first;
+    codes.push_back(std::move(c));
+  }
+  return in.done();
 }
 
 }  // namespace cspy::python

@@ -3,6 +3,7 @@
 //   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack
 //   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
+//   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -20,7 +21,7 @@ namespace cspy::sampling {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'S', 'P', 'Y', 'R', 'A', 'W', '1'};
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4 };
+enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kBlob = 5 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
@@ -44,6 +45,13 @@ void RawFileWriter::write_maps(const std::string& maps) {
   put(out_, kMaps);
   put(out_, static_cast<std::uint32_t>(maps.size()));
   out_.write(maps.data(), static_cast<std::streamsize>(maps.size()));
+}
+
+void RawFileWriter::write_blob(std::span<const std::uint8_t> bytes) {
+  put(out_, kBlob);
+  put(out_, static_cast<std::uint32_t>(bytes.size()));
+  out_.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 void RawFileWriter::on_sample(const RawSample& s) {
@@ -177,6 +185,11 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       auto& out = rec.samples.back().interp_words;
       out.resize(n);
       std::memcpy(out.data(), words.data(), words.size());
+    } else if (type == kBlob) {
+      std::uint32_t n = 0;
+      std::span<const std::uint8_t> bytes;
+      if (!in.get(n) || !in.bytes(n, bytes)) return corrupt();
+      rec.blobs.push_back(bytes);
     } else if (type == kMaps) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;

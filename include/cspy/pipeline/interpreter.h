@@ -64,6 +64,10 @@ class Interpreter final : public sampling::SampleSink {
   void refresh_modules();
   // Where the Python frames captured with live samples are named from (not owned).
   void set_python(const PythonHook* hook) { python_hook_ = hook; }
+  // Replaying: the code objects a recording kept name its Python frames.
+  void set_recorded_codes(const std::vector<python::CodeRecord>& codes);
+  // The code objects named so far (live), for a recording to keep.
+  std::vector<python::CodeRecord> python_codes() const;
 
  private:
   Interpreter(aggregate::Profile& profile, const InterpreterOptions& options)
@@ -90,7 +94,9 @@ class Interpreter final : public sampling::SampleSink {
   const process::Process* live_ = nullptr;
   const PythonHook* python_hook_ = nullptr;
   std::unique_ptr<python::CodeReader> code_reader_;
-  std::vector<std::int8_t> eval_frame_;  // by FrameId: -1 not yet known, 0 no, 1 yes
+  std::unique_ptr<python::RecordedCodes> recorded_codes_;
+  python::CodeNames* code_names_ = nullptr;  // one of the two
+  std::vector<std::int8_t> eval_frame_;      // by FrameId: -1 not yet known, 0 no, 1 yes
   python::CapturedStack captured_;
   std::vector<python::MergeNative> merge_native_;
   std::vector<python::MergePython> merge_python_;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,23 +23,55 @@ struct PyFrameName {
   int line = 0;          // 0 when not known
 };
 
-class CodeReader {
+// What names a captured frame: the live process (CodeReader) or a recording's table of
+// the code objects seen while recording (RecordedCodes).
+class CodeNames {
+ public:
+  virtual ~CodeNames() = default;
+  // False when the frame's code object cannot be named.
+  virtual bool name(const CapturedFrame& frame, PyFrameName& out) = 0;
+};
+
+// A code object as a recording keeps it: enough to name its frames and find their lines.
+struct CodeRecord {
+  std::uint64_t addr = 0;
+  int version = 0;                  // layout version (311)
+  std::uint64_t code_adaptive = 0;  // offset of the bytecode in the object (3.11+), or 0
+  int firstlineno = 0;
+  std::string function;
+  std::string file;
+  std::vector<std::uint8_t> linetable;
+};
+std::vector<std::uint8_t> encode_codes(const std::vector<CodeRecord>& codes);
+bool decode_codes(std::span<const std::uint8_t> bytes, std::vector<CodeRecord>& codes);
+
+// The line of a frame of a code object, from its record.
+PyFrameName name_from(const CodeRecord& code, const CapturedFrame& frame);
+
+class RecordedCodes final : public CodeNames {
+ public:
+  void add(CodeRecord code) { codes_[code.addr] = std::move(code); }
+  bool name(const CapturedFrame& frame, PyFrameName& out) override;
+
+ private:
+  std::unordered_map<std::uint64_t, CodeRecord> codes_;
+};
+
+class CodeReader final : public CodeNames {
  public:
   CodeReader(const process::Process& process, const Runtime& runtime)
       : process_(process), runtime_(runtime), layout_(*runtime.layout) {}
 
-  // False when the frame's code object cannot be read (or is not a code object).
-  bool name(const CapturedFrame& frame, PyFrameName& out);
+  bool name(const CapturedFrame& frame, PyFrameName& out) override;
+  // Every code object named so far, for a recording.
+  std::vector<CodeRecord> records() const;
   // A str object's text (UTF-8), at most `limit` bytes; empty when unreadable.
   std::string read_string(std::uint64_t object, std::size_t limit = 1024) const;
 
  private:
   struct Code {
     std::array<std::uint64_t, 5> key{};  // type, names, file and line table: checks reuse
-    std::string function;
-    std::string file;
-    int firstlineno = 0;
-    std::vector<std::uint8_t> linetable;
+    CodeRecord record;
   };
   const Code* code(std::uint64_t addr);
   std::vector<std::uint8_t> read_bytes_object(std::uint64_t object, std::size_t limit) const;

@@ -51,6 +51,7 @@ struct RawRecording {
   std::string maps;  // the last maps text written
   std::vector<StoredSample> samples;
   std::vector<std::pair<pid_t, std::uint64_t>> lost;  // (tid, count)
+  std::vector<std::span<const std::uint8_t>> blobs;   // write_blob()'s, in the mapping
 };
 
 class RawFileWriter final : public SampleSink {
@@ -59,6 +60,8 @@ class RawFileWriter final : public SampleSink {
   static Result<std::unique_ptr<RawFileWriter>> create(const std::string& path, pid_t pid,
                                                        SampleSink& next);
   void write_maps(const std::string& maps);
+  // Bytes the pipeline keeps for replaying (Python code objects), read back as blobs.
+  void write_blob(std::span<const std::uint8_t> bytes);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
   Result<void> close();

@@ -226,6 +226,27 @@ TEST_P(PythonTargets, ViewOptions) {
   EXPECT_GE(count_matching(native, "_PyEval_EvalFrameDefault"), total_samples(native) / 2) << log;
 }
 
+// A raw recording keeps the code objects it saw: `cspy report` names the same Python
+// frames as the live recording, and its view options apply.
+TEST(PythonReport, RawRecordingReplaysPythonFrames) {
+  const auto all = interpreters();
+  ASSERT_FALSE(all.empty());
+  ChildProcess split = start_ready(all.back(), {target_binary("py_split.py"), "30"});
+  const std::string dir = make_temp_dir();
+  std::string log;
+  const auto live = record(split.pid(), {"-d", "1", "--raw", dir + "/run.raw"}, true, log);
+  ASSERT_GE(total_samples(live), 20U) << log;
+  CommandResult report =
+      run_command({cspy_binary(), "report", dir + "/run.raw", "-f", "folded", "-o", "-"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(parse_folded(report.out), live);
+  report = run_command(
+      {cspy_binary(), "report", dir + "/run.raw", "-f", "folded", "-o", "-", "--python-only"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  for (const auto& [stack, count] : parse_folded(report.out))
+    EXPECT_TRUE(stack.starts_with("<module>;main;")) << stack;
+}
+
 std::string python_name(const ::testing::TestParamInfo<Python>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, PythonTargets, ::testing::ValuesIn(interpreters()),
