@@ -13,13 +13,13 @@ _cspy_command_options() {
     record)
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
             --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
-            --python-only --no-python --python-internals
+            --python-only --no-python --python-internals --gil
             --max-depth --unwinder --raw -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals" ;;
     top)
       echo "-h --help -p --pid -r --rate -d --delay --sampler --idle --full-signatures
-            --python-only --no-python --python-internals" ;;
+            --python-only --no-python --python-internals --gil" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
             --full-signatures --reverse --title --python-only --no-python --python-internals" ;;

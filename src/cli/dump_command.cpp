@@ -28,6 +28,7 @@ struct ThreadDump {
   std::vector<aggregate::FrameId> innermost_first;
   unwind::StackEnd end = unwind::StackEnd::kComplete;
   std::string error;  // the thread could not be read (it exited)
+  int python = -1;    // -1 not a Python thread; 0 a Python thread; 1 holding the GIL
 };
 
 std::string frame_text(const aggregate::Frame& f) {
@@ -48,6 +49,7 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   for (const ThreadDump& d : dumps) {
     std::string state = d.status.state_name;
     if (!d.status.syscall_name.empty()) state += " in " + d.status.syscall_name + "()";
+    if (d.python >= 0) state += d.python == 1 ? ", Python, holds the GIL" : ", Python";
     std::printf("\nThread %d (%s): %s\n", d.tid, d.name.c_str(), state.c_str());
     if (!d.error.empty()) {
       std::printf("    (%s)\n", d.error.c_str());
@@ -66,6 +68,7 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   for (const ThreadDump& d : dumps) {
     nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
     if (!d.status.syscall_name.empty()) t["syscall"] = d.status.syscall_name;
+    if (d.python >= 0) t["gil"] = d.python == 1;
     if (!d.error.empty()) t["error"] = d.error;
     nlohmann::json fs = nlohmann::json::array();
     for (aggregate::FrameId id : d.innermost_first) {
@@ -163,6 +166,8 @@ class DumpCommand final : public Command {
       snaps[i].sample.stack = std::span<const std::uint8_t>(snaps[i].stack_bytes);
       snaps[i].sample.interp = std::span<const std::uint64_t>(snaps[i].interp_words);
       dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
+      if (python::CapturedStack py; python::decode(snaps[i].sample.interp, py))
+        dumps[i].python = py.holds_gil ? 1 : 0;
       dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
     }
     if (json_) {

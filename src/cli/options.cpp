@@ -129,6 +129,13 @@ void PythonOptions::apply(pipeline::InterpreterOptions& options) const {
                    : only ? pipeline::PythonView::kPythonOnly
                           : pipeline::PythonView::kMerged;
   options.python_internals = internals;
+  options.gil_only = gil;
+}
+
+void add_gil_option(po::options_description& options, PythonOptions& python) {
+  options.add_options()("gil", po::bool_switch(&python.gil),
+                        "CPython targets: only samples of threads holding the GIL; the others "
+                        "count under [python: without the GIL]");
 }
 
 void add_python_options(po::options_description& options, PythonOptions& python) {

@@ -34,12 +34,15 @@ struct PythonOptions {
   bool only = false;
   bool none = false;
   bool internals = false;
+  bool gil = false;  // --gil: only GIL holders (record and top)
   // A message when the flags contradict each other.
   std::optional<std::string> invalid() const;
   void apply(pipeline::InterpreterOptions& options) const;
 };
 void add_python_options(boost::program_options::options_description& options,
                         PythonOptions& python);
+// --gil, for the sampling commands (record, top).
+void add_gil_option(boost::program_options::options_description& options, PythonOptions& python);
 
 // `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
 void add_sampler_option(boost::program_options::options_description& options,

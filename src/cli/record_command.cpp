@@ -117,6 +117,7 @@ class RecordCommand final : public Command {
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
+    add_gil_option(d, python_);
   }
 
   // The checks Boost cannot make; a message when the options do not go together.

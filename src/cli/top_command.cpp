@@ -153,6 +153,7 @@ class TopCommand final : public Command {
         "keep C++ parameter lists in names");
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
+    add_gil_option(d, python_);
   }
 
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {

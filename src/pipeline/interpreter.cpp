@@ -106,6 +106,10 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
     if (options_.python == PythonView::kPythonOnly) root_first.clear();
     root_first.insert(root_first.begin(), marker);
   };
+  if (options_.gil_only && !captured_.holds_gil) {
+    root_first.assign(1, special("[python: without the GIL]"));
+    return;
+  }
   if (captured_.status == python::CaptureStatus::kChanged)
     return inconsistent("[python: changed during read]");
   if (captured_.status == python::CaptureStatus::kUnreadable)

@@ -37,6 +37,8 @@ struct InterpreterOptions {
   bool inline_frames = true;  // false: only the physical functions (like perf --no-inline)
   PythonView python = PythonView::kMerged;
   bool python_internals = false;  // keep the interpreter's frames between Python frames
+  // Samples of Python threads that do not hold the GIL go to one frame of their own.
+  bool gil_only = false;
 };
 
 class Interpreter final : public sampling::SampleSink {
