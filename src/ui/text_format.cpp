@@ -93,6 +93,7 @@ std::string function_cell(const FunctionRow& row, Grouping grouping, std::size_t
   if (!row.file.empty()) {
     location = std::string(basename_of(row.file));
     if (grouping == Grouping::kLine && row.line > 0) location += fmt::format(":{}", row.line);
+    if (row.kind == aggregate::FrameKind::kPython) location = "py " + location;
   } else if (!row.module.empty() && row.kind == aggregate::FrameKind::kNative) {
     location = row.module;
   }

@@ -69,6 +69,11 @@ TEST(TopFunctionCell, LocationByGrouping) {
   EXPECT_EQ(function_cell(r, Grouping::kFunction, 80), "calc (julia.cpp)");
   FunctionRow no_file{.function = "memcpy", .module = "libc.so.6"};
   EXPECT_EQ(function_cell(no_file, Grouping::kLine, 80), "memcpy (libc.so.6)");
+  FunctionRow py{.function = "calc_pure_python",
+                 .file = "/srv/julia1.py",
+                 .line = 44,
+                 .kind = aggregate::FrameKind::kPython};
+  EXPECT_EQ(function_cell(py, Grouping::kLine, 80), "calc_pure_python (py julia1.py:44)");
   FunctionRow special{.function = "[lost]", .kind = aggregate::FrameKind::kSpecial};
   EXPECT_EQ(function_cell(special, Grouping::kLine, 80), "[lost]");
 }
