@@ -16,7 +16,8 @@ _cspy_command_options() {
             --python-only --no-python --python-internals --gil
             --max-depth --unwinder --raw -q --quiet" ;;
     dump)
-      echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals" ;;
+      echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
+            --locals" ;;
     top)
       echo "-h --help -p --pid -r --rate -d --delay --sampler --idle --full-signatures
             --python-only --no-python --python-internals --gil" ;;

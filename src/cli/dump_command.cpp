@@ -29,6 +29,8 @@ struct ThreadDump {
   unwind::StackEnd end = unwind::StackEnd::kComplete;
   std::string error;  // the thread could not be read (it exited)
   int python = -1;    // -1 not a Python thread; 0 a Python thread; 1 holding the GIL
+  // --locals: for each Python frame, innermost first, its local variables.
+  std::vector<std::vector<python::Local>> locals;
 };
 
 std::string frame_text(const aggregate::Frame& f) {
@@ -56,8 +58,16 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
       continue;
     }
     int i = 0;
+    std::size_t python_frame = 0;
     for (aggregate::FrameId id : d.innermost_first) {
-      std::printf("    #%-2d %s\n", i++, frame_text(frames.get(id)).c_str());
+      const aggregate::Frame& f = frames.get(id);
+      std::printf("    #%-2d %s\n", i++, frame_text(f).c_str());
+      if (f.kind != aggregate::FrameKind::kPython) continue;
+      if (python_frame < d.locals.size()) {
+        for (const python::Local& local : d.locals[python_frame])
+          std::printf("            %s = %s\n", local.name.c_str(), local.value.c_str());
+      }
+      ++python_frame;
     }
   }
 }
@@ -71,6 +81,7 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     if (d.python >= 0) t["gil"] = d.python == 1;
     if (!d.error.empty()) t["error"] = d.error;
     nlohmann::json fs = nlohmann::json::array();
+    std::size_t python_frame = 0;
     for (aggregate::FrameId id : d.innermost_first) {
       const aggregate::Frame& f = frames.get(id);
       nlohmann::json j = {{"function", f.function},
@@ -81,6 +92,12 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
         j["file"] = f.file;
         j["line"] = f.line;
       }
+      if (f.kind == aggregate::FrameKind::kPython && python_frame < d.locals.size()) {
+        nlohmann::json locals = nlohmann::json::object();
+        for (const python::Local& local : d.locals[python_frame]) locals[local.name] = local.value;
+        j["locals"] = locals;
+      }
+      if (f.kind == aggregate::FrameKind::kPython) ++python_frame;
       fs.push_back(j);
     }
     t["frames"] = fs;
@@ -131,6 +148,9 @@ class DumpCommand final : public Command {
                                                      "print JSON for scripts")(
         "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
     add_python_options(d, python_);
+    d.add_options()("locals", po::bool_switch(&locals_),
+                    "CPython targets: each Python frame's local variables, with short values "
+                    "of ints, floats, strs, bools and None (read from memory, nothing run)");
   }
 
   int run(const std::vector<std::string>& program) override {
@@ -148,6 +168,7 @@ class DumpCommand final : public Command {
     python_.apply(interpret);
     if (interpret.python != pipeline::PythonView::kNative) {
       python.locate_now();
+      python.read_locals(locals_);
       if (!python.problem().empty())
         (void)std::fprintf(stderr, "cspy: %s; native frames only\n", python.problem().c_str());
     }
@@ -168,6 +189,7 @@ class DumpCommand final : public Command {
       dumps[i].end = (*interpreter)->resolve(snaps[i].sample, root_first);
       if (python::CapturedStack py; python::decode(snaps[i].sample.interp, py))
         dumps[i].python = py.holds_gil ? 1 : 0;
+      if (locals_) dumps[i].locals = python.locals_of(dumps[i].tid);
       dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
     }
     if (json_) {
@@ -181,6 +203,7 @@ class DumpCommand final : public Command {
   pid_t pid_ = 0;
   bool json_ = false;
   PythonOptions python_;
+  bool locals_ = false;
   bool full_signatures_ = false;
 };
 

@@ -36,7 +36,20 @@ void PythonHook::capture(pid_t tid, std::vector<std::uint64_t>& words) {
   std::lock_guard lock(mutex_);
   locate_locked();
   if (!capture_) return;
-  if (capture_->capture(tid, stack_)) python::encode(stack_, words);
+  if (!capture_->capture(tid, stack_)) return;
+  python::encode(stack_, words);
+  if (!read_locals_) return;
+  auto& frames = locals_[tid];
+  frames.clear();
+  for (const python::CapturedFrame& f : stack_.frames) {
+    frames.push_back(python::read_locals(process_, capture_->runtime(), f));
+  }
+}
+
+std::vector<std::vector<python::Local>> PythonHook::locals_of(pid_t tid) const {
+  std::lock_guard lock(mutex_);
+  auto it = locals_.find(tid);
+  return it == locals_.end() ? std::vector<std::vector<python::Local>>{} : it->second;
 }
 
 std::optional<python::Runtime> PythonHook::runtime() const {

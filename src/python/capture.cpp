@@ -27,7 +27,7 @@ void encode(const CapturedStack& stack, std::vector<std::uint64_t>& words) {
   for (const CapturedFrame& f : stack.frames) {
     words.push_back(f.code);
     words.push_back(f.instr);
-    words.push_back(f.entry ? 1 : 0);
+    words.push_back(f.frame | (f.entry ? 1U : 0U));  // frames are 8-aligned
   }
 }
 
@@ -41,8 +41,10 @@ bool decode(std::span<const std::uint64_t> words, CapturedStack& stack) {
   const std::uint64_t n = words[1];
   if (n > kMaxFrames || words.size() != 2 + 3 * n) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
-    stack.frames.push_back(CapturedFrame{
-        .code = words[2 + 3 * i], .instr = words[3 + 3 * i], .entry = words[4 + 3 * i] != 0});
+    stack.frames.push_back(CapturedFrame{.code = words[2 + 3 * i],
+                                         .instr = words[3 + 3 * i],
+                                         .entry = (words[4 + 3 * i] & 1U) != 0,
+                                         .frame = words[4 + 3 * i] & ~std::uint64_t{1}});
   }
   return true;
 }
@@ -126,19 +128,24 @@ bool FrameCapture::walk(std::uint64_t frame, CapturedStack& out) const {
     if (old_frames) {
       const auto lasti = field<std::int32_t>(f, layout_.frame_lasti);
       const std::uint64_t offset = lasti < 0 ? 0 : static_cast<std::uint64_t>(lasti);
-      out.frames.push_back(CapturedFrame{
-          .code = code, .instr = layout_.version >= 310 ? offset * 2 : offset, .entry = true});
+      out.frames.push_back(CapturedFrame{.code = code,
+                                         .instr = layout_.version >= 310 ? offset * 2 : offset,
+                                         .entry = true,
+                                         .frame = frame});
     } else if (layout_.frame_is_entry != kNone) {
       out.frames.push_back(
           CapturedFrame{.code = code,
                         .instr = field<std::uint64_t>(f, layout_.frame_instr),
-                        .entry = field<std::uint8_t>(f, layout_.frame_is_entry) != 0});
+                        .entry = field<std::uint8_t>(f, layout_.frame_is_entry) != 0,
+                        .frame = frame});
     } else if (field<std::uint8_t>(f, layout_.frame_owner) == kOwnedByCStack) {
       // 3.12+: the shim below the outermost frame of an eval call.
       if (!out.frames.empty()) out.frames.back().entry = true;
     } else {
-      out.frames.push_back(CapturedFrame{
-          .code = code, .instr = field<std::uint64_t>(f, layout_.frame_instr), .entry = false});
+      out.frames.push_back(CapturedFrame{.code = code,
+                                         .instr = field<std::uint64_t>(f, layout_.frame_instr),
+                                         .entry = false,
+                                         .frame = frame});
     }
     frame = field<std::uint64_t>(f, layout_.frame_back);
   }

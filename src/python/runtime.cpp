@@ -70,8 +70,18 @@ Result<std::optional<Runtime>> locate(const process::Process& process) {
     Runtime rt;
     rt.module = path;
     rt.py_runtime = RemoteAddr(*bias + *runtime_value);
-    if (auto code_type = modules::elf_symbol_value(file, "PyCode_Type"))
-      rt.code_type = RemoteAddr(*bias + *code_type);
+    auto symbol = [&](const char* name) {
+      auto value = modules::elf_symbol_value(file, name);
+      return value ? RemoteAddr(*bias + *value) : RemoteAddr();
+    };
+    rt.code_type = symbol("PyCode_Type");
+    rt.none = symbol("_Py_NoneStruct");
+    rt.true_ = symbol("_Py_TrueStruct");
+    rt.false_ = symbol("_Py_FalseStruct");
+    rt.long_type = symbol("PyLong_Type");
+    rt.float_type = symbol("PyFloat_Type");
+    rt.unicode_type = symbol("PyUnicode_Type");
+    rt.bool_type = symbol("PyBool_Type");
     std::uint64_t hex = 0;
     if (auto py_version = modules::elf_symbol_value(file, "Py_Version");
         py_version && read_value(process, *bias + *py_version, hex) && (hex >> 24) == 3) {

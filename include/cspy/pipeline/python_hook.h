@@ -4,12 +4,14 @@
 // Thread-safe: the perf_event reader thread and poll()'s idle sampler both call it.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "cspy/process/process.h"
 #include "cspy/python/capture.h"
+#include "cspy/python/locals.h"
 #include "cspy/python/runtime.h"
 #include "cspy/sampling/raw_sample.h"
 
@@ -26,6 +28,10 @@ class PythonHook final : public sampling::CaptureHook {
   std::optional<python::Runtime> runtime() const;
   // Why a CPython target's frames cannot be read (unsupported version); "" otherwise.
   std::string problem() const;
+  // Also read each frame's locals at capture (`dump --locals`: the thread is stopped).
+  void read_locals(bool on) { read_locals_ = on; }
+  // The locals of the frames last captured for `tid`, innermost frame first.
+  std::vector<std::vector<python::Local>> locals_of(pid_t tid) const;
 
  private:
   void locate_locked();
@@ -37,6 +43,8 @@ class PythonHook final : public sampling::CaptureHook {
   std::uint64_t next_look_ns_ = 0;
   int looks_ = 0;
   python::CapturedStack stack_;
+  bool read_locals_ = false;
+  std::map<pid_t, std::vector<std::vector<python::Local>>> locals_;
 };
 
 }  // namespace cspy::pipeline

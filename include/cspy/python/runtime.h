@@ -20,7 +20,9 @@ struct Runtime {
   const Layout* layout = nullptr;
   RemoteAddr py_runtime;  // &_PyRuntime
   RemoteAddr code_type;   // &PyCode_Type (null if not found: no type check)
-  std::string module;     // the file that defines them, as named in the maps
+  // The objects and types whose values `dump --locals` shows (null where not found).
+  RemoteAddr none, true_, false_, long_type, float_type, unicode_type, bool_type;
+  std::string module;  // the file that defines them, as named in the maps
 };
 
 // The CPython runtime of `process`; nullopt when the process is not CPython. An Error

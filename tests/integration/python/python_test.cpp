@@ -321,5 +321,20 @@ TEST(PythonDump, SameFramesAsGdbPyBt) {
   EXPECT_TRUE(alpha) << dump.out;
 }
 
+// dump --locals: each Python frame's local variables with short values, on every version.
+TEST_P(PythonTargets, DumpLocals) {
+  const Python& python = GetParam();
+  ChildProcess threads = start_ready(python, {target_binary("py_threads.py"), "60"});
+  CommandResult dump = run_command(
+      {cspy_binary(), "dump", "--pid", std::to_string(threads.pid()), "--locals", "--json"}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // waiter_alpha(deadline): a float; Thread.run's self: a Thread object.
+  static const std::regex kAlpha(
+      R"re("function": "waiter_alpha",\s+"inlined": false,\s+"kind": "python",\s+"line": \d+,\s+"locals": \{\s+"deadline": "\d+\.\d+")re");
+  EXPECT_TRUE(std::regex_search(dump.out, kAlpha)) << dump.out;
+  EXPECT_NE(dump.out.find(R"("self": "<Thread object>")"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find(R"("gil": false)"), std::string::npos) << dump.out;
+}
+
 }  // namespace
 }  // namespace cspy::test
