@@ -19,7 +19,6 @@ namespace cspy::sampling {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'S', 'P', 'Y', 'R', 'A', 'W', '1'};
 enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
@@ -35,7 +34,7 @@ Result<std::unique_ptr<RawFileWriter>> RawFileWriter::create(const std::string& 
   std::unique_ptr<RawFileWriter> w(new RawFileWriter(path, next));
   w->out_.open(path, std::ios::binary | std::ios::trunc);
   if (!w->out_) return errno_error(ErrorKind::kBadInput, "cannot write " + path);
-  w->out_.write(kMagic, sizeof kMagic);
+  w->out_.write(kRawFileMagic.data(), static_cast<std::streamsize>(kRawFileMagic.size()));
   put(w->out_, static_cast<std::uint32_t>(pid));
   return w;
 }
@@ -141,7 +140,7 @@ Result<RawRecording> read_raw_file(const std::string& path) {
   if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
     return errno_error(ErrorKind::kBadInput, "cannot read " + path);
   const auto size = static_cast<std::size_t>(st.st_size);
-  if (size < sizeof kMagic + 4)
+  if (size < kRawFileMagic.size() + 4)
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (data == MAP_FAILED) return errno_error(ErrorKind::kBadInput, "cannot map " + path);
@@ -150,8 +149,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
   Cursor in(rec.file.data(), rec.file.data() + size);
   std::span<const std::uint8_t> magic;
   std::uint32_t pid = 0;
-  if (!in.bytes(sizeof kMagic, magic) || std::memcmp(magic.data(), kMagic, sizeof kMagic) != 0 ||
-      !in.get(pid)) {
+  if (!in.bytes(kRawFileMagic.size(), magic) ||
+      std::memcmp(magic.data(), kRawFileMagic.data(), kRawFileMagic.size()) != 0 || !in.get(pid)) {
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   }
   rec.pid = static_cast<pid_t>(pid);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,9 @@
 #include "cspy/sampling/raw_sample.h"
 
 namespace cspy::sampling {
+
+// The first bytes of every raw sample file.
+inline constexpr std::string_view kRawFileMagic{"CSPYRAW1", 8};
 
 // A sample read back from a file; its stack bytes stay in the file's mapping.
 struct StoredSample {
