@@ -3,6 +3,7 @@
 //   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack
 //   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
+//   5 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -19,7 +20,7 @@ namespace cspy::sampling {
 
 namespace {
 
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4 };
+enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kThreadName = 5 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
@@ -43,6 +44,13 @@ void RawFileWriter::write_maps(const std::string& maps) {
   put(out_, kMaps);
   put(out_, static_cast<std::uint32_t>(maps.size()));
   out_.write(maps.data(), static_cast<std::streamsize>(maps.size()));
+}
+
+void RawFileWriter::write_thread_name(pid_t tid, const std::string& name) {
+  put(out_, kThreadName);
+  put(out_, static_cast<std::uint32_t>(tid));
+  put(out_, static_cast<std::uint32_t>(name.size()));
+  out_.write(name.data(), static_cast<std::streamsize>(name.size()));
 }
 
 void RawFileWriter::on_sample(const RawSample& s) {
@@ -181,6 +189,12 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       std::span<const std::uint8_t> text;
       if (!in.get(n) || !in.bytes(n, text)) return corrupt();
       rec.maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
+    } else if (type == kThreadName) {
+      std::uint32_t tid = 0, n = 0;
+      std::span<const std::uint8_t> text;
+      if (!in.get(tid) || !in.get(n) || !in.bytes(n, text)) return corrupt();
+      rec.thread_names.emplace_back(static_cast<pid_t>(tid),
+                                    std::string(reinterpret_cast<const char*>(text.data()), n));
     } else {
       return corrupt();
     }

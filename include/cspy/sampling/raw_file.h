@@ -54,7 +54,8 @@ struct RawRecording {
   pid_t pid = 0;
   std::string maps;  // the last maps text written
   std::vector<StoredSample> samples;
-  std::vector<std::pair<pid_t, std::uint64_t>> lost;  // (tid, count)
+  std::vector<std::pair<pid_t, std::uint64_t>> lost;        // (tid, count)
+  std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
 };
 
 class RawFileWriter final : public SampleSink {
@@ -63,6 +64,7 @@ class RawFileWriter final : public SampleSink {
   static Result<std::unique_ptr<RawFileWriter>> create(const std::string& path, pid_t pid,
                                                        SampleSink& next);
   void write_maps(const std::string& maps);
+  void write_thread_name(pid_t tid, const std::string& name);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
   Result<void> close();

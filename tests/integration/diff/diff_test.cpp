@@ -159,20 +159,25 @@ TEST_F(HashtableDiff, ReportFocusExcludeAndThread) {
   EXPECT_EQ(total_samples(excluded), total_samples(all_stacks) - through_probe);
   EXPECT_EQ(count_matching(excluded, ";probe"), 0u);
 
-  // The target's only thread, by TID (raw files keep no thread names); a thread that is
-  // not there is a usage error.
+  // The target's only thread, by TID and by name; a thread that is not there is a usage
+  // error naming the threads there are.
   CommandResult roots =
       run_command({cspy_binary(), "report", raw("bad"), "-f", "folded", "--threads"});
   std::smatch tid;
-  ASSERT_TRUE(std::regex_search(roots.out, tid, std::regex("^thread ([0-9]+)"))) << roots.out;
+  ASSERT_TRUE(std::regex_search(roots.out, tid, std::regex(R"(^thread ([0-9]+) \(hashtable\);)")))
+      << roots.out;
   CommandResult thread =
       run_command({cspy_binary(), "report", raw("bad"), "-f", "folded", "--thread", tid[1]});
   ASSERT_EQ(thread.exit_code, 0) << thread.err;
   EXPECT_EQ(total_samples(parse_folded(thread.out)), total_samples(all_stacks));
+  CommandResult by_name =
+      run_command({cspy_binary(), "report", raw("bad"), "-f", "folded", "--thread", "hashtable"});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_EQ(by_name.out, thread.out);
   CommandResult none =
       run_command({cspy_binary(), "report", raw("bad"), "-f", "folded", "--thread", "nope"});
   EXPECT_EQ(none.exit_code, 2) << none.err;
-  EXPECT_NE(none.err.find(tid[1].str()), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find(tid[1].str() + " (hashtable)"), std::string::npos) << none.err;
   CommandResult bad_regex = run_command({cspy_binary(), "report", raw("bad"), "--focus", "(probe"});
   EXPECT_EQ(bad_regex.exit_code, 2) << bad_regex.err;
 }
