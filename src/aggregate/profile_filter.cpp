@@ -79,6 +79,7 @@ Result<Profile> ProfileFilter::apply(const Profile& profile) const {
     any_thread = true;
     if (!thread.name.empty()) out.set_thread_name(tid, thread.name);
     const CallTree& tree = thread.tree;
+    const pid_t thread_id = tid;  // clang cannot capture a structured binding in a lambda
     if (tree.node(CallTree::kRoot).self > 0 && !focus_)
       out.add_sample(tid, {}, 0, tree.node(CallTree::kRoot).self);
     // Depth-first; a subtree under an excluded frame is skipped as a whole.
@@ -99,9 +100,9 @@ Result<Profile> ProfileFilter::apply(const Profile& profile) const {
                                                  (focus_ && focused(node.frame))));
       if (node.self == 0 || (focus_ && focus_by_depth[d] == 0)) return;
       if (path.size() == 1 && path[0] == lost) {
-        out.add_lost(tid, node.self);
+        out.add_lost(thread_id, node.self);
       } else {
-        out.add_sample(tid, path, 0, node.self);
+        out.add_sample(thread_id, path, 0, node.self);
       }
     });
   }
