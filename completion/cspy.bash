@@ -1,11 +1,12 @@
 # bash completion for cspy(1): commands, each command's options, PIDs after --pid,
-# file names after --output/--raw/--input, format and sampler names, and the program
-# and its arguments after "--". Installed as
+# file names after --output/--raw/--input/--before/--after and as the operands of report
+# and diff, format and sampler names, and the program and its arguments after "--".
+# Installed as
 # ${datadir}/bash-completion/completions/cspy; self-contained (it uses bash-completion's
 # helpers only when they are loaded). tests/integration/docs checks that the commands
 # and options here are exactly those of `cspy --help` and `cspy <command> --help`.
 
-_cspy_commands="record dump top report"
+_cspy_commands="record dump top report diff"
 
 # The options of one command, as `cspy <command> --help` lists them.
 _cspy_command_options() {
@@ -23,7 +24,11 @@ _cspy_command_options() {
             --python-only --no-python --python-internals --gil" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
-            --full-signatures --reverse --title --python-only --no-python --python-internals" ;;
+            --full-signatures --reverse --title --thread --focus --exclude
+            --python-only --no-python --python-internals" ;;
+    diff)
+      echo "-h --help --before --after -o --output -f --format --map-path --lines
+            --full-signatures --title --thread --focus --exclude" ;;
   esac
 }
 
@@ -32,7 +37,7 @@ _cspy_option_takes_value() {
   case $2 in
     -p | --pid | -o | --output | -f | --format | -r | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
-      --map-path)
+      --map-path | --thread | --focus | --exclude | --before | --after)
       return 0 ;;
   esac
   return 1
@@ -100,11 +105,15 @@ _cspy() {
     -p | --pid)
       _cspy_pids "$cur"
       return 0 ;;
-    -o | --output | --raw | -i | --input)
+    -o | --output | --raw | -i | --input | --before | --after)
       _cspy_files "$cur"
       return 0 ;;
     -f | --format)
-      _cspy_reply -W "flamegraph folded speedscope" -- "$cur"
+      if [[ $command == diff ]]; then
+        _cspy_reply -W "flamegraph folded" -- "$cur"
+      else
+        _cspy_reply -W "flamegraph folded speedscope" -- "$cur"
+      fi
       return 0 ;;
     --sampler)
       _cspy_reply -W "perf_event ptrace" -- "$cur"
@@ -117,10 +126,10 @@ _cspy() {
     return 0  # a number, a title, a path mapping: nothing to offer
   fi
 
-  if [[ $cur == -* || $command != report ]]; then
+  if [[ $cur == -* || ($command != report && $command != diff) ]]; then
     _cspy_reply -W "$options" -- "$cur"
   else
-    _cspy_files "$cur"  # report's raw sample file
+    _cspy_files "$cur"  # report's raw sample file, diff's two recordings
   fi
   return 0
 }

@@ -31,6 +31,7 @@ constexpr const char* kUsage =
     "  dump     print every thread's current stack once\n"
     "  top      a live view of the functions a process spends its time in\n"
     "  report   render raw samples saved by `record --raw` again\n"
+    "  diff     a differential flamegraph: what changed between two recordings\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
@@ -75,6 +76,7 @@ int run(int argc, char** argv) {
   if (sub == "dump") chosen = make_dump_command();
   if (sub == "top") chosen = make_top_command();
   if (sub == "report") chosen = make_report_command();
+  if (sub == "diff") chosen = make_diff_command();
   if (chosen) return chosen->execute(options, command);
   (void)std::fprintf(stderr, "cspy: error: unknown %s '%s'; run `cspy --help` for the list\n",
                      sub[0] == '-' ? "option" : "command", sub.c_str());

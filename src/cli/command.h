@@ -1,4 +1,4 @@
-// Command: one subcommand of cspy (record, top, dump, report) as a class. Its options are
+// Command: one subcommand of cspy (record, top, dump, report, diff) as a class. Its options are
 // described once, bound to the command's typed fields; the parser and --help both read
 // that description. execute() parses, answers --help and bad command lines (exit 2), and
 // calls run(). cli.cpp finds the command by name.
@@ -42,5 +42,6 @@ std::unique_ptr<Command> make_record_command();
 std::unique_ptr<Command> make_top_command();
 std::unique_ptr<Command> make_dump_command();
 std::unique_ptr<Command> make_report_command();
+std::unique_ptr<Command> make_diff_command();
 
 }  // namespace cspy::cli

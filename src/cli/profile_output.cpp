@@ -17,7 +17,12 @@ Result<output::Format> choose_format(std::optional<output::Format> format_option
 Result<void> write_profile_file(const std::string& path, output::Format format,
                                 const aggregate::Profile& profile,
                                 const output::WriteOptions& options) {
-  auto writer = [&](std::ostream& out) { output::write_profile(format, profile, options, out); };
+  return write_output(
+      path, [&](std::ostream& out) { output::write_profile(format, profile, options, out); });
+}
+
+Result<void> write_output(const std::string& path,
+                          const std::function<void(std::ostream&)>& writer) {
   if (path == "-") {
     writer(std::cout);
     std::cout.flush();

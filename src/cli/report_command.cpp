@@ -1,17 +1,18 @@
 // `cspy report RAW -o out.svg`: replays a raw sample file saved by `cspy record --raw`
 // through unwinding and symbolization, without the process, and writes any format.
-// `--map-path OLD=NEW` finds the binaries under a new prefix (moved or copied files).
+// `--map-path OLD=NEW` finds the binaries under a new prefix (moved or copied files);
+// --thread, --focus and --exclude keep part of the samples (profile_input.h).
 #include <cstdio>
 #include <optional>
+#include <utility>
 
 #include <fmt/core.h>
 #include <boost/program_options.hpp>
 
 #include "command.h"
-#include "cspy/pipeline/replay.h"
-#include "cspy/sampling/raw_file.h"
 #include "exit_codes.h"
 #include "options.h"
+#include "profile_input.h"
 #include "profile_output.h"
 
 namespace po = boost::program_options;
@@ -19,22 +20,6 @@ namespace po = boost::program_options;
 namespace cspy::cli {
 
 namespace {
-
-// Replaces every OLD prefix of a path in the maps text with NEW.
-Result<std::string> remap(std::string maps, const std::vector<std::string>& rules) {
-  for (const std::string& rule : rules) {
-    auto eq = rule.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Error(ErrorKind::kUsage, "--map-path wants OLD=NEW, got '" + rule + "'");
-    }
-    std::string from = rule.substr(0, eq), to = rule.substr(eq + 1);
-    for (auto pos = maps.find(from); pos != std::string::npos;
-         pos = maps.find(from, pos + to.size())) {
-      maps.replace(pos, from.size(), to);
-    }
-  }
-  return maps;
-}
 
 class ReportCommand final : public Command {
  public:
@@ -54,7 +39,8 @@ class ReportCommand final : public Command {
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
         "flamegraph, folded or speedscope")(
-        "map-path", po::value<std::vector<std::string>>(&map_paths_)->value_name("OLD=NEW"),
+        "map-path",
+        po::value<std::vector<std::string>>(&input_options_.map_paths)->value_name("OLD=NEW"),
         "read the binaries under NEW instead of OLD")(
         "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
         "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
@@ -63,6 +49,7 @@ class ReportCommand final : public Command {
         "flamegraph: icicle graph, callees at the root")(
         "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
     add_python_options(d, python_);
+    add_filter_options(d, filter_);
   }
   void describe_positional(po::positional_options_description& positional) override {
     positional.add("input", 1);
@@ -73,20 +60,17 @@ class ReportCommand final : public Command {
     if (auto message = python_.invalid()) return usage_error(*message);
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
-    auto recording = sampling::read_raw_file(input_);
-    if (!recording) return report(recording.error());
-    auto maps = remap(recording->maps, map_paths_);
-    if (!maps) return report(maps.error());
-
-    aggregate::Profile profile(*format == output::Format::kSpeedscope);
-    pipeline::InterpreterOptions interpret{.lines = write_.lines,
-                                           .full_signatures = full_signatures_};
-    python_.apply(interpret);
-    if (auto replayed = pipeline::replay(*recording, *maps, profile, interpret); !replayed) {
-      return report(replayed.error());
-    }
-    profile.info().command = "cspy report " + input_;
-    auto written = write_profile_file(output_, *format, profile, write_);
+    auto filter = aggregate::ProfileFilter::make(filter_);
+    if (!filter) return report(filter.error());
+    input_options_.keep_timeline = *format == output::Format::kSpeedscope;
+    input_options_.interpret = {.lines = write_.lines, .full_signatures = full_signatures_};
+    python_.apply(input_options_.interpret);
+    auto replayed = replay_raw_file(input_, input_options_);
+    if (!replayed) return report(replayed.error());
+    auto profile = apply_filter(std::move(*replayed), *filter);
+    if (!profile) return report(profile.error());
+    profile->info().command = "cspy report " + input_;
+    auto written = write_profile_file(output_, *format, *profile, write_);
     if (!written) return report(written.error());
     return kExitOk;
   }
@@ -94,7 +78,8 @@ class ReportCommand final : public Command {
   std::string input_;
   std::string output_;
   std::optional<output::Format> format_;
-  std::vector<std::string> map_paths_;
+  InputOptions input_options_;
+  aggregate::FilterSpec filter_;
   output::WriteOptions write_;
   bool full_signatures_ = false;
   PythonOptions python_;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cspy/output/writer.h"
+#include "folded_stacks.h"
 
 namespace cspy::output {
 
@@ -19,8 +20,8 @@ std::string folded_name(const aggregate::Frame& frame, bool lines) {
 
 }  // namespace
 
-void write_folded(const aggregate::Profile& profile, const WriteOptions& options,
-                  std::ostream& out) {
+void for_each_folded_stack(const aggregate::Profile& profile, const WriteOptions& options,
+                           const std::function<void(const std::string&, std::uint64_t)>& visit) {
   aggregate::CallTree tree = profile.combined_tree(options.thread_roots);
   const auto& frames = profile.frames();
   std::vector<std::string> names(frames.size());
@@ -42,7 +43,14 @@ void write_folded(const aggregate::Profile& profile, const WriteOptions& options
     }
     path += names[node.frame.index()];
     prefix_len[static_cast<std::size_t>(depth)] = path.size();
-    if (node.self > 0) out << path << ' ' << node.self << '\n';
+    if (node.self > 0) visit(path, node.self);
+  });
+}
+
+void write_folded(const aggregate::Profile& profile, const WriteOptions& options,
+                  std::ostream& out) {
+  for_each_folded_stack(profile, options, [&out](const std::string& stack, std::uint64_t count) {
+    out << stack << ' ' << count << '\n';
   });
 }
 

@@ -20,6 +20,9 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     (*interpreter)->on_sample(sample);
   }
   for (const auto& [tid, count] : recording.lost) (*interpreter)->on_lost(tid, count);
+  for (const auto& [tid, name] : recording.thread_names) {
+    if (profile.threads().count(tid) != 0) profile.set_thread_name(tid, name);
+  }
 
   auto& info = profile.info();
   info.pid = recording.pid;

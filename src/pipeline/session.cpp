@@ -91,7 +91,7 @@ Result<void> Session::start_interpreter() {
     auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *interpreter_);
     if (!writer) return writer.error();
     raw_writer_ = std::move(*writer);
-    if (auto maps = proc.maps()) raw_writer_->write_maps(*maps);
+    save_raw_maps();
     sink_ = raw_writer_.get();
   }
   return {};
@@ -125,6 +125,8 @@ Result<bool> Session::step(int timeout_ms) {
   if (now - last_modules_ns_ > kModulesRefreshNs) {
     last_modules_ns_ = now;
     interpreter_->refresh_modules();  // libraries loaded or unloaded since the last look
+    // A raw file keeps the last maps written: the target may be gone by finish().
+    save_raw_maps();
   }
   if (!target_.running()) {
     target_exited_ = true;
@@ -148,7 +150,11 @@ void Session::finish() {
   source_->stop();
   if (raw_writer_) {
     // The maps at the end also hold libraries loaded during the run.
-    if (auto maps = target_.process().maps()) raw_writer_->write_maps(*maps);
+    save_raw_maps();
+    // Names for `report --thread NAME` and for the thread root frames of a replay.
+    for (const auto& [tid, thread] : profile_.threads()) {
+      if (!thread.name.empty()) raw_writer_->write_thread_name(tid, thread.name);
+    }
     if (auto codes = interpreter_->python_codes(); !codes.empty()) {
       raw_writer_->write_blob(python::encode_codes(codes));
     }
@@ -157,6 +163,14 @@ void Session::finish() {
   auto& info = profile_.info();
   info.duration_s = static_cast<double>(end_ns_ - start_ns_) / 1e9;
   info.target_exited = target_exited_;
+}
+
+void Session::save_raw_maps() {
+  if (!raw_writer_) return;
+  auto maps = target_.process().maps();
+  if (!maps || maps->empty() || *maps == raw_maps_) return;
+  raw_writer_->write_maps(*maps);
+  raw_maps_ = std::move(*maps);
 }
 
 double Session::elapsed_s() const {

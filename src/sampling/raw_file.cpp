@@ -4,6 +4,7 @@
 //   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
 //   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
+//   6 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -20,8 +21,7 @@ namespace cspy::sampling {
 
 namespace {
 
-constexpr char kMagic[8] = {'C', 'S', 'P', 'Y', 'R', 'A', 'W', '1'};
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kBlob = 5 };
+enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kBlob = 5, kThreadName = 6 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
@@ -36,7 +36,7 @@ Result<std::unique_ptr<RawFileWriter>> RawFileWriter::create(const std::string& 
   std::unique_ptr<RawFileWriter> w(new RawFileWriter(path, next));
   w->out_.open(path, std::ios::binary | std::ios::trunc);
   if (!w->out_) return errno_error(ErrorKind::kBadInput, "cannot write " + path);
-  w->out_.write(kMagic, sizeof kMagic);
+  w->out_.write(kRawFileMagic.data(), static_cast<std::streamsize>(kRawFileMagic.size()));
   put(w->out_, static_cast<std::uint32_t>(pid));
   return w;
 }
@@ -52,6 +52,13 @@ void RawFileWriter::write_blob(std::span<const std::uint8_t> bytes) {
   put(out_, static_cast<std::uint32_t>(bytes.size()));
   out_.write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
+}
+
+void RawFileWriter::write_thread_name(pid_t tid, const std::string& name) {
+  put(out_, kThreadName);
+  put(out_, static_cast<std::uint32_t>(tid));
+  put(out_, static_cast<std::uint32_t>(name.size()));
+  out_.write(name.data(), static_cast<std::streamsize>(name.size()));
 }
 
 void RawFileWriter::on_sample(const RawSample& s) {
@@ -149,7 +156,7 @@ Result<RawRecording> read_raw_file(const std::string& path) {
   if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
     return errno_error(ErrorKind::kBadInput, "cannot read " + path);
   const auto size = static_cast<std::size_t>(st.st_size);
-  if (size < sizeof kMagic + 4)
+  if (size < kRawFileMagic.size() + 4)
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (data == MAP_FAILED) return errno_error(ErrorKind::kBadInput, "cannot map " + path);
@@ -158,8 +165,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
   Cursor in(rec.file.data(), rec.file.data() + size);
   std::span<const std::uint8_t> magic;
   std::uint32_t pid = 0;
-  if (!in.bytes(sizeof kMagic, magic) || std::memcmp(magic.data(), kMagic, sizeof kMagic) != 0 ||
-      !in.get(pid)) {
+  if (!in.bytes(kRawFileMagic.size(), magic) ||
+      std::memcmp(magic.data(), kRawFileMagic.data(), kRawFileMagic.size()) != 0 || !in.get(pid)) {
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   }
   rec.pid = static_cast<pid_t>(pid);
@@ -195,6 +202,12 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       std::span<const std::uint8_t> text;
       if (!in.get(n) || !in.bytes(n, text)) return corrupt();
       rec.maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
+    } else if (type == kThreadName) {
+      std::uint32_t tid = 0, n = 0;
+      std::span<const std::uint8_t> text;
+      if (!in.get(tid) || !in.get(n) || !in.bytes(n, text)) return corrupt();
+      rec.thread_names.emplace_back(static_cast<pid_t>(tid),
+                                    std::string(reinterpret_cast<const char*>(text.data()), n));
     } else {
       return corrupt();
     }

@@ -13,8 +13,8 @@
 namespace cspy::pipeline {
 
 // Unwinds, symbolizes and counts every sample and every lost record of `recording` into
-// `profile`, naming addresses with the modules of `maps`; fills the profile's pid, start
-// time and duration from the samples.
+// `profile`, naming addresses with the modules of `maps`; names the threads as the
+// recording did; fills the profile's pid, start time and duration from the samples.
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
                     aggregate::Profile& profile, const InterpreterOptions& options);
 

@@ -64,6 +64,8 @@ class Session {
   std::string python_problem() const { return python_ ? python_->problem() : ""; }
 
  private:
+  // Writes the target's maps to the raw file if they changed since last written.
+  void save_raw_maps();
   Result<void> start_source();
   Result<void> start_interpreter();
 
@@ -75,6 +77,7 @@ class Session {
   std::unique_ptr<sampling::SampleSource> source_;
   std::unique_ptr<Interpreter> interpreter_;
   std::unique_ptr<sampling::RawFileWriter> raw_writer_;
+  std::string raw_maps_;                  // the maps text last written to the raw file
   sampling::SampleSink* sink_ = nullptr;  // the interpreter, or the raw writer before it
   std::string fallback_reason_;
   std::uint64_t start_ns_ = 0;

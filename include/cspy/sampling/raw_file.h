@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,9 @@
 #include "cspy/sampling/raw_sample.h"
 
 namespace cspy::sampling {
+
+// The first bytes of every raw sample file.
+inline constexpr std::string_view kRawFileMagic{"CSPYRAW1", 8};
 
 // A sample read back from a file; its stack bytes stay in the file's mapping.
 struct StoredSample {
@@ -52,6 +56,7 @@ struct RawRecording {
   std::vector<StoredSample> samples;
   std::vector<std::pair<pid_t, std::uint64_t>> lost;  // (tid, count)
   std::vector<std::span<const std::uint8_t>> blobs;   // write_blob()'s, in the mapping
+  std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
 };
 
 class RawFileWriter final : public SampleSink {
@@ -62,6 +67,7 @@ class RawFileWriter final : public SampleSink {
   void write_maps(const std::string& maps);
   // Bytes the pipeline keeps for replaying (Python code objects), read back as blobs.
   void write_blob(std::span<const std::uint8_t> bytes);
+  void write_thread_name(pid_t tid, const std::string& name);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
   Result<void> close();

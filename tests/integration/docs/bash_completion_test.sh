@@ -72,6 +72,9 @@ touch "$dir/profile.svg" "$dir/run.raw"
 expect_exactly "a file after -o" "$dir/profile.svg" cspy record -o "$dir/pro"
 expect_exactly "a file after --raw" "$dir/run.raw" cspy record --raw "$dir/ru"
 expect_exactly "report's raw file" "$dir/run.raw" cspy report "$dir/r"
+expect_exactly "diff's second recording" "$dir/run.raw" cspy diff "$dir/run.raw" "$dir/r"
+expect_exactly "a file after --before" "$dir/run.raw" cspy diff --before "$dir/ru"
+expect_exactly "diff's formats" "flamegraph folded" cspy diff -f f
 # After "--": a program, then (without bash-completion loaded) file names.
 expect_has "a program after --" bash cspy record -p 1 -- bas
 expect_exactly "the program's arguments" "$dir/profile.svg" cspy record -- prog "$dir/pro"
