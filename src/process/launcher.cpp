@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -31,10 +32,11 @@ Result<Pipe> make_pipe() {
 
 // The forked child: waits until the parent is ready (EOF on `go`), then execs; if exec
 // fails, its errno goes to `exec_error`. Only async-signal-safe calls here, and no return.
-[[noreturn]] void run_child(int go, int exec_error, char* const* args) {
+[[noreturn]] void run_child(int go, int exec_error, char* const* args, LaunchOptions options) {
   char c;
   while (::read(go, &c, 1) < 0 && errno == EINTR) {
   }
+  if (options.stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   ::execvp(args[0], args);
   int e = errno;
   ssize_t w = ::write(exec_error, &e, sizeof e);
@@ -45,7 +47,7 @@ Result<Pipe> make_pipe() {
 }  // namespace
 
 Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& argv,
-                                               ForkFn fork_fn) {
+                                               LaunchOptions options, ForkFn fork_fn) {
   if (argv.empty()) return Error(ErrorKind::kUsage, "no command given after --");
   auto go = make_pipe();
   if (!go) return go.error();
@@ -62,7 +64,7 @@ Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& a
     // The parent's ends: the child must not hold the write end of `go`, or it never sees EOF.
     ::close(go->write.get());
     ::close(err->read.get());
-    run_child(go->read.get(), err->write.get(), args.data());
+    run_child(go->read.get(), err->write.get(), args.data(), options);
   }
   return LaunchedProcess(pid, std::move(go->write), std::move(err->read));
 }
@@ -129,6 +131,22 @@ int LaunchedProcess::wait() {
   reaped_ = true;
   status_ = status;
   return status_;
+}
+
+StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace) {
+  CSPY_CHECK(released_);
+  if (auto status = try_wait()) return StopOutcome{.signal = 0, .wait_status = *status};
+  constexpr auto kPoll = std::chrono::milliseconds(10);
+  for (int signal : {SIGINT, SIGTERM}) {
+    ::kill(pid_, signal);
+    ::kill(pid_, SIGCONT);
+    for (auto waited = std::chrono::milliseconds(0); waited < grace; waited += kPoll) {
+      if (auto status = try_wait()) return StopOutcome{.signal = signal, .wait_status = *status};
+      std::this_thread::sleep_for(kPoll);
+    }
+  }
+  ::kill(pid_, SIGKILL);
+  return StopOutcome{.signal = SIGKILL, .wait_status = wait()};
 }
 
 int exit_code_of(int wait_status) {

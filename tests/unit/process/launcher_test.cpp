@@ -1,6 +1,8 @@
 // LaunchedProcess: the child is held before exec until release(), its exit status is
 // passed on, a program that cannot run gives an error, a held child does not outlive its
-// owner, and no launch leaks a file descriptor, not even one whose fork fails.
+// owner, stop() ends it by SIGINT, SIGTERM or SIGKILL, its stdout can be cspy's stderr, and
+// no launch leaks a file descriptor, not even one whose fork fails. Target names a launched
+// program as exec will.
 #include "cspy/process/launcher.h"
 
 #include <signal.h>
@@ -10,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -17,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "cspy/process/target.h"
 #include "support/child_process.h"
 #include "support/test_files.h"
 
@@ -143,7 +148,7 @@ TEST_F(LauncherTest, FailedForkClosesBothPipes) {
     errno = EAGAIN;
     return -1;
   };
-  auto child = LaunchedProcess::spawn({"true"}, failing_fork);
+  auto child = LaunchedProcess::spawn({"true"}, {}, failing_fork);
   ASSERT_FALSE(child);
   EXPECT_EQ(child.error().sys_errno(), EAGAIN);
   // TearDown checks that none of the four pipe ends stayed open.
@@ -170,6 +175,124 @@ TEST_F(LauncherTest, MoveHandsTheChildOver) {
     EXPECT_EQ(child->pid(), -1);  // NOLINT(bugprone-use-after-move): moved-from owns nothing
   }
   EXPECT_TRUE(is_reaped(pid));
+}
+
+// Released, then given `ms` to start (exec and the shell's traps set).
+void release_and_settle(LaunchedProcess& child, std::chrono::milliseconds ms = 200ms) {
+  ASSERT_TRUE(child.release());
+  std::this_thread::sleep_for(ms);
+}
+
+TEST_F(LauncherTest, StopEndsARunningChildWithSigint) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  release_and_settle(*child);
+  const StopOutcome outcome = child->stop(1s);
+  EXPECT_EQ(outcome.signal, SIGINT);
+  EXPECT_TRUE(child->reaped());
+  EXPECT_EQ(exit_code_of(outcome.wait_status), 128 + SIGINT);
+}
+
+TEST_F(LauncherTest, StopLetsAChildHandleSigint) {
+  auto child = LaunchedProcess::spawn({"sh", "-c", "trap 'exit 5' INT; while :; do :; done"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  release_and_settle(*child);
+  const StopOutcome outcome = child->stop(5s);
+  EXPECT_EQ(outcome.signal, SIGINT);
+  EXPECT_EQ(exit_code_of(outcome.wait_status), 5);
+}
+
+TEST_F(LauncherTest, StopFallsBackToSigtermThenSigkill) {
+  // Ignored signals stay ignored across exec: sleep ignores SIGINT, then both.
+  for (const auto& [ignored, expected] :
+       {std::pair{"INT", SIGTERM}, std::pair{"INT TERM", SIGKILL}}) {
+    auto child =
+        LaunchedProcess::spawn({"sh", "-c", std::string("trap '' ") + ignored + "; exec sleep 30"});
+    ASSERT_TRUE(child) << child.error().describe();
+    ReapAtExit reap(*child);
+    release_and_settle(*child);
+    const auto start = std::chrono::steady_clock::now();
+    const StopOutcome outcome = child->stop(200ms);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(outcome.signal, expected) << ignored;
+    EXPECT_EQ(exit_code_of(outcome.wait_status), 128 + expected) << ignored;
+    EXPECT_GE(took, expected == SIGKILL ? 400ms : 200ms) << ignored;
+    EXPECT_LT(took, 5s) << ignored;
+  }
+}
+
+TEST_F(LauncherTest, StopWakesAStoppedChild) {
+  auto child = LaunchedProcess::spawn({"sleep", "30"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  release_and_settle(*child);
+  ASSERT_EQ(::kill(child->pid(), SIGSTOP), 0);
+  const StopOutcome outcome = child->stop(1s);
+  EXPECT_EQ(outcome.signal, SIGINT) << "SIGCONT lets the pending SIGINT act";
+  EXPECT_TRUE(child->reaped());
+}
+
+TEST_F(LauncherTest, StopLeavesAnExitedChildsStatus) {
+  auto child = LaunchedProcess::spawn({"sh", "-c", "exit 3"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  ASSERT_TRUE(child->release());
+  for (int i = 0; i < 1000 && test::process_state(child->pid()) != 'Z'; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const StopOutcome outcome = child->stop(1s);
+  EXPECT_EQ(outcome.signal, 0);
+  EXPECT_EQ(exit_code_of(outcome.wait_status), 3);
+}
+
+// Sends this process's stderr to a file while it lives (restored even if a test fails).
+class StderrToFile {
+ public:
+  explicit StderrToFile(const std::string& path)
+      : saved_(::dup(STDERR_FILENO)),
+        file_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) {
+    ::dup2(file_, STDERR_FILENO);
+  }
+  StderrToFile(const StderrToFile&) = delete;
+  StderrToFile& operator=(const StderrToFile&) = delete;
+  ~StderrToFile() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    ::close(file_);
+  }
+
+ private:
+  int saved_;
+  int file_;
+};
+
+TEST_F(LauncherTest, StdoutCanBeStderr) {
+  const std::string path = test::make_test_dir("launcher_stdout_to_stderr") + "/stderr";
+  int status = 0;
+  {
+    StderrToFile redirect(path);
+    auto child = LaunchedProcess::spawn({"sh", "-c", "echo to-stdout"},
+                                        LaunchOptions{.stdout_to_stderr = true});
+    ASSERT_TRUE(child) << child.error().describe();
+    ReapAtExit reap(*child);
+    ASSERT_TRUE(child->release());
+    status = child->wait();
+  }
+  EXPECT_EQ(exit_code_of(status), 0);
+  EXPECT_EQ(test::read_file(path), "to-stdout\n");
+}
+
+TEST_F(LauncherTest, TargetNamesALaunchedProgramAsExecWill) {
+  // Never released: the held children are killed when the targets go.
+  auto sh = Target::launch({"/bin/sh", "-c", "exit 0"});
+  ASSERT_TRUE(sh) << sh.error().describe();
+  EXPECT_EQ(sh->name(), "sh");
+  auto long_name = Target::launch({"./a-program-with-a-long-name", "arg"});
+  ASSERT_TRUE(long_name) << long_name.error().describe();
+  EXPECT_EQ(long_name->name(), "a-program-with-");  // TASK_COMM_LEN - 1 bytes
+  EXPECT_EQ(long_name->stop(1s), 0) << "a held child is not stopped: it never ran";
 }
 
 TEST(LauncherDeathTest, WaitingOnAMovedFromOneAborts) {
