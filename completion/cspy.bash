@@ -13,7 +13,7 @@ _cspy_command_options() {
     record)
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
             --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
-            --max-depth --unwinder --raw -q --quiet" ;;
+            --max-depth --unwinder --raw --keep-running -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures" ;;
     top)

@@ -1,5 +1,8 @@
 // `cspy record`: sample a process until it exits, --duration ends or Ctrl-C, then write
-// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically.
+// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically. A program it
+// started is stopped when the recording ends before the program does (unless
+// --keep-running).
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +69,36 @@ int exit_code_of_program(process::Target& target, bool quiet) {
   return code;
 }
 
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGKILL:
+      return "SIGKILL";
+    default:
+      return "a signal";
+  }
+}
+
+// The end of a recording that ended before the program cspy started: the program is
+// stopped (SIGINT, SIGTERM, SIGKILL) and reaped, or with --keep-running left to run on.
+void end_launched_program(process::Target& target, bool keep_running, bool quiet) {
+  if (!target.launched() || !target.running()) return;
+  if (keep_running) {
+    if (!quiet) {
+      (void)std::fprintf(stderr, "cspy: the program (PID %d) runs on (--keep-running)\n",
+                         static_cast<int>(target.pid()));
+    }
+    return;
+  }
+  const int signal = target.stop(kStopGrace);
+  if (!quiet && signal != 0) {
+    (void)std::fprintf(stderr, "cspy: stopped the program with %s\n", signal_name(signal));
+  }
+}
+
 class RecordCommand final : public Command {
  public:
   const char* name() const override { return "record"; }
@@ -114,6 +147,9 @@ class RecordCommand final : public Command {
         "libdw, or libunwind (a second DWARF unwinder, for comparison)")(
         "raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
         "also save the raw samples to this file, to render again with `cspy report`")(
+        "keep-running", po::bool_switch(&keep_running_),
+        "leave a program cspy started running when the recording ends first (by default it "
+        "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
   }
@@ -122,6 +158,7 @@ class RecordCommand final : public Command {
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {
     if ((pid_ != 0) == !program.empty())
       return "give either --pid PID or -- program args (not both)";
+    if (keep_running_ && program.empty()) return "--keep-running is for a program cspy starts";
     const std::size_t bytes = session_.stack_bytes;
     if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
       return "--stack-bytes must be a multiple of 8 between 512 and 65528";
@@ -148,6 +185,9 @@ class RecordCommand final : public Command {
     install_stop_handlers();
     pipeline::Session session(*target, profile, session_);
     auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
+    // The program's own exit ended the recording (not --duration, a signal or an error).
+    const bool program_ended = session.target_exited() && !stop_requested();
+    end_launched_program(*target, keep_running_, quiet_);
     if (!ran) {
       // Whatever was collected before the failure is still written.
       if (profile.counters().samples == 0) return report(ran.error());
@@ -163,7 +203,8 @@ class RecordCommand final : public Command {
       }
     }
     if (!ran) return exit_code_for(ran.error());
-    return exit_code_of_program(*target, quiet_);
+    // A program cspy stopped, or left running, does not make the recording fail.
+    return program_ended ? exit_code_of_program(*target, quiet_) : kExitOk;
   }
 
   pid_t pid_ = 0;
@@ -172,6 +213,7 @@ class RecordCommand final : public Command {
   pipeline::SessionOptions session_;
   output::WriteOptions write_;
   bool no_inline_ = false;
+  bool keep_running_ = false;
   bool quiet_ = false;
 };
 
