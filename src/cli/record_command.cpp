@@ -54,7 +54,7 @@ std::string default_output(const process::Target& target, output::Format format)
   const char* ext = format == output::Format::kFlamegraph ? "svg"
                     : format == output::Format::kFolded   ? "folded"
                                                           : "json";
-  std::string name = target.process().thread_name(target.pid());
+  std::string name = target.name();
   if (name.empty()) name = "target";
   return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
 }
@@ -112,7 +112,8 @@ class RecordCommand final : public Command {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to profile")(
         "output,o", po::value<std::string>(&output_)->value_name("FILE"),
-        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")(
+        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout "
+        "(a program cspy starts then writes its stdout to stderr)")(
         "format,f",
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
@@ -173,8 +174,10 @@ class RecordCommand final : public Command {
     if (auto message = invalid(program)) return usage_error(*message);
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
-    auto target =
-        program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    // With the profile on stdout, the program's output goes to stderr.
+    auto target = program.empty()
+                      ? process::Target::attach(pid_)
+                      : process::Target::launch(program, {.stdout_to_stderr = output_ == "-"});
     if (!target) return report(target.error());
     if (output_.empty()) output_ = default_output(*target, *format);
 

@@ -1,15 +1,21 @@
 // `cspy record -- program`: a program still running when the recording ends (--duration,
 // SIGTERM to cspy) is stopped (SIGINT, SIGTERM, SIGKILL) and reaped, and does not make cspy
-// fail; --keep-running leaves it running and untraced. Each program prints its PID first
-// (`sh -c 'echo pid $$; exec ...'`), so the test can check on it and kill it if cspy did not.
+// fail; --keep-running leaves it running and untraced. With `-o -` the program's stdout
+// goes to stderr; the default output is named after the program. Each program prints its
+// PID first (`sh -c 'echo pid $$; exec ...'`), so the test can check on it and kill it if
+// cspy did not.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -178,6 +184,38 @@ TEST(RecordLaunch, ExitStatusOfAProgramEndingBeforeTheDurationIsPassedOn) {
   CommandResult r = run_command(record({"-d", "30", "-o", out}, {"/bin/sh", "-c", "exit 3"}));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.err.find("stopped the program"), std::string::npos) << r.err;
+}
+
+TEST(RecordLaunch, ProgramOutputStaysOutOfAProfileOnStdout) {
+  CommandResult r = run_command(
+      record({"-o", "-", "-f", "folded", "-q"},
+             {"/bin/sh", "-c",
+              "echo from-the-program; exec " + target_binary("chain") + " --seconds 0.5"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("from-the-program"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ready"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("from-the-program"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ready"), std::string::npos) << r.err;
+  // Every line of stdout is a folded stack.
+  const auto stacks = parse_folded(r.out);
+  EXPECT_GT(stacks.size(), 0u);
+  std::uint64_t lines = std::count(r.out.begin(), r.out.end(), '\n');
+  EXPECT_EQ(lines, stacks.size()) << r.out;
+}
+
+TEST(RecordLaunch, DefaultOutputIsNamedAfterTheProgram) {
+  const std::string dir = make_temp_dir();
+  // In `dir`: cspy record -q -- chain --seconds 0.3
+  CommandResult r =
+      run_command({"/bin/sh", "-c", "cd \"$0\" && exec \"$1\" record -q -- \"$2\" --seconds 0.3",
+                   dir, cspy_binary(), target_binary("chain")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_TRUE(std::regex_match(names[0], std::regex(R"(cspy-chain-[0-9]+\.svg)"))) << names[0];
 }
 
 }  // namespace
