@@ -27,6 +27,18 @@ namespace cspy::cli {
 // value's name comes from value_name() ("ARG" when unset).
 std::string format_options(const boost::program_options::options_description& options);
 
+// Another tool's one-letter form of an option, read as cspy's: {"-F", "-r"} (perf's -F HZ
+// for --rate).
+struct ShortAlias {
+  const char* alias;
+  const char* option;
+};
+
+// `args` with each alias replaced by its option: "-F" -> "-r", "-F999" -> "-r999"; other
+// tokens are left alone.
+std::vector<std::string> replace_aliases(std::vector<std::string> args,
+                                         const std::vector<ShortAlias>& aliases);
+
 // `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
 void add_sampler_option(boost::program_options::options_description& options,
                         pipeline::SamplerKind& sampler);

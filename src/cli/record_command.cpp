@@ -108,6 +108,8 @@ class RecordCommand final : public Command {
   }
 
  private:
+  std::vector<ShortAlias> short_aliases() const override { return {{"-F", "-r"}}; }
+
   void describe(po::options_description& d) override {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to profile")(
@@ -117,9 +119,9 @@ class RecordCommand final : public Command {
         "format,f",
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
-        "flamegraph, folded or speedscope")(
+        "flamegraph, folded or speedscope (raw: folded, as py-spy calls it)")(
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-        "samples per second per thread")(
+        "samples per second per thread; -F HZ is the same, as in perf")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
         "seconds to record (0: until the target exits or Ctrl-C)")(
         "idle", po::bool_switch(&session_.idle),
@@ -148,6 +150,12 @@ class RecordCommand final : public Command {
         "libdw, or libunwind (a second DWARF unwinder, for comparison)")(
         "raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
         "also save the raw samples to this file, to render again with `cspy report`")(
+        "nonblocking", po::bool_switch(&nonblocking_),
+        "py-spy's option, accepted: the perf_event sampler never stops the target")(
+        "native", po::bool_switch(&native_),
+        "py-spy's option, accepted: native frames are always shown")(
+        "nolineno", po::bool_switch(&nolineno_),
+        "py-spy's option, accepted: frames are functions unless --lines (the default)")(
         "keep-running", po::bool_switch(&keep_running_),
         "leave a program cspy started running when the recording ends first (by default it "
         "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
@@ -160,6 +168,9 @@ class RecordCommand final : public Command {
     if ((pid_ != 0) == !program.empty())
       return "give either --pid PID or -- program args (not both)";
     if (keep_running_ && program.empty()) return "--keep-running is for a program cspy starts";
+    if (nolineno_ && write_.lines) return "--nolineno and --lines contradict each other";
+    if (nonblocking_ && session_.sampler == pipeline::SamplerKind::kPtrace)
+      return "--nonblocking and --sampler ptrace contradict each other (ptrace stops threads)";
     const std::size_t bytes = session_.stack_bytes;
     if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
       return "--stack-bytes must be a multiple of 8 between 512 and 65528";
@@ -172,6 +183,11 @@ class RecordCommand final : public Command {
 
   int run(const std::vector<std::string>& program) override {
     if (auto message = invalid(program)) return usage_error(*message);
+    if (nonblocking_) {
+      (void)std::fputs(
+          "cspy: --nonblocking: nothing to do, the perf_event sampler never stops the target\n",
+          stderr);
+    }
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
     // With the profile on stdout, the program's output goes to stderr.
@@ -217,6 +233,9 @@ class RecordCommand final : public Command {
   output::WriteOptions write_;
   bool no_inline_ = false;
   bool keep_running_ = false;
+  bool nonblocking_ = false;  // py-spy's options, accepted with no effect
+  bool native_ = false;
+  bool nolineno_ = false;
   bool quiet_ = false;
 };
 

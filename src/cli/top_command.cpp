@@ -126,11 +126,13 @@ class TopCommand final : public Command {
   }
 
  private:
+  std::vector<ShortAlias> short_aliases() const override { return {{"-F", "-r"}}; }
+
   void describe(po::options_description& d) override {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to watch")(
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-        "samples per second per thread")(
+        "samples per second per thread; -F HZ is the same, as in perf")(
         "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
         "seconds between screen refreshes")(
         "idle", po::bool_switch(&session_.idle),

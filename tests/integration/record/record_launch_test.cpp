@@ -218,5 +218,20 @@ TEST(RecordLaunch, DefaultOutputIsNamedAfterTheProgram) {
   EXPECT_TRUE(std::regex_match(names[0], std::regex(R"(cspy-chain-[0-9]+\.svg)"))) << names[0];
 }
 
+TEST(RecordLaunch, PySpyAndPerfFlagsAreAccepted) {
+  // -F 1000 (perf's --rate), -f raw (py-spy's folded), and py-spy's no-op options.
+  CommandResult r = run_command(record(
+      {"-F", "1000", "-f", "raw", "-o", "-", "-q", "--nonblocking", "--native", "--nolineno"},
+      {target_binary("chain"), "--seconds", "0.5"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stacks = parse_folded(r.out);
+  std::uint64_t samples = 0;
+  for (const auto& [stack, count] : stacks) samples += count;
+  EXPECT_GT(samples, 150u) << "at most ~50 at the default 100 Hz";
+  EXPECT_NE(r.err.find("cspy: --nonblocking: nothing to do, the perf_event sampler never stops"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace cspy::test
