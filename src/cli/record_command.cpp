@@ -215,12 +215,15 @@ class RecordCommand final : public Command {
     auto written = write_profile_file(output_, *format, profile, write_);
     if (!written) return report(written.error());
     if (!quiet_) {
-      (void)std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
+      (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());
       if (output_ != "-") {
         (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
                            static_cast<unsigned long long>(profile.counters().samples));
       }
     }
+    // Also with --quiet: an empty profile needs its reason.
+    const std::string hint = no_samples_hint(run_figures(session, profile, session_));
+    if (!hint.empty()) (void)std::fprintf(stderr, "%s\n", hint.c_str());
     if (!ran) return exit_code_for(ran.error());
     // A program cspy stopped, or left running, does not make the recording fail.
     return program_ended ? exit_code_of_program(*target, quiet_) : kExitOk;

@@ -1,9 +1,9 @@
 // `cspy record -- program`: a program still running when the recording ends (--duration,
 // SIGTERM to cspy) is stopped (SIGINT, SIGTERM, SIGKILL) and reaped, and does not make cspy
 // fail; --keep-running leaves it running and untraced. With `-o -` the program's stdout
-// goes to stderr; the default output is named after the program. Each program prints its
-// PID first (`sh -c 'echo pid $$; exec ...'`), so the test can check on it and kill it if
-// cspy did not.
+// goes to stderr; the default output is named after the program; an idle one that gave no
+// sample gets a hint to use --idle. Each program prints its PID first
+// (`sh -c 'echo pid $$; exec ...'`), so the test can check on it and kill it if cspy did not.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -231,6 +231,23 @@ TEST(RecordLaunch, PySpyAndPerfFlagsAreAccepted) {
   EXPECT_NE(r.err.find("cspy: --nonblocking: nothing to do, the perf_event sampler never stops"),
             std::string::npos)
       << r.err;
+}
+
+TEST(RecordLaunch, IdleProgramGetsTheIdleHint) {
+  ProgramGuard guard;
+  const std::string out = make_temp_dir() + "/out.folded";
+  ChildProcess cspy(record({"-d", "0.5", "-o", out}, pid_first("exec sleep 30")));
+  const pid_t program = read_program_pid(cspy);
+  ASSERT_GT(program, 0) << cspy.error_output();
+  guard.watch(program);
+  std::optional<int> code = cspy.wait(30s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << cspy.error_output();
+  const std::string& err = cspy.error_output();
+  EXPECT_NE(err.find("0 samples in"), std::string::npos) << err;
+  EXPECT_NE(err.find("per thread, 1 thread)"), std::string::npos) << err;
+  EXPECT_NE(err.find("cspy: hint: no samples"), std::string::npos) << err;
+  EXPECT_NE(err.find("add --idle"), std::string::npos) << err;
 }
 
 }  // namespace
