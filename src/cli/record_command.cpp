@@ -16,6 +16,7 @@
 #include "cspy/core/clock.h"
 #include "cspy/output/writer.h"
 #include "cspy/pipeline/session.h"
+#include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
 #include "exit_codes.h"
 #include "options.h"
@@ -206,6 +207,10 @@ class RecordCommand final : public Command {
     auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
     // The program's own exit ended the recording (not --duration, a signal or an error).
     const bool program_ended = session.target_exited() && !stop_requested();
+    RunFigures figures = run_figures(session, profile, session_);
+    if (figures.counters.samples == 0) {
+      figures.child_processes = process::group_descendants(target->pid()).size();
+    }
     end_launched_program(*target, keep_running_, quiet_);
     if (!ran) {
       // Whatever was collected before the failure is still written.
@@ -222,7 +227,7 @@ class RecordCommand final : public Command {
       }
     }
     // Also with --quiet: an empty profile needs its reason.
-    const std::string hint = no_samples_hint(run_figures(session, profile, session_));
+    const std::string hint = no_samples_hint(figures);
     if (!hint.empty()) (void)std::fprintf(stderr, "%s\n", hint.c_str());
     if (!ran) return exit_code_for(ran.error());
     // A program cspy stopped, or left running, does not make the recording fail.

@@ -64,6 +64,14 @@ std::string no_samples_hint(const RunFigures& figures) {
         "intervals at {:g} Hz; a higher --rate samples more often",
         figures.seconds, figures.rate_hz);
   }
+  if (figures.child_processes > 0) {
+    return fmt::format(
+        "cspy: hint: no samples: the target was not on a CPU while it was recorded; it has {} "
+        "child process{}, which cspy does not sample: profile that program itself (`exec` it "
+        "from a shell command, or give its --pid){}",
+        figures.child_processes, figures.child_processes == 1 ? "" : "es",
+        figures.idle ? "" : ", or add --idle to sample the target off the CPU too");
+  }
   if (figures.idle) return "";
   return "cspy: hint: no samples: the target did not run on a CPU while it was recorded (it was "
          "idle, sleeping or blocked); add --idle to sample threads off the CPU too (wall-clock "

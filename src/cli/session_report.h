@@ -20,6 +20,8 @@ struct RunFigures {
   std::string sampler;      // "perf_event", "ptrace"
   double rate_hz = 0;       // asked for, per thread
   bool idle = false;        // --idle
+  // Processes the target started, still there at the end (counted only without samples).
+  std::size_t child_processes = 0;
 };
 
 RunFigures run_figures(const pipeline::Session& session, const aggregate::Profile& profile,
@@ -30,7 +32,8 @@ RunFigures run_figures(const pipeline::Session& session, const aggregate::Profil
 std::string summary_line(const RunFigures& figures);
 
 // Why a run took no sample and what to do ("" when it took some): the recording was shorter
-// than two sampling intervals (raise --rate), or the threads were off the CPU (use --idle).
+// than two sampling intervals (raise --rate), or the threads were off the CPU (use --idle),
+// maybe waiting for a child process, which cspy does not sample (profile that one).
 std::string no_samples_hint(const RunFigures& figures);
 
 // The summary line and its warnings (threads not sampled, the target's exit), several lines.

@@ -6,13 +6,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 
 #include "cspy/core/check.h"
+#include "cspy/process/process_tree.h"
 
 namespace cspy::process {
 
@@ -136,17 +139,46 @@ int LaunchedProcess::wait() {
 StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace) {
   CSPY_CHECK(released_);
   if (auto status = try_wait()) return StopOutcome{.signal = 0, .wait_status = *status};
+  // The processes the child started, in its group: they get each signal too, as from
+  // Ctrl-C. Looked for again while the child lives (it may start more); remembered after
+  // it is reaped, when they are no longer its children.
+  std::vector<ProcessId> family;
+  auto look_for_family = [&] {
+    if (reaped_) return;
+    for (const ProcessId& p : group_descendants(pid_)) {
+      if (std::find(family.begin(), family.end(), p) == family.end()) family.push_back(p);
+    }
+  };
+  auto signal_all = [&](int signal) {
+    look_for_family();
+    if (!reaped_) ::kill(pid_, signal);
+    for (const ProcessId& p : family) {
+      if (p.running()) ::kill(p.pid, signal);
+    }
+  };
+  // The child reaped (its status kept) and none of its family running.
+  auto all_gone = [&] {
+    if (!try_wait()) return false;
+    return std::none_of(family.begin(), family.end(),
+                        [](const ProcessId& p) { return p.running(); });
+  };
   constexpr auto kPoll = std::chrono::milliseconds(10);
   for (int signal : {SIGINT, SIGTERM}) {
-    ::kill(pid_, signal);
-    ::kill(pid_, SIGCONT);
+    signal_all(signal);
+    signal_all(SIGCONT);
     for (auto waited = std::chrono::milliseconds(0); waited < grace; waited += kPoll) {
-      if (auto status = try_wait()) return StopOutcome{.signal = signal, .wait_status = *status};
+      if (all_gone()) return StopOutcome{.signal = signal, .wait_status = status_};
       std::this_thread::sleep_for(kPoll);
     }
   }
-  ::kill(pid_, SIGKILL);
-  return StopOutcome{.signal = SIGKILL, .wait_status = wait()};
+  signal_all(SIGKILL);
+  const int status = wait();
+  // SIGKILL ends them at once, unless they are in the middle of a system call that cannot be
+  // interrupted: not waited for long.
+  for (auto waited = std::chrono::milliseconds(0); waited < grace && !all_gone(); waited += kPoll) {
+    std::this_thread::sleep_for(kPoll);
+  }
+  return StopOutcome{.signal = SIGKILL, .wait_status = status};
 }
 
 int exit_code_of(int wait_status) {

@@ -48,9 +48,11 @@ class LaunchedProcess {
   // Blocks until the child exits; returns its wait status.
   int wait();
   // Ends a released child that still runs, and reaps it: SIGINT (as Ctrl-C would), then
-  // SIGTERM after `grace`, then SIGKILL after another `grace`. Each of the first two is
-  // followed by SIGCONT, so that a stopped child can act on it. Not for a traced child:
-  // its ptrace-stops would be taken for progress.
+  // SIGTERM after `grace`, then SIGKILL after another `grace`. Each signal also goes to the
+  // processes the child started that are in its process group (process_tree.h), as Ctrl-C's
+  // does, and the next one is sent unless all of them are gone. Each of the first two is
+  // followed by SIGCONT, so that a stopped child can act on it. Not for a traced child: its
+  // ptrace-stops would be taken for progress.
   StopOutcome stop(std::chrono::milliseconds grace);
   bool released() const { return released_; }
   bool reaped() const { return reaped_; }

@@ -1,9 +1,10 @@
 // `cspy record -- program`: a program still running when the recording ends (--duration,
 // SIGTERM to cspy) is stopped (SIGINT, SIGTERM, SIGKILL) and reaped, and does not make cspy
-// fail; --keep-running leaves it running and untraced. With `-o -` the program's stdout
-// goes to stderr; the default output is named after the program; an idle one that gave no
-// sample gets a hint to use --idle. Each program prints its PID first
-// (`sh -c 'echo pid $$; exec ...'`), so the test can check on it and kill it if cspy did not.
+// fail, and so are the processes it started in its process group; --keep-running leaves it
+// running and untraced. With `-o -` the program's stdout goes to stderr; the default output
+// is named after the program; an idle one that gave no sample gets a hint to use --idle.
+// Each program prints its PID first (`sh -c 'echo pid $$; exec ...'`), so the test can check
+// on it and kill it if cspy did not.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -63,11 +64,12 @@ pid_t read_program_pid(ChildProcess& cspy) {
   return -1;
 }
 
-// True when `pid` no longer exists (reaped), within `timeout`.
+// True when `pid` has ended within `timeout`: reaped, or a zombie (one orphaned by cspy's
+// program comes to the ProgramGuard, which reaps it at the end).
 bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
   for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;
        std::this_thread::sleep_for(10ms)) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+    if ((::kill(pid, 0) != 0 && errno == ESRCH) || process_state(pid) == 'Z') return true;
   }
   return false;
 }
@@ -248,6 +250,30 @@ TEST(RecordLaunch, IdleProgramGetsTheIdleHint) {
   EXPECT_NE(err.find("per thread, 1 thread)"), std::string::npos) << err;
   EXPECT_NE(err.find("cspy: hint: no samples"), std::string::npos) << err;
   EXPECT_NE(err.find("add --idle"), std::string::npos) << err;
+}
+
+TEST(RecordLaunch, ProcessesTheProgramStartedAreStoppedToo) {
+  ProgramGuard guard;
+  const std::string out = make_temp_dir() + "/out.folded";
+  // As `sh -c 'xz ...'`: the shell waits for a child, which does the work. The background
+  // sleep ignores SIGINT and outlives the shell: SIGTERM a second later ends it.
+  ChildProcess cspy(
+      record({"-d", "0.5", "-o", out}, pid_first("sleep 300 & echo pid $!; sleep 300; true")));
+  const pid_t shell = read_program_pid(cspy);
+  ASSERT_GT(shell, 0) << cspy.error_output();
+  guard.watch(shell);
+  const pid_t background = read_program_pid(cspy);
+  ASSERT_GT(background, 0) << cspy.error_output();
+  guard.watch(background);
+  std::optional<int> code = cspy.wait(30s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << cspy.error_output();
+  EXPECT_TRUE(gone_within(shell, 1s));
+  EXPECT_TRUE(gone_within(background, 1s)) << "left running: " << cspy.error_output();
+  // The shell only waited: the hint says its children are not sampled.
+  EXPECT_NE(cspy.error_output().find("child processes, which cspy does not sample"),
+            std::string::npos)
+      << cspy.error_output();
 }
 
 }  // namespace

@@ -46,6 +46,19 @@ TEST(NoSamplesHint, IdleTargetIsToldAboutIdle) {
   EXPECT_EQ(no_samples_hint(idle), "") << "--idle was given already";
 }
 
+TEST(NoSamplesHint, TargetWithChildProcessesIsToldTheyAreNotSampled) {
+  RunFigures waiting = figures(0, 2, 1);
+  waiting.child_processes = 1;
+  const std::string hint = no_samples_hint(waiting);
+  EXPECT_NE(hint.find("it has 1 child process, which cspy does not sample"), std::string::npos)
+      << hint;
+  EXPECT_NE(hint.find("--idle"), std::string::npos) << hint;
+  waiting.child_processes = 2;
+  waiting.idle = true;
+  EXPECT_NE(no_samples_hint(waiting).find("2 child processes"), std::string::npos);
+  EXPECT_EQ(no_samples_hint(waiting).find("--idle"), std::string::npos);
+}
+
 TEST(NoSamplesHint, ShortRecordingIsToldAboutTheRate) {
   const std::string hint = no_samples_hint(figures(0, 0.005, 1));
   EXPECT_NE(hint.find("less than two sampling intervals at 100 Hz"), std::string::npos) << hint;

@@ -1,7 +1,8 @@
 // LaunchedProcess: the child is held before exec until release(), its exit status is
 // passed on, a program that cannot run gives an error, a held child does not outlive its
 // owner, stop() ends it by SIGINT, SIGTERM or SIGKILL, its stdout can be cspy's stderr, and
-// no launch leaks a file descriptor, not even one whose fork fails. Target names a launched
+// no launch leaks a file descriptor, not even one whose fork fails. stop() reaches the
+// processes the child started in its group, not one that left it. Target names a launched
 // program as exec will.
 #include "cspy/process/launcher.h"
 
@@ -16,11 +17,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
 #include "support/child_process.h"
 #include "support/test_files.h"
@@ -293,6 +296,91 @@ TEST_F(LauncherTest, TargetNamesALaunchedProgramAsExecWill) {
   ASSERT_TRUE(long_name) << long_name.error().describe();
   EXPECT_EQ(long_name->name(), "a-program-with-");  // TASK_COMM_LEN - 1 bytes
   EXPECT_EQ(long_name->stop(1s), 0) << "a held child is not stopped: it never ran";
+}
+
+// Waits until `root` has `count` processes in its group below it; those found.
+std::vector<ProcessId> wait_for_descendants(pid_t root, std::size_t count) {
+  std::vector<ProcessId> found;
+  for (int i = 0; i < 500 && found.size() < count; ++i) {
+    std::this_thread::sleep_for(10ms);
+    found = group_descendants(root);
+  }
+  return found;
+}
+
+// SIGKILLs what a test's child started, when the test ends (they are not its children).
+class KillAtExit {
+ public:
+  KillAtExit() = default;
+  KillAtExit(const KillAtExit&) = delete;
+  KillAtExit& operator=(const KillAtExit&) = delete;
+  ~KillAtExit() {
+    for (const ProcessId& p : processes) {
+      if (p.running()) ::kill(p.pid, SIGKILL);
+    }
+  }
+  std::vector<ProcessId> processes;
+};
+
+TEST_F(LauncherTest, GroupDescendantsAreTheChildsProcessesInItsGroup) {
+  auto child = LaunchedProcess::spawn({"sh", "-c", "sleep 300 & sleep 300; true"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  KillAtExit kill_them;
+  ASSERT_TRUE(child->release());
+  kill_them.processes = wait_for_descendants(child->pid(), 2);
+  ASSERT_EQ(kill_them.processes.size(), 2u);
+  for (const ProcessId& p : kill_them.processes) EXPECT_TRUE(p.running());
+  EXPECT_TRUE(group_descendants(::getpid()).size() >= 3) << "the sh and its two sleeps";
+  EXPECT_TRUE(group_descendants(999999999).empty());
+  // A PID with another start time is another process.
+  EXPECT_FALSE((ProcessId{.pid = kill_them.processes[0].pid,
+                          .start_time = kill_them.processes[0].start_time + 1})
+                   .running());
+}
+
+TEST_F(LauncherTest, StopAlsoStopsWhatTheChildStartedInItsGroup) {
+  // The background sleep ignores SIGINT (a non-interactive shell's background job) and
+  // outlives the shell, which SIGINT ends: it gets SIGTERM after the grace.
+  auto child = LaunchedProcess::spawn({"sh", "-c", "sleep 300 & sleep 300; true"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  KillAtExit kill_them;
+  ASSERT_TRUE(child->release());
+  kill_them.processes = wait_for_descendants(child->pid(), 2);
+  ASSERT_EQ(kill_them.processes.size(), 2u);
+  const StopOutcome outcome = child->stop(200ms);
+  EXPECT_EQ(outcome.signal, SIGTERM);
+  EXPECT_EQ(exit_code_of(outcome.wait_status), 128 + SIGINT) << "the shell ended on SIGINT";
+  for (const ProcessId& p : kill_them.processes) EXPECT_FALSE(p.running()) << p.pid;
+}
+
+TEST_F(LauncherTest, StopLeavesAProcessThatLeftTheGroup) {
+  const std::string file = test::make_test_dir("launcher_setsid") + "/pid";
+  auto child =
+      LaunchedProcess::spawn({"sh", "-c", "setsid sleep 300 & echo $! > " + file + "; wait"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  // The sleep in its own session (the shell's $!, as setsid execs it), SIGKILLed at the end.
+  struct KillDaemon {
+    pid_t pid = -1;
+    ~KillDaemon() {
+      if (pid > 0) ::kill(pid, SIGKILL);
+    }
+  } daemon;
+  ASSERT_TRUE(child->release());
+  for (int i = 0; i < 500 && daemon.pid <= 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+    daemon.pid = std::atoi(test::read_file(file).c_str());
+  }
+  ASSERT_GT(daemon.pid, 0);
+  for (int i = 0; i < 500 && ::getsid(daemon.pid) != daemon.pid; ++i) {
+    std::this_thread::sleep_for(10ms);  // until setsid has run
+  }
+  ASSERT_EQ(::getsid(daemon.pid), daemon.pid);
+  EXPECT_TRUE(group_descendants(child->pid()).empty());
+  child->stop(200ms);
+  EXPECT_EQ(::kill(daemon.pid, 0), 0) << "a process in its own session is no part of the job";
 }
 
 TEST(LauncherDeathTest, WaitingOnAMovedFromOneAborts) {
