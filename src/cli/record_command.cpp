@@ -94,7 +94,8 @@ void end_launched_program(process::Target& target, bool keep_running, bool quiet
     }
     return;
   }
-  const int signal = target.stop(kStopGrace);
+  // After Ctrl-C at the terminal, the program has had its SIGINT: no second one.
+  const int signal = target.stop(kStopGrace, stop_came_from_terminal());
   if (!quiet && signal != 0) {
     (void)std::fprintf(stderr, "cspy: stopped the program with %s\n", signal_name(signal));
   }

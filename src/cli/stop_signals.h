@@ -14,6 +14,9 @@ inline constexpr std::chrono::milliseconds kStopGrace{1000};
 // Installs SIGINT/SIGTERM/SIGHUP handlers that set a flag (no SA_RESTART).
 void install_stop_handlers();
 bool stop_requested();
+// True when a stop signal came from the terminal (Ctrl-C, hangup): it went to the whole
+// foreground job, so a program cspy started has had it too.
+bool stop_came_from_terminal();
 void request_stop();
 
 }  // namespace cspy::cli

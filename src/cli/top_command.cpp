@@ -178,7 +178,7 @@ class TopCommand final : public Command {
               .model = ui::TopModel(session_.rate_hz)};
     Result<void> shown = run_screen(live, delay_s_);  // the screen is closed when this returns
     session.finish();
-    target->stop(kStopGrace);  // a program top started does not outlive it
+    target->stop(kStopGrace, stop_came_from_terminal());  // a program top started ends with it
     if (!shown) return report(shown.error());
     return kExitOk;
   }

@@ -136,7 +136,7 @@ int LaunchedProcess::wait() {
   return status_;
 }
 
-StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace) {
+StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace, bool interrupted) {
   CSPY_CHECK(released_);
   if (auto status = try_wait()) return StopOutcome{.signal = 0, .wait_status = *status};
   // The processes the child started, in its group: they get each signal too, as from
@@ -164,10 +164,15 @@ StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace) {
   };
   constexpr auto kPoll = std::chrono::milliseconds(10);
   for (int signal : {SIGINT, SIGTERM}) {
-    signal_all(signal);
-    signal_all(SIGCONT);
+    const bool had_it = signal == SIGINT && interrupted;
+    if (had_it) {
+      look_for_family();
+    } else {
+      signal_all(signal);
+      signal_all(SIGCONT);
+    }
     for (auto waited = std::chrono::milliseconds(0); waited < grace; waited += kPoll) {
-      if (all_gone()) return StopOutcome{.signal = signal, .wait_status = status_};
+      if (all_gone()) return StopOutcome{.signal = had_it ? 0 : signal, .wait_status = status_};
       std::this_thread::sleep_for(kPoll);
     }
   }

@@ -47,9 +47,9 @@ std::optional<int> Target::exit_status() {
   return launched_->try_wait();
 }
 
-int Target::stop(std::chrono::milliseconds grace) {
+int Target::stop(std::chrono::milliseconds grace, bool interrupted) {
   if (!launched_ || !launched_->released()) return 0;
-  return launched_->stop(grace).signal;
+  return launched_->stop(grace, interrupted).signal;
 }
 
 std::string Target::name() const {

@@ -52,8 +52,11 @@ class LaunchedProcess {
   // processes the child started that are in its process group (process_tree.h), as Ctrl-C's
   // does, and the next one is sent unless all of them are gone. Each of the first two is
   // followed by SIGCONT, so that a stopped child can act on it. Not for a traced child: its
-  // ptrace-stops would be taken for progress.
-  StopOutcome stop(std::chrono::milliseconds grace);
+  // ptrace-stops would be taken for progress. `interrupted`: the child has had a SIGINT
+  // already (Ctrl-C at the terminal reaches the whole foreground job), so the sequence
+  // starts by giving it `grace` to end, then SIGTERM: a second SIGINT could cut short what
+  // it does on the first.
+  StopOutcome stop(std::chrono::milliseconds grace, bool interrupted = false);
   bool released() const { return released_; }
   bool reaped() const { return reaped_; }
 

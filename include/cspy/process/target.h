@@ -32,9 +32,9 @@ class Target {
   // A launched target's wait status once it has exited.
   std::optional<int> exit_status();
   // Ends a launched program that still runs (LaunchedProcess::stop) and reaps it: the
-  // signal that ended it; 0 when it had exited already, was never released, or is a --pid
-  // target (left alone).
-  int stop(std::chrono::milliseconds grace);
+  // signal that ended it; 0 when it had exited already (or did on the SIGINT it had when
+  // `interrupted`), was never released, or is a --pid target (left alone).
+  int stop(std::chrono::milliseconds grace, bool interrupted = false);
   // What the kernel calls the process (its comm): for a launched one before its exec, what
   // it will be called after (argv[0]'s base name, cut to 15 bytes); "" if unknown.
   std::string name() const;

@@ -238,7 +238,8 @@ TEST(RecordLaunch, PySpyAndPerfFlagsAreAccepted) {
 TEST(RecordLaunch, IdleProgramGetsTheIdleHint) {
   ProgramGuard guard;
   const std::string out = make_temp_dir() + "/out.folded";
-  ChildProcess cspy(record({"-d", "0.5", "-o", out}, pid_first("exec sleep 30")));
+  // At 5 Hz: starting sh and sleep takes far less CPU than the 200 ms between samples.
+  ChildProcess cspy(record({"-d", "1", "-r", "5", "-o", out}, pid_first("exec sleep 30")));
   const pid_t program = read_program_pid(cspy);
   ASSERT_GT(program, 0) << cspy.error_output();
   guard.watch(program);
@@ -256,9 +257,10 @@ TEST(RecordLaunch, ProcessesTheProgramStartedAreStoppedToo) {
   ProgramGuard guard;
   const std::string out = make_temp_dir() + "/out.folded";
   // As `sh -c 'xz ...'`: the shell waits for a child, which does the work. The background
-  // sleep ignores SIGINT and outlives the shell: SIGTERM a second later ends it.
-  ChildProcess cspy(
-      record({"-d", "0.5", "-o", out}, pid_first("sleep 300 & echo pid $!; sleep 300; true")));
+  // sleep ignores SIGINT and outlives the shell: SIGTERM a second later ends it. At 5 Hz,
+  // so that starting them gives no sample and the hint below comes.
+  ChildProcess cspy(record({"-d", "1", "-r", "5", "-o", out},
+                           pid_first("sleep 300 & echo pid $!; sleep 300; true")));
   const pid_t shell = read_program_pid(cspy);
   ASSERT_GT(shell, 0) << cspy.error_output();
   guard.watch(shell);

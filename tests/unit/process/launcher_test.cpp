@@ -226,6 +226,23 @@ TEST_F(LauncherTest, StopFallsBackToSigtermThenSigkill) {
   }
 }
 
+TEST_F(LauncherTest, StopAfterCtrlCSendsNoSecondSigint) {
+  // The shell's SIGINT trap counts what it gets; Ctrl-C's is sent here by hand.
+  const std::string file = test::make_test_dir("launcher_interrupted") + "/sigints";
+  auto child = LaunchedProcess::spawn({"sh", "-c",
+                                       "n=0; trap 'n=$((n+1)); echo $n > " + file +
+                                           "; [ $n -ge 2 ] && exit 2' INT; "
+                                           "while :; do :; done"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  release_and_settle(*child);
+  ASSERT_EQ(::kill(child->pid(), SIGINT), 0);
+  const StopOutcome outcome = child->stop(300ms, /*interrupted=*/true);
+  EXPECT_EQ(outcome.signal, SIGTERM) << "the one SIGINT did not end it";
+  EXPECT_EQ(exit_code_of(outcome.wait_status), 128 + SIGTERM);
+  EXPECT_EQ(test::read_file(file), "1\n");
+}
+
 TEST_F(LauncherTest, StopWakesAStoppedChild) {
   auto child = LaunchedProcess::spawn({"sleep", "30"});
   ASSERT_TRUE(child) << child.error().describe();
