@@ -15,7 +15,7 @@ _cspy_command_options() {
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
             --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
             --python-only --no-python --python-internals --gil
-            --max-depth --unwinder --raw -q --quiet" ;;
+            --max-depth --unwinder --raw --nonblocking --native --nolineno --keep-running -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
             --locals" ;;
@@ -35,7 +35,7 @@ _cspy_command_options() {
 # Whether option $2 of command $1 takes a value (the next word).
 _cspy_option_takes_value() {
   case $2 in
-    -p | --pid | -o | --output | -f | --format | -r | --rate | -d | --duration | --delay | \
+    -p | --pid | -o | --output | -f | --format | -r | -F | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
       --map-path | --thread | --focus | --exclude | --before | --after)
       return 0 ;;

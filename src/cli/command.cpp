@@ -20,7 +20,7 @@ int Command::execute(const std::vector<std::string>& args,
   describe_positional(positional);
   po::variables_map vm;
   try {
-    po::command_line_parser parser(args);
+    po::command_line_parser parser(replace_aliases(args, short_aliases()));
     parser.options(options).positional(positional);
     po::store(parser.run(), vm);
     po::notify(vm);

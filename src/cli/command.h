@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "options.h"
+
 namespace cspy::cli {
 
 class Command {
@@ -30,6 +32,8 @@ class Command {
   Command() = default;
   // Adds the command's options (after --help, which every command has).
   virtual void describe(boost::program_options::options_description& options) = 0;
+  // Other tools' one-letter option names the command also reads (options.h), not in --help.
+  virtual std::vector<ShortAlias> short_aliases() const { return {}; }
   // Positional arguments, if the command takes any.
   virtual void describe_positional(boost::program_options::positional_options_description&) {}
   // Runs with the options parsed into the command's fields.

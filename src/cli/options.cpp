@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 namespace po = boost::program_options;
@@ -109,6 +110,19 @@ std::string format_options(const po::options_description& options) {
     out += "\n";
   }
   return out;
+}
+
+std::vector<std::string> replace_aliases(std::vector<std::string> args,
+                                         const std::vector<ShortAlias>& aliases) {
+  for (std::string& arg : args) {
+    for (const auto& [alias, option] : aliases) {
+      if (arg.rfind(alias, 0) == 0) {
+        arg = option + arg.substr(std::string_view(alias).size());
+        break;
+      }
+    }
+  }
+  return args;
 }
 
 void add_sampler_option(po::options_description& options, pipeline::SamplerKind& sampler) {

@@ -44,6 +44,18 @@ void add_python_options(boost::program_options::options_description& options,
 // --gil, for the sampling commands (record, top).
 void add_gil_option(boost::program_options::options_description& options, PythonOptions& python);
 
+// Another tool's one-letter form of an option, read as cspy's: {"-F", "-r"} (perf's -F HZ
+// for --rate).
+struct ShortAlias {
+  const char* alias;
+  const char* option;
+};
+
+// `args` with each alias replaced by its option: "-F" -> "-r", "-F999" -> "-r999"; other
+// tokens are left alone.
+std::vector<std::string> replace_aliases(std::vector<std::string> args,
+                                         const std::vector<ShortAlias>& aliases);
+
 // `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
 void add_sampler_option(boost::program_options::options_description& options,
                         pipeline::SamplerKind& sampler);

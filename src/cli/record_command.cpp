@@ -1,5 +1,8 @@
 // `cspy record`: sample a process until it exits, --duration ends or Ctrl-C, then write
-// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically.
+// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically. A program it
+// started is stopped when the recording ends before the program does (unless
+// --keep-running).
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 #include "cspy/core/clock.h"
 #include "cspy/output/writer.h"
 #include "cspy/pipeline/session.h"
+#include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
 #include "exit_codes.h"
 #include "options.h"
@@ -51,7 +55,7 @@ std::string default_output(const process::Target& target, output::Format format)
   const char* ext = format == output::Format::kFlamegraph ? "svg"
                     : format == output::Format::kFolded   ? "folded"
                                                           : "json";
-  std::string name = target.process().thread_name(target.pid());
+  std::string name = target.name();
   if (name.empty()) name = "target";
   return fmt::format("cspy-{}-{}.{}", name, target.pid(), ext);
 }
@@ -66,6 +70,37 @@ int exit_code_of_program(process::Target& target, bool quiet) {
   return code;
 }
 
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGKILL:
+      return "SIGKILL";
+    default:
+      return "a signal";
+  }
+}
+
+// The end of a recording that ended before the program cspy started: the program is
+// stopped (SIGINT, SIGTERM, SIGKILL) and reaped, or with --keep-running left to run on.
+void end_launched_program(process::Target& target, bool keep_running, bool quiet) {
+  if (!target.launched() || !target.running()) return;
+  if (keep_running) {
+    if (!quiet) {
+      (void)std::fprintf(stderr, "cspy: the program (PID %d) runs on (--keep-running)\n",
+                         static_cast<int>(target.pid()));
+    }
+    return;
+  }
+  // After Ctrl-C at the terminal, the program has had its SIGINT: no second one.
+  const int signal = target.stop(kStopGrace, stop_came_from_terminal());
+  if (!quiet && signal != 0) {
+    (void)std::fprintf(stderr, "cspy: stopped the program with %s\n", signal_name(signal));
+  }
+}
+
 class RecordCommand final : public Command {
  public:
   const char* name() const override { return "record"; }
@@ -75,17 +110,20 @@ class RecordCommand final : public Command {
   }
 
  private:
+  std::vector<ShortAlias> short_aliases() const override { return {{"-F", "-r"}}; }
+
   void describe(po::options_description& d) override {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to profile")(
         "output,o", po::value<std::string>(&output_)->value_name("FILE"),
-        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout")(
+        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout "
+        "(a program cspy starts then writes its stdout to stderr)")(
         "format,f",
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
-        "flamegraph, folded or speedscope")(
+        "flamegraph, folded or speedscope (raw: folded, as py-spy calls it)")(
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-        "samples per second per thread")(
+        "samples per second per thread; -F HZ is the same, as in perf")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
         "seconds to record (0: until the target exits or Ctrl-C)")(
         "idle", po::bool_switch(&session_.idle),
@@ -114,6 +152,15 @@ class RecordCommand final : public Command {
         "libdw, or libunwind (a second DWARF unwinder, for comparison)")(
         "raw", po::value<std::string>(&session_.raw_output)->value_name("FILE"),
         "also save the raw samples to this file, to render again with `cspy report`")(
+        "nonblocking", po::bool_switch(&nonblocking_),
+        "py-spy's option, accepted: the perf_event sampler never stops the target")(
+        "native", po::bool_switch(&native_),
+        "py-spy's option, accepted: native frames are shown unless --python-only")(
+        "nolineno", po::bool_switch(&nolineno_),
+        "py-spy's option, accepted: frames are functions unless --lines (the default)")(
+        "keep-running", po::bool_switch(&keep_running_),
+        "leave a program cspy started running when the recording ends first (by default it "
+        "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
@@ -124,6 +171,11 @@ class RecordCommand final : public Command {
   std::optional<std::string> invalid(const std::vector<std::string>& program) const {
     if ((pid_ != 0) == !program.empty())
       return "give either --pid PID or -- program args (not both)";
+    if (keep_running_ && program.empty()) return "--keep-running is for a program cspy starts";
+    if (nolineno_ && write_.lines) return "--nolineno and --lines contradict each other";
+    if (native_ && python_.only) return "--native and --python-only contradict each other";
+    if (nonblocking_ && session_.sampler == pipeline::SamplerKind::kPtrace)
+      return "--nonblocking and --sampler ptrace contradict each other (ptrace stops threads)";
     const std::size_t bytes = session_.stack_bytes;
     if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
       return "--stack-bytes must be a multiple of 8 between 512 and 65528";
@@ -136,10 +188,17 @@ class RecordCommand final : public Command {
 
   int run(const std::vector<std::string>& program) override {
     if (auto message = invalid(program)) return usage_error(*message);
+    if (nonblocking_) {
+      (void)std::fputs(
+          "cspy: --nonblocking: nothing to do, the perf_event sampler never stops the target\n",
+          stderr);
+    }
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
-    auto target =
-        program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
+    // With the profile on stdout, the program's output goes to stderr.
+    auto target = program.empty()
+                      ? process::Target::attach(pid_)
+                      : process::Target::launch(program, {.stdout_to_stderr = output_ == "-"});
     if (!target) return report(target.error());
     if (output_.empty()) output_ = default_output(*target, *format);
 
@@ -151,6 +210,13 @@ class RecordCommand final : public Command {
     install_stop_handlers();
     pipeline::Session session(*target, profile, session_);
     auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
+    // The program's own exit ended the recording (not --duration, a signal or an error).
+    const bool program_ended = session.target_exited() && !stop_requested();
+    RunFigures figures = run_figures(session, profile, session_);
+    if (figures.counters.samples == 0) {
+      figures.child_processes = process::group_descendants(target->pid()).size();
+    }
+    end_launched_program(*target, keep_running_, quiet_);
     if (!ran) {
       // Whatever was collected before the failure is still written.
       if (profile.counters().samples == 0) return report(ran.error());
@@ -159,14 +225,18 @@ class RecordCommand final : public Command {
     auto written = write_profile_file(output_, *format, profile, write_);
     if (!written) return report(written.error());
     if (!quiet_) {
-      (void)std::fprintf(stderr, "%s\n", session_summary(session, profile).c_str());
+      (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());
       if (output_ != "-") {
         (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
                            static_cast<unsigned long long>(profile.counters().samples));
       }
     }
+    // Also with --quiet: an empty profile needs its reason.
+    const std::string hint = no_samples_hint(figures);
+    if (!hint.empty()) (void)std::fprintf(stderr, "%s\n", hint.c_str());
     if (!ran) return exit_code_for(ran.error());
-    return exit_code_of_program(*target, quiet_);
+    // A program cspy stopped, or left running, does not make the recording fail.
+    return program_ended ? exit_code_of_program(*target, quiet_) : kExitOk;
   }
 
   pid_t pid_ = 0;
@@ -176,6 +246,10 @@ class RecordCommand final : public Command {
   output::WriteOptions write_;
   PythonOptions python_;
   bool no_inline_ = false;
+  bool keep_running_ = false;
+  bool nonblocking_ = false;  // py-spy's options, accepted with no effect
+  bool native_ = false;
+  bool nolineno_ = false;
   bool quiet_ = false;
 };
 

@@ -1,4 +1,5 @@
-// The status line, the fallback notice and the summary of a capture run.
+// The status line, the fallback notice, the summary and the no-samples hint of a capture
+// run.
 #include "session_report.h"
 
 #include <cstdio>
@@ -34,17 +35,56 @@ void print_fallback_notice(const pipeline::Session& session) {
   (void)std::fprintf(stderr, "cspy: notice: %s\n", session.fallback_reason().c_str());
 }
 
-std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile) {
-  const auto& c = profile.counters();
-  const double t = session.elapsed_s();
+RunFigures run_figures(const pipeline::Session& session, const aggregate::Profile& profile,
+                       const pipeline::SessionOptions& options) {
+  return RunFigures{.counters = profile.counters(),
+                    .seconds = session.elapsed_s(),
+                    .threads = session.threads_seen(),
+                    .sampler = session.sampler_name(),
+                    .rate_hz = options.rate_hz,
+                    .idle = options.idle};
+}
+
+std::string summary_line(const RunFigures& figures) {
+  const auto& c = figures.counters;
   const double fail_pct = c.samples == 0 ? 0.0
                                          : 100.0 * static_cast<double>(c.unwind_failures) /
                                                static_cast<double>(c.samples);
-  std::string s = fmt::format(
-      "cspy: {} samples in {:.2f} s ({:.1f}/s), {} lost, {:.1f}% unwind failures, {} truncated, "
-      "{} threads, sampler {}",
-      c.samples, t, per_second(c.samples, t), c.lost, fail_pct, c.truncated, session.threads_seen(),
-      session.sampler_name());
+  const double per_thread = figures.threads == 0 ? 0.0
+                                                 : per_second(c.samples, figures.seconds) /
+                                                       static_cast<double>(figures.threads);
+  return fmt::format(
+      "cspy: {} samples in {:.2f} s ({:.1f}/s per thread, {} thread{}), {} lost, {:.1f}% unwind "
+      "failures, {} truncated, sampler {}",
+      c.samples, figures.seconds, per_thread, figures.threads, figures.threads == 1 ? "" : "s",
+      c.lost, fail_pct, c.truncated, figures.sampler);
+}
+
+std::string no_samples_hint(const RunFigures& figures) {
+  if (figures.counters.samples > 0) return "";
+  if (figures.rate_hz > 0 && figures.seconds < 2.0 / figures.rate_hz) {
+    return fmt::format(
+        "cspy: hint: no samples: the recording lasted {:.3f} s, less than two sampling "
+        "intervals at {:g} Hz; a higher --rate samples more often",
+        figures.seconds, figures.rate_hz);
+  }
+  if (figures.child_processes > 0) {
+    return fmt::format(
+        "cspy: hint: no samples: the target was not on a CPU while it was recorded; it has {} "
+        "child process{}, which cspy does not sample: profile that program itself (`exec` it "
+        "from a shell command, or give its --pid){}",
+        figures.child_processes, figures.child_processes == 1 ? "" : "es",
+        figures.idle ? "" : ", or add --idle to sample the target off the CPU too");
+  }
+  if (figures.idle) return "";
+  return "cspy: hint: no samples: the target did not run on a CPU while it was recorded (it was "
+         "idle, sleeping or blocked); add --idle to sample threads off the CPU too (wall-clock "
+         "time)";
+}
+
+std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
+                            const pipeline::SessionOptions& options) {
+  std::string s = summary_line(run_figures(session, profile, options));
   if (session.threads_unsampled() > 0) {
     s += fmt::format("\ncspy: warning: {} threads could not be sampled: {}",
                      session.threads_unsampled(), session.unsampled_reason());

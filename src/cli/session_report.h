@@ -1,7 +1,10 @@
 // What the user sees of a capture run: the live one-line status on stderr while it runs,
-// the notice when another sampler had to be used, and the closing summary.
+// the notice when another sampler had to be used, the closing summary, and a hint when a
+// recording took no sample. The texts are made from RunFigures by pure functions (tested
+// alone); the session_* functions read the figures from a Session and its Profile.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "cspy/aggregate/profile.h"
@@ -9,8 +12,33 @@
 
 namespace cspy::cli {
 
-// "cspy: 812 samples in 8.12 s (100.0/s), 0 lost, ..." and warnings, several lines.
-std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile);
+// The figures of one run that the summary and the hint are made of.
+struct RunFigures {
+  aggregate::Counters counters;
+  double seconds = 0;
+  std::size_t threads = 0;  // threads seen (sampled or not)
+  std::string sampler;      // "perf_event", "ptrace"
+  double rate_hz = 0;       // asked for, per thread
+  bool idle = false;        // --idle
+  // Processes the target started, still there at the end (counted only without samples).
+  std::size_t child_processes = 0;
+};
+
+RunFigures run_figures(const pipeline::Session& session, const aggregate::Profile& profile,
+                       const pipeline::SessionOptions& options);
+
+// "cspy: 812 samples in 8.12 s (100.0/s per thread, 1 thread), 0 lost, ..., sampler
+// perf_event": one line.
+std::string summary_line(const RunFigures& figures);
+
+// Why a run took no sample and what to do ("" when it took some): the recording was shorter
+// than two sampling intervals (raise --rate), or the threads were off the CPU (use --idle),
+// maybe waiting for a child process, which cspy does not sample (profile that one).
+std::string no_samples_hint(const RunFigures& figures);
+
+// The summary line and its warnings (threads not sampled, the target's exit), several lines.
+std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
+                            const pipeline::SessionOptions& options);
 
 // Rewrites the status line in place; `final_line` ends it with a newline.
 void print_status_line(const pipeline::Session& session, const aggregate::Profile& profile,

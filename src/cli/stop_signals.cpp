@@ -1,4 +1,4 @@
-// The stop flag set by SIGINT/SIGTERM/SIGHUP.
+// The stop flag set by SIGINT/SIGTERM/SIGHUP, and whether the terminal sent the signal.
 #include "stop_signals.h"
 
 #include <signal.h>
@@ -9,20 +9,27 @@ namespace cspy::cli {
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+std::atomic<bool> g_from_terminal{false};
+extern "C" void on_stop_signal(int, siginfo_t* info, void*) {
+  // The terminal driver sends Ctrl-C's SIGINT (and a hangup's SIGHUP) to the whole
+  // foreground process group, as the kernel: SI_KERNEL. kill(1) and kill(2) give SI_USER.
+  if (info != nullptr && info->si_code == SI_KERNEL) g_from_terminal.store(true);
+  g_stop.store(true);
+}
 }  // namespace
 
 void install_stop_handlers() {
   struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
+  sa.sa_sigaction = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
+  sa.sa_flags = SA_SIGINFO;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
 }
 
 bool stop_requested() { return g_stop.load(); }
+bool stop_came_from_terminal() { return g_from_terminal.load(); }
 void request_stop() { g_stop.store(true); }
 
 }  // namespace cspy::cli

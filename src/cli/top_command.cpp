@@ -1,14 +1,13 @@
 // `cspy top`: a live view of where a process spends its time, like py-spy top. Sampling
 // runs between screen refreshes (pipeline::Session::step), the ui::TopModel turns the
 // Profile into rows and ui::TopScreen paints them. A program started by top is stopped
-// when top quits; a --pid target is left running.
-#include <signal.h>
+// when top quits (SIGINT, SIGTERM, SIGKILL: process::Target::stop); a --pid target is
+// left running.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <optional>
-#include <thread>
 
 #include <boost/program_options.hpp>
 
@@ -116,19 +115,6 @@ Result<void> run_screen(Live& live, double delay_s) {
   }
 }
 
-// A program top started does not outlive it: SIGTERM, then SIGKILL after two seconds.
-void stop_launched_target(process::Target& target) {
-  if (!target.launched() || !target.running()) return;
-  ::kill(target.pid(), SIGTERM);
-  for (int i = 0; i < 200 && target.running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (target.running()) {
-    ::kill(target.pid(), SIGKILL);
-    while (target.running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 class TopCommand final : public Command {
  public:
   const char* name() const override { return "top"; }
@@ -140,11 +126,13 @@ class TopCommand final : public Command {
   }
 
  private:
+  std::vector<ShortAlias> short_aliases() const override { return {{"-F", "-r"}}; }
+
   void describe(po::options_description& d) override {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to watch")(
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
-        "samples per second per thread")(
+        "samples per second per thread; -F HZ is the same, as in perf")(
         "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
         "seconds between screen refreshes")(
         "idle", po::bool_switch(&session_.idle),
@@ -193,7 +181,7 @@ class TopCommand final : public Command {
               .model = ui::TopModel(session_.rate_hz)};
     Result<void> shown = run_screen(live, delay_s_);  // the screen is closed when this returns
     session.finish();
-    stop_launched_target(*target);
+    target->stop(kStopGrace, stop_came_from_terminal());  // a program top started ends with it
     if (!shown) return report(shown.error());
     return kExitOk;
   }

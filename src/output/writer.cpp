@@ -9,7 +9,7 @@ static bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 Result<Format> format_from_name(const std::string& name) {
-  if (name == "folded") return Format::kFolded;
+  if (name == "folded" || name == "raw") return Format::kFolded;  // raw: py-spy's name
   if (name == "flamegraph" || name == "svg") return Format::kFlamegraph;
   if (name == "speedscope") return Format::kSpeedscope;
   return Error(ErrorKind::kUsage,

@@ -6,12 +6,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 
 #include "cspy/core/check.h"
+#include "cspy/process/process_tree.h"
 
 namespace cspy::process {
 
@@ -31,10 +35,11 @@ Result<Pipe> make_pipe() {
 
 // The forked child: waits until the parent is ready (EOF on `go`), then execs; if exec
 // fails, its errno goes to `exec_error`. Only async-signal-safe calls here, and no return.
-[[noreturn]] void run_child(int go, int exec_error, char* const* args) {
+[[noreturn]] void run_child(int go, int exec_error, char* const* args, LaunchOptions options) {
   char c;
   while (::read(go, &c, 1) < 0 && errno == EINTR) {
   }
+  if (options.stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   ::execvp(args[0], args);
   int e = errno;
   ssize_t w = ::write(exec_error, &e, sizeof e);
@@ -45,7 +50,7 @@ Result<Pipe> make_pipe() {
 }  // namespace
 
 Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& argv,
-                                               ForkFn fork_fn) {
+                                               LaunchOptions options, ForkFn fork_fn) {
   if (argv.empty()) return Error(ErrorKind::kUsage, "no command given after --");
   auto go = make_pipe();
   if (!go) return go.error();
@@ -62,7 +67,7 @@ Result<LaunchedProcess> LaunchedProcess::spawn(const std::vector<std::string>& a
     // The parent's ends: the child must not hold the write end of `go`, or it never sees EOF.
     ::close(go->write.get());
     ::close(err->read.get());
-    run_child(go->read.get(), err->write.get(), args.data());
+    run_child(go->read.get(), err->write.get(), args.data(), options);
   }
   return LaunchedProcess(pid, std::move(go->write), std::move(err->read));
 }
@@ -129,6 +134,56 @@ int LaunchedProcess::wait() {
   reaped_ = true;
   status_ = status;
   return status_;
+}
+
+StopOutcome LaunchedProcess::stop(std::chrono::milliseconds grace, bool interrupted) {
+  CSPY_CHECK(released_);
+  if (auto status = try_wait()) return StopOutcome{.signal = 0, .wait_status = *status};
+  // The processes the child started, in its group: they get each signal too, as from
+  // Ctrl-C. Looked for again while the child lives (it may start more); remembered after
+  // it is reaped, when they are no longer its children.
+  std::vector<ProcessId> family;
+  auto look_for_family = [&] {
+    if (reaped_) return;
+    for (const ProcessId& p : group_descendants(pid_)) {
+      if (std::find(family.begin(), family.end(), p) == family.end()) family.push_back(p);
+    }
+  };
+  auto signal_all = [&](int signal) {
+    look_for_family();
+    if (!reaped_) ::kill(pid_, signal);
+    for (const ProcessId& p : family) {
+      if (p.running()) ::kill(p.pid, signal);
+    }
+  };
+  // The child reaped (its status kept) and none of its family running.
+  auto all_gone = [&] {
+    if (!try_wait()) return false;
+    return std::none_of(family.begin(), family.end(),
+                        [](const ProcessId& p) { return p.running(); });
+  };
+  constexpr auto kPoll = std::chrono::milliseconds(10);
+  for (int signal : {SIGINT, SIGTERM}) {
+    const bool had_it = signal == SIGINT && interrupted;
+    if (had_it) {
+      look_for_family();
+    } else {
+      signal_all(signal);
+      signal_all(SIGCONT);
+    }
+    for (auto waited = std::chrono::milliseconds(0); waited < grace; waited += kPoll) {
+      if (all_gone()) return StopOutcome{.signal = had_it ? 0 : signal, .wait_status = status_};
+      std::this_thread::sleep_for(kPoll);
+    }
+  }
+  signal_all(SIGKILL);
+  const int status = wait();
+  // SIGKILL ends them at once, unless they are in the middle of a system call that cannot be
+  // interrupted: not waited for long.
+  for (auto waited = std::chrono::milliseconds(0); waited < grace && !all_gone(); waited += kPoll) {
+    std::this_thread::sleep_for(kPoll);
+  }
+  return StopOutcome{.signal = SIGKILL, .wait_status = status};
 }
 
 int exit_code_of(int wait_status) {

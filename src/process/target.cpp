@@ -3,6 +3,10 @@
 
 namespace cspy::process {
 
+namespace {
+constexpr std::size_t kCommLength = 15;  // TASK_COMM_LEN - 1
+}  // namespace
+
 Result<Target> Target::attach(pid_t pid) {
   auto p = Process::open(pid);
   if (!p) return p.error();
@@ -11,13 +15,16 @@ Result<Target> Target::attach(pid_t pid) {
   return t;
 }
 
-Result<Target> Target::launch(const std::vector<std::string>& argv) {
-  auto child = LaunchedProcess::spawn(argv);
+Result<Target> Target::launch(const std::vector<std::string>& argv, LaunchOptions options) {
+  auto child = LaunchedProcess::spawn(argv, options);
   if (!child) return child.error();
   auto p = Process::open(child->pid());
   if (!p) return p.error();
   Target t(*p, std::move(*child));
   for (const auto& a : argv) t.command_ += (t.command_.empty() ? "" : " ") + a;
+  // As exec names it: the file name's last component, at most TASK_COMM_LEN - 1 bytes.
+  const std::string& program = argv.front();
+  t.launched_name_ = program.substr(program.rfind('/') + 1).substr(0, kCommLength);
   return t;
 }
 
@@ -38,6 +45,16 @@ bool Target::running() {
 std::optional<int> Target::exit_status() {
   if (!launched_) return std::nullopt;
   return launched_->try_wait();
+}
+
+int Target::stop(std::chrono::milliseconds grace, bool interrupted) {
+  if (!launched_ || !launched_->released()) return 0;
+  return launched_->stop(grace, interrupted).signal;
+}
+
+std::string Target::name() const {
+  if (launched_) return launched_name_;
+  return process_.thread_name(process_.pid());
 }
 
 }  // namespace cspy::process

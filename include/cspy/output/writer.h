@@ -23,6 +23,7 @@ struct WriteOptions {
 
 // Chooses a format from a file name's extension (.svg, .folded/.txt, .json/.speedscope.json).
 Result<Format> format_from_path(const std::string& path);
+// By name: flamegraph (or svg), folded (or raw, py-spy's name for it), speedscope.
 Result<Format> format_from_name(const std::string& name);
 
 // Folded stacks, one line per distinct stack: "root;caller;leaf count" (flamegraph.pl input).

@@ -1,10 +1,12 @@
 // Target: the process a command works on — an existing PID (`--pid N`) or a command
 // cspy starts (`-- prog args`), held before exec until release(). Knows whether the
-// target is still running and, for a launched one, its exit status.
+// target is still running, its name, and for a launched one its exit status; stop() ends
+// a launched one when cspy is done with it (a --pid target is never stopped).
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +20,7 @@ namespace cspy::process {
 class Target {
  public:
   static Result<Target> attach(pid_t pid);
-  static Result<Target> launch(const std::vector<std::string>& argv);
+  static Result<Target> launch(const std::vector<std::string>& argv, LaunchOptions options = {});
 
   const Process& process() const { return process_; }
   pid_t pid() const { return process_.pid(); }
@@ -29,6 +31,13 @@ class Target {
   bool running();
   // A launched target's wait status once it has exited.
   std::optional<int> exit_status();
+  // Ends a launched program that still runs (LaunchedProcess::stop) and reaps it: the
+  // signal that ended it; 0 when it had exited already (or did on the SIGINT it had when
+  // `interrupted`), was never released, or is a --pid target (left alone).
+  int stop(std::chrono::milliseconds grace, bool interrupted = false);
+  // What the kernel calls the process (its comm): for a launched one before its exec, what
+  // it will be called after (argv[0]'s base name, cut to 15 bytes); "" if unknown.
+  std::string name() const;
   std::string command_line() const { return command_; }
   void set_command_line(std::string c) { command_ = std::move(c); }
 
@@ -37,6 +46,7 @@ class Target {
   Process process_;
   std::optional<LaunchedProcess> launched_;
   std::string command_;
+  std::string launched_name_;  // a launched program's name after exec
 };
 
 }  // namespace cspy::process

@@ -54,8 +54,8 @@ struct RawRecording {
   pid_t pid = 0;
   std::string maps;  // the last maps text written
   std::vector<StoredSample> samples;
-  std::vector<std::pair<pid_t, std::uint64_t>> lost;  // (tid, count)
-  std::vector<std::span<const std::uint8_t>> blobs;   // write_blob()'s, in the mapping
+  std::vector<std::pair<pid_t, std::uint64_t>> lost;        // (tid, count)
+  std::vector<std::span<const std::uint8_t>> blobs;         // write_blob()'s, in the mapping
   std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
 };
 

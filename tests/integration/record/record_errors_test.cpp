@@ -55,6 +55,17 @@ TEST(RecordErrors, UsageErrors) {
             2);
   EXPECT_EQ(run_command({cspy_binary(), "nosuchcommand"}).exit_code, 2);
   EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "--rate", "0"}).exit_code, 2);
+  // perf's -F is --rate, checked the same, and not to be given with it.
+  EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "-F", "0"}).exit_code, 2);
+  EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "-F", "9", "-r", "9"}).exit_code,
+            2);
+  // py-spy's no-op options where they would contradict what was asked.
+  EXPECT_EQ(run_command({cspy_binary(), "record", "--pid", "1", "--nolineno", "--lines"}).exit_code,
+            2);
+  EXPECT_EQ(
+      run_command({cspy_binary(), "record", "--pid", "1", "--nonblocking", "--sampler", "ptrace"})
+          .exit_code,
+      2);
 }
 
 TEST(RecordErrors, CommandThatCannotRun) {

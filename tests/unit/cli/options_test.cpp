@@ -1,6 +1,7 @@
 // The CLI's option conventions: --help laid out as `-p, --pid PID  text (default: X)`,
 // wrapped at 80 columns; enum options read by name, anything else one clear usage line;
-// Command::execute's exit codes for --help, a bad command line and a run.
+// Command::execute's exit codes for --help, a bad command line and a run; other tools'
+// one-letter aliases (perf's -F for --rate) read as the option they stand for.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -79,6 +80,12 @@ TEST(EnumOptions, ReadByName) {
   EXPECT_EQ(format, output::Format::kSpeedscope);
 }
 
+TEST(EnumOptions, RawIsPySpysNameForFolded) {
+  output::Format format = output::Format::kFlamegraph;
+  EXPECT_EQ(parse_error("format,f", {"-f", "raw"}, format), "");
+  EXPECT_EQ(format, output::Format::kFolded);
+}
+
 TEST(EnumOptions, AnyOtherNameIsOneClearLine) {
   pipeline::SamplerKind sampler{};
   EXPECT_EQ(parse_error("sampler", {"--sampler", "ebpf"}, sampler),
@@ -91,11 +98,22 @@ TEST(EnumOptions, AnyOtherNameIsOneClearLine) {
             std::string::npos);
 }
 
+TEST(ShortAliases, ReplacedByTheirOptionWithOrWithoutAnAttachedValue) {
+  const std::vector<ShortAlias> aliases{{"-F", "-r"}};
+  EXPECT_EQ(replace_aliases({"-F", "1000", "-F99", "-q"}, aliases),
+            (std::vector<std::string>{"-r", "1000", "-r99", "-q"}));
+  // Long options and other short ones are left alone, also those that start like one.
+  EXPECT_EQ(replace_aliases({"--format", "folded", "-f", "raw", "--F"}, aliases),
+            (std::vector<std::string>{"--format", "folded", "-f", "raw", "--F"}));
+  EXPECT_EQ(replace_aliases({"-F"}, {}), (std::vector<std::string>{"-F"}));
+}
+
 // A command that records what it was run with.
 class EchoCommand final : public Command {
  public:
   const char* name() const override { return "echo"; }
   const char* usage() const override { return "usage: cspy echo [options]\n\n"; }
+  std::vector<ShortAlias> short_aliases() const override { return {{"-N", "-n"}}; }
   int runs = 0;
   int count = 0;
 
@@ -137,6 +155,19 @@ TEST(CommandExecute, RunsWithParsedOptionsAndTheProgram) {
   EXPECT_EQ(c.count, 3);
   EXPECT_EQ(c.execute({}, {"prog", "arg"}), 7);
   EXPECT_EQ(c.runs, 2);
+}
+
+TEST(CommandExecute, AnAliasIsReadAsItsOptionButNotListed) {
+  EchoCommand c;
+  EXPECT_EQ(c.execute({"-N", "4"}, {}), kExitOk);
+  EXPECT_EQ(c.count, 4);
+  EchoCommand twice;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(twice.execute({"-N", "4", "-n", "5"}, {}), kExitUsage);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("more than once"), std::string::npos);
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(c.execute({"--help"}, {}), kExitOk);
+  EXPECT_EQ(testing::internal::GetCapturedStdout().find("-N"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,78 @@
+// group_descendants: one pass over /proc/[0-9]*/stat, then a walk down from the root.
+#include "cspy/process/process_tree.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "cspy/process/process.h"
+
+namespace cspy::process {
+
+namespace {
+
+struct StatFields {
+  char state = '?';
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+  std::uint64_t start_time = 0;
+};
+
+// The fields of /proc/PID/stat after "(comm)", which may itself hold spaces and parentheses.
+std::optional<StatFields> read_stat(pid_t pid) {
+  auto text = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  const auto close = text->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(text->substr(close + 1));
+  StatFields f;
+  rest >> f.state >> f.ppid >> f.pgrp;
+  std::string skipped;
+  for (int field = 6; field < 22 && rest >> skipped; ++field) {
+  }
+  rest >> f.start_time;
+  if (!rest) return std::nullopt;
+  return f;
+}
+
+}  // namespace
+
+bool ProcessId::running() const {
+  auto f = read_stat(pid);
+  return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
+}
+
+std::vector<ProcessId> group_descendants(pid_t root) {
+  auto root_stat = read_stat(root);
+  if (!root_stat) return {};
+  std::multimap<pid_t, std::pair<pid_t, StatFields>> children;  // by parent
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str(), &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    if (auto f = read_stat(static_cast<pid_t>(pid))) {
+      children.emplace(f->ppid, std::pair{static_cast<pid_t>(pid), *f});
+    }
+  }
+  std::vector<ProcessId> found;
+  std::vector<pid_t> parents{root};
+  while (!parents.empty()) {
+    const pid_t parent = parents.back();
+    parents.pop_back();
+    auto [first, last] = children.equal_range(parent);
+    for (auto it = first; it != last; ++it) {
+      const auto& [pid, f] = it->second;
+      if (f.pgrp != root_stat->pgrp) continue;
+      found.push_back(ProcessId{.pid = pid, .start_time = f.start_time});
+      parents.push_back(pid);
+    }
+  }
+  return found;
+}
+
+}  // namespace cspy::process
