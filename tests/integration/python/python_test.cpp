@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "python_support.h"
 #include "support/child_process.h"
 #include "support/test_files.h"
 
@@ -16,85 +17,6 @@ namespace cspy::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Python {
-  std::string name;  // "3_11_7", "debian_3_11"
-  std::string path;
-  int minor = 0;
-};
-
-void PrintTo(const Python& python, std::ostream* out) { *out << python.path; }
-
-// The interpreters this machine has: pyenv's 3.8-3.13 and Debian's python3.11.
-std::vector<Python> interpreters() {
-  std::vector<Python> found;
-  const std::filesystem::path pyenv = "/root/.pyenv/versions";
-  std::error_code ec;
-  for (const auto& dir : std::filesystem::directory_iterator(pyenv, ec)) {
-    static const std::regex kVersion(R"(3\.(\d+)\.(\d+))");
-    std::smatch m;
-    const std::string v = dir.path().filename().string();
-    if (!std::regex_match(v, m, kVersion)) continue;
-    const int minor = std::stoi(m[1].str());
-    if (minor < 8 || minor > 13) continue;
-    const std::string exe = dir.path().string() + "/bin/python3." + m[1].str();
-    if (!std::filesystem::exists(exe)) continue;
-    found.push_back(
-        Python{.name = "3_" + m[1].str() + "_" + m[2].str(), .path = exe, .minor = minor});
-  }
-  std::sort(found.begin(), found.end(),
-            [](const Python& a, const Python& b) { return a.minor < b.minor; });
-  if (std::filesystem::exists("/usr/bin/python3.11")) {
-    found.push_back(Python{.name = "debian_3_11", .path = "/usr/bin/python3.11", .minor = 11});
-  }
-  return found;
-}
-
-// The line of test_targets/<file> that ends in "# LINE: <marker>".
-int python_marker_line(const std::string& file, const std::string& marker) {
-  std::ifstream in(target_source(file));
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.ends_with("# LINE: " + marker)) return n;
-  }
-  ADD_FAILURE() << "no marker " << marker << " in " << file;
-  return 0;
-}
-
-// Starts `script` under `python` and waits for its "ready" line.
-ChildProcess start_ready(const Python& python, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {python.path};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess child(argv);
-  EXPECT_TRUE(child.wait_for_output("ready", 30s)) << child.error_output();
-  return child;
-}
-
-// julia1.py, once it has built its lists and is in calculate_z_serial_purepython.
-ChildProcess start_julia(const Python& python) {
-  ChildProcess julia({python.path, "-u", target_binary("julia1.py")});
-  EXPECT_TRUE(julia.wait_for_output("Total elements", 60s)) << julia.error_output();
-  return julia;
-}
-
-// Runs `cspy record` on `pid` and checks, while it runs, that the target is never traced
-// (with the perf_event sampler). Returns the folded stacks.
-std::map<std::string, std::uint64_t> record(pid_t pid, const std::vector<std::string>& options,
-                                            bool check_untraced, std::string& log) {
-  const std::string out = make_temp_dir() + "/out.folded";
-  std::vector<std::string> argv = {cspy_binary(),       "record", "--pid",
-                                   std::to_string(pid), "-o",     out};
-  argv.insert(argv.end(), options.begin(), options.end());
-  ChildProcess cspy(argv);
-  while (cspy.running()) {
-    if (check_untraced) EXPECT_EQ(tracer_of(pid, pid), 0) << "the target was traced";
-    std::this_thread::sleep_for(20ms);
-  }
-  const auto code = cspy.wait(60s);
-  log = cspy.error_output();
-  EXPECT_EQ(code, 0) << log;
-  return parse_folded(read_file(out));
-}
 
 TEST(PythonInterpreters, EveryVersionIsInstalled) {
   std::set<std::string> minors;
@@ -140,38 +62,6 @@ class PythonTargets : public ::testing::TestWithParam<Python> {};
 
 // Shares of a known split (10/30/60% of CPU time by construction) within 2 points, at
 // 100 Hz and 1 kHz, and reads that could not be made consistent at most 1% (100 Hz).
-// The ptrace sampler (the reference: it reads while the thread is stopped) is checked on
-// one version, to keep the suite's time down.
-TEST_P(PythonTargets, KnownSplitShares) {
-  const Python& python = GetParam();
-  std::vector<std::string> samplers = {"perf_event"};
-  if (python.name.starts_with("3_12")) samplers.emplace_back("ptrace");
-  for (const std::string& sampler : samplers) {
-    for (const auto& [rate, seconds] : {std::pair{"100", "8"}, std::pair{"1000", "3"}}) {
-      ChildProcess split = start_ready(python, {target_binary("py_split.py"), "30"});
-      std::string log;
-      const auto stacks = record(split.pid(), {"-d", seconds, "-r", rate, "--sampler", sampler},
-                                 sampler == "perf_event", log);
-      const double all = static_cast<double>(total_samples(stacks));
-      ASSERT_GE(all, 200) << log;
-      auto share = [&](const char* f) {
-        return 100.0 * static_cast<double>(count_matching(stacks, std::string(";") + f + ";")) /
-               all;
-      };
-      const std::string at = sampler + " at " + rate + " Hz\n" + log;
-      // ptrace samples a thread found runnable at wall-clock ticks: on a shared machine a
-      // runnable thread is not always running, which costs it up to ~2.5 points here.
-      const double tolerance = sampler == "ptrace" ? 3 : 2;
-      EXPECT_NEAR(share("one_tenth"), 10, tolerance) << at;
-      EXPECT_NEAR(share("three_tenths"), 30, tolerance) << at;
-      EXPECT_NEAR(share("six_tenths"), 60, tolerance) << at;
-      const double changed = 100.0 * static_cast<double>(count_matching(stacks, "[python:")) / all;
-      if (std::string(rate) == "100") EXPECT_LE(changed, 1.0) << log;
-      RecordProperty(sampler + "_changed_pct_" + rate + "hz", std::to_string(changed));
-    }
-  }
-}
-
 // Each named thread's samples are in its own function (a root per thread).
 TEST_P(PythonTargets, ThreadsEachInTheirFunction) {
   const Python& python = GetParam();
@@ -246,8 +136,6 @@ TEST(PythonReport, RawRecordingReplaysPythonFrames) {
   for (const auto& [stack, count] : parse_folded(report.out))
     EXPECT_TRUE(stack.starts_with("<module>;main;")) << stack;
 }
-
-std::string python_name(const ::testing::TestParamInfo<Python>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Interpreters, PythonTargets, ::testing::ValuesIn(interpreters()),
                          python_name);
