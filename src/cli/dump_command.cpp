@@ -169,8 +169,14 @@ class DumpCommand final : public Command {
     if (interpret.python != pipeline::PythonView::kNative) {
       python.locate_now();
       python.read_locals(locals_);
-      if (!python.problem().empty())
+      if (!python.problem().empty()) {
         (void)std::fprintf(stderr, "cspy: %s; native frames only\n", python.problem().c_str());
+      } else if (python_.only && !python.runtime()) {
+        (void)std::fprintf(stderr,
+                           "cspy: notice: --python-only, but PID %d is not a CPython 3.8-3.13 "
+                           "process: native frames are shown\n",
+                           proc.pid());
+      }
     }
     auto* hook = interpret.python != pipeline::PythonView::kNative ? &python : nullptr;
     if (auto taken = snapshot_all(proc, hook, dumps, snaps); !taken) return report(taken.error());

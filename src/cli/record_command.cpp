@@ -225,6 +225,7 @@ class RecordCommand final : public Command {
     auto written = write_profile_file(output_, *format, profile, write_);
     if (!written) return report(written.error());
     if (!quiet_) {
+      print_not_python_notice(session, python_.only);
       (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());
       if (output_ != "-") {
         (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),

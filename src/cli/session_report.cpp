@@ -82,6 +82,14 @@ std::string no_samples_hint(const RunFigures& figures) {
          "time)";
 }
 
+void print_not_python_notice(const pipeline::Session& session, bool python_only) {
+  if (!python_only || session.python_found() || !session.python_problem().empty()) return;
+  (void)std::fprintf(stderr,
+                     "cspy: notice: --python-only, but the target is not a CPython 3.8-3.13 "
+                     "process (no _PyRuntime in its executable or a libpython): native frames "
+                     "are shown\n");
+}
+
 std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
                             const pipeline::SessionOptions& options) {
   std::string s = summary_line(run_figures(session, profile, options));

@@ -46,5 +46,7 @@ void print_status_line(const pipeline::Session& session, const aggregate::Profil
 
 // Prints the fallback notice, if start() had to fall back to another sampler.
 void print_fallback_notice(const pipeline::Session& session);
+// With --python-only, a target found not to be CPython: one notice (native frames shown).
+void print_not_python_notice(const pipeline::Session& session, bool python_only);
 
 }  // namespace cspy::cli

@@ -18,7 +18,7 @@ void PythonHook::locate_locked() {
   if (now < next_look_ns_) return;
   ++looks_;
   next_look_ns_ = now + kLookAgainNs;
-  auto found = python::locate(process_);
+  auto found = python::locate(process_, &not_python_);
   if (!found) {
     if (found.error().kind() == ErrorKind::kBadInput) problem_ = found.error().message();
     return;

@@ -44,7 +44,8 @@ std::string open_path(pid_t pid, const std::string& path) {
 
 }  // namespace
 
-Result<std::optional<Runtime>> locate(const process::Process& process) {
+Result<std::optional<Runtime>> locate(const process::Process& process,
+                                      std::set<std::string>* not_python) {
   auto maps_text = process.maps();
   if (!maps_text) return maps_text.error();
   const auto maps = modules::parse_maps(*maps_text);
@@ -62,9 +63,13 @@ Result<std::optional<Runtime>> locate(const process::Process& process) {
       candidates.push_back(m.path);
   }
   for (const std::string& path : candidates) {
+    if (not_python != nullptr && not_python->count(path) != 0) continue;
     const std::string file = open_path(process.pid(), path);
     auto runtime_value = modules::elf_symbol_value(file, "_PyRuntime");
-    if (!runtime_value) continue;
+    if (!runtime_value) {
+      if (not_python != nullptr) not_python->insert(path);
+      continue;
+    }
     auto bias = modules::load_bias(file, path, maps);
     if (!bias) continue;
     Runtime rt;

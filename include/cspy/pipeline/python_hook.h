@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cspy/process/process.h"
@@ -44,6 +45,7 @@ class PythonHook final : public sampling::CaptureHook {
   int looks_ = 0;
   python::CapturedStack stack_;
   bool read_locals_ = false;
+  std::set<std::string> not_python_;  // files known not to define _PyRuntime
   std::map<pid_t, std::vector<std::vector<python::Local>>> locals_;
 };
 

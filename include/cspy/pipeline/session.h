@@ -62,6 +62,8 @@ class Session {
   bool target_exited() const { return target_exited_; }
   // Why the target's Python frames cannot be read ("" when they can or it is not Python).
   std::string python_problem() const { return python_ ? python_->problem() : ""; }
+  // Whether a CPython interpreter was found in the target.
+  bool python_found() const { return python_ && python_->runtime().has_value(); }
 
  private:
   // Writes the target's maps to the raw file if they changed since last written.

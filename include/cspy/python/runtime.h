@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cspy/core/remote_addr.h"
@@ -28,6 +29,9 @@ struct Runtime {
 // The CPython runtime of `process`; nullopt when the process is not CPython. An Error
 // (kBadInput) names a CPython cspy cannot read: an unsupported version, or a version
 // that cannot be told.
-Result<std::optional<Runtime>> locate(const process::Process& process);
+// `not_python`, when given, holds the files found before not to define _PyRuntime: they
+// are not read again (a launched program is looked at several times while it starts).
+Result<std::optional<Runtime>> locate(const process::Process& process,
+                                      std::set<std::string>* not_python = nullptr);
 
 }  // namespace cspy::python
