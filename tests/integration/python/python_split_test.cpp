@@ -36,7 +36,9 @@ TEST_P(PythonSplit, KnownSplitShares) {
       EXPECT_NEAR(share("three_tenths"), 30, tolerance) << at;
       EXPECT_NEAR(share("six_tenths"), 60, tolerance) << at;
       const double changed = 100.0 * static_cast<double>(count_matching(stacks, "[python:")) / all;
-      if (std::string(rate) == "100") EXPECT_LE(changed, 1.0) << log;
+      if (std::string(rate) == "100") {
+        EXPECT_LE(changed, 1.0) << log;
+      }
       RecordProperty(sampler + "_changed_pct_" + rate + "hz", std::to_string(changed));
     }
   }

@@ -77,7 +77,9 @@ std::map<std::string, std::uint64_t> record(pid_t pid, const std::vector<std::st
   argv.insert(argv.end(), options.begin(), options.end());
   ChildProcess cspy(argv);
   while (cspy.running()) {
-    if (check_untraced) EXPECT_EQ(tracer_of(pid, pid), 0) << "the target was traced";
+    if (check_untraced) {
+      EXPECT_EQ(tracer_of(pid, pid), 0) << "the target was traced";
+    }
     std::this_thread::sleep_for(20ms);
   }
   const auto code = cspy.wait(60s);
