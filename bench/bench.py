@@ -36,7 +36,7 @@ def params(quick: bool) -> dict:
     return dict(quick=False, runs_k=10, whole_reps=5, cycles=20, window_s=0.5, cost_reps=2,
                 cost_warm=1, cost_steady=4, pp_reps=5, pp_s=5, acc_reps=3, acc_s=3,
                 acc_rate=1000, acc_depths=(0, 200), lat_reps=5, mem_goal=360_000,
-                mem_max_s=150, py_cycles=12)
+                mem_max_s=150, py_cycles=10)
 
 
 def log(msg: str) -> None:

@@ -27,6 +27,12 @@ PY_1000 = Sampler("cspy", "perf_event", 1000)
 NATIVE_1000 = Sampler("cspy", "perf_event", 1000, flags=("--no-python",))
 
 
+# The window opens once cspy used less than this share of a core over 0.25 s (at least 0.5 s
+# after it started): its start-up reading python3.11-dbg's separate debug info for Debian's
+# interpreter takes ~1 s here at 40-65% of a core; steady, it uses up to ~25% at 1 kHz.
+QUIET = 0.3
+
+
 def configs(quick: bool) -> list:
     """--no-python at 1 kHz (what waking per sample costs at 1 kHz) only in the full run."""
     return [PY_100, NATIVE_100, PY_1000] + ([] if quick else [NATIVE_1000])
@@ -73,7 +79,7 @@ def measure(env: Env, cycles: int, window_s: float, log, pythons=None) -> list:
         try:
             res = slowdown.windows(
                 env, cycles, window_s, lambda msg, label=label: log(f"  {label}:{msg}"),
-                configs=configs(env.quick),
+                configs=configs(env.quick), cspy_quiet=QUIET,
                 target_argv=lambda counter, path=path: [path, "-B", env.workrate_py, counter,
                                                         1800])
             entry["rows"] = slowdown.window_table(res)

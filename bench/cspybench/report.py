@@ -311,7 +311,10 @@ def python_section(entries, p, run_md: str = "") -> str:
                          num(r["sampler_core"] * 100 if r["sampler_core"] is not None
                              else None, "{:.1f}%"),
                          _marked(r["folded"]) if r["config"] in (python.PY_100, python.PY_1000)
-                         else "—", _with_frame(r["folded"]), r["n"]))
+                         else "—", _with_frame(r["folded"]),
+                         "—" if r["config"] is None else
+                         f"{num(r['settle_s'], '{:.2f}')} / {num(r['settle_max_s'], '{:.2f}')}",
+                         r["n"]))
         c = e["compare"]
 
         def ci(name, key, c=c):
@@ -334,7 +337,11 @@ def python_section(entries, p, run_md: str = "") -> str:
             f"sample) at 100 Hz, the same with `--no-python` (native frames only, woken per "
             f"batch) at 100 Hz, the default at 1 kHz"
             + ("" if p["quick"] else " and `--no-python` at 1 kHz") + ". Slowdowns, "
-            f"quartiles and cspy's CPU as in \"Alternating windows\" (target CPU: work per "
+            f"quartiles and cspy's CPU as in \"Alternating windows\", but a window opens "
+            f"once cspy used less than {python.QUIET * 100:.0f}% of a core over 0.25 s, at "
+            f"least 0.5 s and at most 5 s after its perf fd appeared: cspy's start-up with "
+            f"Debian's interpreter (python3.11-dbg's separate debug info) takes about 1 s "
+            f"(target CPU: work per "
             f"on-CPU second of the target, which the other processes' load does not "
             f"inflate; wall is also hurt when cspy or others take the target's CPU). "
             f"**[python: …]**: samples under a frame naming a failed read of the Python "
@@ -345,7 +352,8 @@ def python_section(entries, p, run_md: str = "") -> str:
             f"(0% with `--no-python`, where it is `_PyEval_EvalFrameDefault`).", "",
             table(["CPython", "configuration", "slowdown (wall)", "quartiles",
                    "slowdown (target CPU)", "quartiles", "cspy's CPU (% of a core)",
-                   "samples under [python: …]", "julia_row", "windows"], rows), "",
+                   "samples under [python: …]", "julia_row",
+                   "window opened after (s, median / max)", "windows"], rows), "",
             "Paired by cycle (each configuration's window against the same cycle's other "
             "window), median and distribution-free 95% interval in brackets (94%, min–max, "
             "for 5 cycles); **within noise**: the interval holds 0. The issue 10 goal is the "

@@ -220,10 +220,12 @@ def window_configs(quick: bool):
 
 
 def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
-            cspy_settle_s: float = 0.5, configs=None, target_argv=None):
+            cspy_settle_s: float = 0.5, configs=None, target_argv=None, cspy_quiet=None):
     """Returns {config or None: [window dict]} (None: the nothing-switched-on floor).
     settle_s: pause between switching a sampler on and opening the on-window;
-    cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost.
+    cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost;
+    cspy_quiet (a share of a core): then also wait (at most 5 s) until cspy used less than
+    that over the last 0.25 s, for start-ups longer than cspy_settle_s (separate debug info).
     configs: default window_configs(); target_argv(counter_path): the command of a target
     that publishes its work as bench/workrate does (default bench/workrate itself)."""
     if configs is None:
@@ -246,7 +248,7 @@ def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
             if cfg.tool == "perf":
                 perf[cfg] = _PerfSwitch(env, cfg, target.pid, f"win{i}")
         return _cycle(env, target, counter, perf, configs, cycles, window_s,
-                      (settle_s, cspy_settle_s), log)
+                      (settle_s, cspy_settle_s, cspy_quiet), log)
     finally:
         for p in perf.values():
             p.close()
@@ -274,11 +276,16 @@ def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log)
         for cfg in order:
             seq.append(_measure(counter, window_s))
             on, extra = _switch_on(env, cfg, target, perf)
+            t_on = time.monotonic()
             time.sleep(settle_s[1] if cfg is not None and cfg.tool == "cspy" else settle_s[0])
+            if on is not None and settle_s[2] is not None:
+                _wait_quiet(on.pid, settle_s[2], t_on + 5)
+            settled = time.monotonic() - t_on
             pid = (on.pid if on is not None else
                    perf[cfg].child.pid if cfg is not None and cfg.tool == "perf" else None)
             w = _measure(counter, window_s, pid)
             w.update(extra)
+            w["settle_s"] = settled
             _switch_off(cfg, on, perf, w)
             seq.append((cfg, w))
             time.sleep(0.1)
@@ -295,6 +302,15 @@ def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log)
             w[key.replace("rate", "slowdown")] = off / w[key] - 1 if w[key] > 0 else None
         out[cfg].append(w)
     return out
+
+
+def _wait_quiet(pid: int, share: float, deadline: float, step_s: float = 0.25) -> None:
+    """Returns once pid used less than share of a core over step_s, or at deadline."""
+    while time.monotonic() < deadline:
+        c0, t0 = procs.oncpu_ns(pid), time.monotonic_ns()
+        time.sleep(step_s)
+        if (procs.oncpu_ns(pid) - c0) / max(time.monotonic_ns() - t0, 1) < share:
+            return
 
 
 def _switch_on(env, cfg, target, perf):
@@ -365,6 +381,8 @@ def window_table(results):
                      "wall_iqr": quartiles(walls), "cpu": median(cpus),
                      "cpu_iqr": quartiles(cpus),
                      "folded": _pooled([w["folded"] for w in ws_ok if "folded" in w]),
+                     "settle_s": median([w.get("settle_s") for w in ws_ok]),
+                     "settle_max_s": max((w.get("settle_s") or 0 for w in ws_ok), default=None),
                      "failed": len(ws) - len(ws_ok)})
     return rows
 
