@@ -6,7 +6,9 @@ bench/workrate.py (julia1.py's inner loop, its work counted in shared memory) ru
 each installed CPython 3.8-3.13 and Debian's python3.11 in turn; for each, the alternating
 windows of section 1 (slowdown.windows) with nothing on, cspy at 100 Hz, cspy --no-python
 at 100 Hz, cspy at 1 kHz (and, but for --quick, cspy --no-python at 1 kHz); the
-on-windows' folded outputs give the share of samples under a `[python: ...]` frame."""
+on-windows' folded outputs give the share of samples under a `[python: ...]` frame. That
+loop calls no Python function, so its frames seldom change under a read: the share is also
+taken on test_targets/hashtable.py, whose dict lookups call a Python __eq__ per probe."""
 
 import glob
 import os
@@ -84,6 +86,8 @@ def measure(env: Env, cycles: int, window_s: float, log, pythons=None) -> list:
                                                         1800])
             entry["rows"] = slowdown.window_table(res)
             entry["compare"] = compare(entry["rows"])
+            entry["calls"] = {rate: call_heavy(env, path, rate, secs)
+                              for rate, secs in CALL_HEAVY}
         except Exception as e:  # noqa: BLE001 - one interpreter must not lose the others
             entry["error"] = str(e)
         procs.kill_all()
@@ -91,6 +95,33 @@ def measure(env: Env, cycles: int, window_s: float, log, pythons=None) -> list:
         entry["seconds"] = time.monotonic() - t0
         out.append(entry)
     return out
+
+
+# hashtable.py's bad hash: every dict probe calls City.__eq__ (a Python function) from C,
+# so Python frames come and go about a microsecond apart, unlike in workrate.py's loop.
+HASHTABLE_KEYS = 60000   # its bad phase lasts > 8 s on any of the interpreters here
+CALL_HEAVY = ((100, 5.0), (1000, 3.0))  # rate, seconds recorded
+
+
+def call_heavy(env: Env, path: str, rate: int, seconds: float) -> dict:
+    """folded_summary() of `cspy record --pid` (Python frames) at rate for seconds on
+    test_targets/hashtable.py in its bad-hash phase (from 1 s after its start)."""
+    out = env.path("calls.folded")
+    if os.path.exists(out):
+        os.unlink(out)
+    target = procs.spawn([path, "-B", os.path.join(env.root, "test_targets", "hashtable.py"),
+                          HASHTABLE_KEYS], stderr_path=env.path("calls.err"))
+    try:
+        time.sleep(1.0)
+        cspy = Sampler("cspy", "perf_event", rate)
+        _, rec = procs.run(cspy.argv(env, target.pid, out, duration_s=seconds, extra=["-q"]),
+                           seconds + 60, stderr_path=env.path("calls.rec.err"))
+        alive = procs.alive(target)
+    finally:
+        procs.kill(target)
+    summary = slowdown.folded_summary(out, frame="__eq__")
+    summary["ok"] = alive and rec.code == 0  # the whole recording in the bad phase
+    return summary
 
 
 def _row(rows, cfg):

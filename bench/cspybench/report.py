@@ -338,10 +338,10 @@ def python_section(entries, p, run_md: str = "") -> str:
             f"batch) at 100 Hz, the default at 1 kHz"
             + ("" if p["quick"] else " and `--no-python` at 1 kHz") + ". Slowdowns, "
             f"quartiles and cspy's CPU as in \"Alternating windows\", but a window opens "
-            f"once cspy used less than {python.QUIET * 100:.0f}% of a core over 0.25 s, at "
-            f"least 0.5 s and at most 5 s after its perf fd appeared: cspy's start-up with "
-            f"Debian's interpreter (python3.11-dbg's separate debug info) takes about 1 s "
-            f"(target CPU: work per "
+            f"0.5 s after cspy's perf fd appeared and then only once cspy used less than "
+            f"{python.QUIET * 100:.0f}% of a core over a 0.25 s step (so after 0.75 s at the "
+            f"least, 5 s at most): cspy's start-up with Debian's interpreter (python3.11-dbg's "
+            f"separate debug info) takes about 1 s (target CPU: work per "
             f"on-CPU second of the target, which the other processes' load does not "
             f"inflate; wall is also hurt when cspy or others take the target's CPU). "
             f"**[python: …]**: samples under a frame naming a failed read of the Python "
@@ -355,15 +355,67 @@ def python_section(entries, p, run_md: str = "") -> str:
                    "samples under [python: …]", "julia_row",
                    "window opened after (s, median / max)", "windows"], rows), "",
             "Paired by cycle (each configuration's window against the same cycle's other "
-            "window), median and distribution-free 95% interval in brackets (94%, min–max, "
-            "for 5 cycles); **within noise**: the interval holds 0. The issue 10 goal is the "
-            "first column: Python frames at 100 Hz within noise of native only. Load: the "
-            "1-minute load average before / after the interpreter's windows (2 vCPUs).", "",
+            "window), median and distribution-free 95% interval in brackets"
+            + (" (94%, min–max, for 5 cycles)" if p["py_cycles"] == 5 else "")
+            + "; **within noise**: the interval holds 0. The issue 10 goal is the first "
+            "column: Python frames at 100 Hz within noise of native only. Load: the 1-minute "
+            "load average before / after the interpreter's windows (2 vCPUs).", "",
             table(["CPython", "Python frames − `--no-python`, 100 Hz (target CPU)",
                    "the same, wall", "Python frames @ 100 Hz − nothing (target CPU)",
                    "`--no-python` @ 100 Hz − nothing", "Python frames @ 1 kHz − nothing",
                    "Python frames − `--no-python`, 1 kHz", "load"], comp)]
+        + ["", _marked_total(entries), "", _calls_text(p), "", _calls_table(entries)]
         + (["", "Failures:", ""] + errors if errors else []))
+
+
+def _calls_text(p) -> str:
+    secs = ", ".join(f"{s:.0f} s at {r} Hz" for r, s in python.CALL_HEAVY)
+    return (f"workrate.py's loop calls no Python function: its frame chain seldom changes "
+            f"while cspy reads it. `test_targets/hashtable.py {python.HASHTABLE_KEYS}` in its "
+            f"bad-hash phase calls City.__eq__ (Python) from C at every dict probe, so frames "
+            f"come and go about a microsecond apart: `cspy record --pid` (Python frames) on "
+            f"it, from 1 s after its start, for {secs}, once per interpreter. Cells: samples "
+            f"under a `[python: …]` frame; **__eq__**: samples whose stack holds the Python "
+            f"method __eq__.")
+
+
+def _calls_table(entries) -> str:
+    rows = []
+    for e in entries:
+        if "calls" not in e:
+            continue
+        wr = {r["config"]: r["folded"] for r in e["rows"]}
+        cells = [e["label"]]
+        for cfg in (python.PY_100, python.PY_1000):
+            cells.append(_marked(wr.get(cfg)))
+        for rate, _ in python.CALL_HEAVY:
+            c = e["calls"][rate]
+            cells.append(_marked(c) + ("" if c["ok"] else " (ended early)"))
+            cells.append(f"{c['with_frame'] / c['samples'] * 100:.1f}%" if c["samples"] else "—")
+        rows.append(cells)
+    head = ["CPython", "workrate.py, 100 Hz", "workrate.py, 1 kHz"]
+    for rate, _ in python.CALL_HEAVY:
+        head += [f"hashtable.py, {rate} Hz", "__eq__"]
+    return table(head, rows)
+
+
+def _marked_total(entries) -> str:
+    """One line: the [python: ...] samples over every interpreter, per rate."""
+    parts = []
+    for cfg in (python.PY_100, python.PY_1000):
+        folded = [r["folded"] for e in entries if "rows" in e for r in e["rows"]
+                  if r["config"] == cfg and r["folded"]]
+        total = sum(f["samples"] for f in folded)
+        kinds = {}
+        for f in folded:
+            for k, v in f["markers"].items():
+                kinds[k] = kinds.get(k, 0) + v
+        n = sum(kinds.values())
+        what = ", ".join(f"{v} `{k}`" for k, v in sorted(kinds.items())) or "none"
+        parts.append(f"at {cfg.rate} Hz {n} of {total:,} samples "
+                     f"({n / total * 100 if total else 0:.3f}%: {what})")
+    return ("Samples of workrate.py under a `[python: …]` frame, all interpreters together: "
+            + "; ".join(parts) + ".")
 
 
 def replace_section(md: str, title: str, body: str) -> str:
