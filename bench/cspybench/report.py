@@ -376,7 +376,7 @@ def _calls_text(p) -> str:
             f"come and go about a microsecond apart: `cspy record --pid` (Python frames) on "
             f"it, from 1 s after its start, for {secs}, once per interpreter. Cells: samples "
             f"under a `[python: …]` frame; **__eq__**: samples whose stack holds the Python "
-            f"method __eq__.")
+            f"method City.__eq__.")
 
 
 def _calls_table(entries) -> str:

@@ -344,7 +344,8 @@ def _switch_off(cfg, child, perf, w):
 def folded_summary(path: str, frame: str = "julia_row") -> dict:
     """Of a folded recording: its samples, those under each `[python: ...]` frame (a read of
     the Python frames that failed: changed during read, unreadable ...), and those whose
-    stack holds `frame` (the workrate targets' work, native or Python)."""
+    stack holds `frame`, or a method of that name (the workrate targets' work, native or
+    Python)."""
     out = {"samples": 0, "markers": {}, "with_frame": 0}
     try:
         with open(path, errors="replace") as f:
@@ -357,8 +358,8 @@ def folded_summary(path: str, frame: str = "julia_row") -> dict:
                 out["samples"] += n
                 for m in {x for x in frames if x.startswith("[python:")}:
                     out["markers"][m] = out["markers"].get(m, 0) + n
-                if frame in frames:
-                    out["with_frame"] += n
+                if any(x == frame or x.endswith("." + frame) for x in frames):
+                    out["with_frame"] += n  # Class.method: qualified names (CPython 3.11+)
     except OSError:
         pass
     return out
