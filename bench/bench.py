@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """cspy's benchmarks (issue 6): run by bench/run.sh after it has built cspy, the test
 targets and bench/workrate. Runs every section, prints the report and writes it to
-docs/BENCHMARKS.md. Every process it starts is stopped and reaped before it exits.
-  bench.py --build DIR [--quick] [--out FILE] [--only SECTION,...] [--python PATH]"""
+docs/BENCHMARKS.md (or, with --update, replaces just the sections run in it). Every process
+it starts is stopped and reaped before it exits.
+  bench.py --build DIR [--quick] [--out FILE] [--only SECTION,...] [--update] [--python PATH]
+           [--pythons PATH,...]"""
 
 import argparse
 import os
@@ -15,10 +17,14 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cspybench import accuracy, cost, latency, machine, procs, report, slowdown  # noqa: E402
+from cspybench import (accuracy, cost, latency, machine, procs, python, report,  # noqa: E402
+                       slowdown)
 from cspybench.common import Env  # noqa: E402
 
-SECTIONS = ("whole", "windows", "cost", "post", "accuracy", "latency", "memory")
+SECTIONS = ("whole", "windows", "cost", "post", "accuracy", "latency", "memory", "python")
+# Sections that stand alone in the report (no goal or other section reads them): --update
+# can measure them again and replace just theirs in an existing --out file.
+STANDALONE = {"python": report.PYTHON_TITLE}
 
 
 def params(quick: bool) -> dict:
@@ -26,18 +32,18 @@ def params(quick: bool) -> dict:
         return dict(quick=True, runs_k=8, whole_reps=5, cycles=8, window_s=0.5, cost_reps=1,
                     cost_warm=1, cost_steady=2, pp_reps=3, pp_s=2, acc_reps=1, acc_s=2,
                     acc_rate=1000, acc_depths=(0, 200), lat_reps=3, mem_goal=36_000,
-                    mem_max_s=20)
+                    mem_max_s=20, py_cycles=5)
     return dict(quick=False, runs_k=10, whole_reps=5, cycles=20, window_s=0.5, cost_reps=2,
                 cost_warm=1, cost_steady=4, pp_reps=5, pp_s=5, acc_reps=3, acc_s=3,
                 acc_rate=1000, acc_depths=(0, 200), lat_reps=5, mem_goal=360_000,
-                mem_max_s=150)
+                mem_max_s=150, py_cycles=10)
 
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def run_sections(env: Env, p: dict, only, res: dict) -> None:
+def run_sections(env: Env, p: dict, only, res: dict, pythons=None) -> None:
     def want(name):
         return not only or name in only
 
@@ -59,6 +65,8 @@ def run_sections(env: Env, p: dict, only, res: dict) -> None:
         ("latency", "4. latency", lambda: latency.measure(env, p["lat_reps"], log)),
         ("memory", "6. memory for an hour-equivalent",
          lambda: cost.hour_rss(env, p["mem_goal"], p["mem_max_s"], log)),
+        ("python", "7. Python targets",
+         lambda: python.measure(env, p["py_cycles"], p["window_s"], log, pythons)),
     ]
     for name, title, fn in steps:
         if not want(name):
@@ -82,11 +90,21 @@ def main() -> int:
     ap.add_argument("--out", default=None, help="markdown file to write (default: none)")
     ap.add_argument("--only", default="", help="comma-separated: " + ",".join(SECTIONS))
     ap.add_argument("--python", default="/root/.pyenv/versions/3.11.7/bin/python3.11")
+    ap.add_argument("--pythons", default="",
+                    help="comma-separated interpreters for section 'python' (default: the "
+                    "newest pyenv CPython 3.8-3.13 each, and /usr/bin/python3.11)")
+    ap.add_argument("--update", action="store_true",
+                    help="replace only the --only sections in the existing --out file (for "
+                    "sections that stand alone: " + ",".join(STANDALONE) + ")")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]
     for s in only:
         if s not in SECTIONS:
             ap.error(f"unknown section {s}")
+    if args.update and (not only or not args.out or any(s not in STANDALONE for s in only)):
+        ap.error("--update needs --out and --only with sections among "
+                 + ",".join(STANDALONE))
+    pythons = [(python.version_label(x), x) for x in args.pythons.split(",") if x] or None
     if shutil.which("perf") is None:
         print("bench: perf is not installed (apt-get install linux-perf)", file=sys.stderr)
         return 1
@@ -100,7 +118,7 @@ def main() -> int:
     t0 = time.monotonic()
     res = {}
     try:
-        run_sections(env, p, only, res)
+        run_sections(env, p, only, res, pythons)
     finally:
         procs.kill_all()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -112,6 +130,8 @@ def main() -> int:
         res.setdefault("notes", []).append(
             "the kernel lowered perf_event_max_sample_rate during the run (interrupts took "
             "too long): later high-rate results are capped")
+    if args.update:
+        return _update(args.out, res, m, p)
     md = report.render(res, machine.markdown(m), p)
     print(md)
     if args.out:
@@ -119,6 +139,27 @@ def main() -> int:
             f.write(md)
         log(f"wrote {args.out}")
     return 0
+
+
+def _update(out: str, res: dict, m: dict, p: dict) -> int:
+    """Replaces the measured standalone sections in the existing file out; each says when
+    and under what load it was measured, since the file's "Machine" is another run's."""
+    with open(out) as f:
+        md = f.read()
+    run_md = (f"Measured separately (`bash bench/run.sh{' --quick' if p['quick'] else ''} "
+              f"--only {','.join(k for k in STANDALONE if k in res)} --update`): "
+              f"{m['date']}, cspy {m['cspy']}, {m['elapsed']}; load average (1/5/15 min) "
+              f"{m['load_start']} at the start, {m['load_end']} at the end.")
+    for name, title in STANDALONE.items():
+        if name == "python" and res.get("python"):
+            md = report.replace_section(md, title,
+                                        report.python_section(res["python"], p, run_md))
+    for n in res.get("notes", []):
+        print(f"bench: {n}", file=sys.stderr)
+    with open(out, "w") as f:
+        f.write(md)
+    log(f"updated {out}")
+    return 0 if res.get("python") else 1
 
 
 if __name__ == "__main__":

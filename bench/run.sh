@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # cspy's benchmarks (issue 6): target slowdown against perf, cspy's own CPU and memory,
 # post-processing speed, accuracy, latency and sample fidelity, each measured side by side
-# in one run. Builds cspy, the test targets and bench/workrate (Release with debug info),
-# prints the report and writes it to docs/BENCHMARKS.md. Needs root (or perf_event and
-# ptrace permissions) and perf. About 15 minutes; --quick about 3.
-#   bash bench/run.sh [--quick] [--only whole,windows,cost,post,accuracy,latency,memory]
+# in one run, and the slowdown of Python targets (issue 10). Builds cspy, the test targets
+# and bench/workrate (Release with debug info), prints the report and writes it to
+# docs/BENCHMARKS.md. Needs root (or perf_event and ptrace permissions) and perf. About 25
+# minutes (the python section 10 of them); --quick about 7.
+#   bash bench/run.sh [--quick] [--only whole,windows,cost,post,accuracy,latency,memory,python]
+#                     [--update (with --only python: replace just that section in OUT)]
+#                     [--pythons PATH,... (section 7; default: every CPython 3.8-3.13 installed
+#                      by pyenv, and /usr/bin/python3.11)]
 #   env: BUILD=dir (default build-bench), JOBS=n, OUT=file (default docs/BENCHMARKS.md),
 #        PYTHON=path to a CPython with DWARF in libpython (section 4)
 set -euo pipefail

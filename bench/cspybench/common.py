@@ -27,6 +27,10 @@ class Env:
     def workrate(self) -> str:
         return os.path.join(self.build, "bench", "workrate")
 
+    @property
+    def workrate_py(self) -> str:
+        return os.path.join(self.root, "bench", "workrate.py")
+
     def path(self, name: str) -> str:
         return os.path.join(self.tmp, name)
 
@@ -38,12 +42,14 @@ class Sampler:
     mode: str        # cspy: perf_event | ptrace; perf: dwarf | fp | none
     rate: int
     stack: int = 0   # bytes of stack copied per sample; 0: the tool's default
+    flags: tuple = ()  # cspy: more options, e.g. ("--no-python",)
 
     @property
     def label(self) -> str:
         if self.tool == "cspy":
-            return f"cspy {self.mode}" + (f", {self.stack // 1024} KiB stack" if self.stack
-                                           else "")
+            return (f"cspy {self.mode}" + (f", {self.stack // 1024} KiB stack" if self.stack
+                                            else "")
+                    + "".join(f" {f}" for f in self.flags))
         return {"dwarf": "perf --call-graph dwarf", "fp": "perf --call-graph fp",
                 "none": "perf, no call graph"}[self.mode]
 
@@ -59,7 +65,7 @@ class Sampler:
                 cmd += ["-d", duration_s]
             if self.stack:
                 cmd += ["--stack-bytes", self.stack]
-            return cmd + list(extra)
+            return cmd + list(self.flags) + list(extra)
         cmd = ["perf", "record", "-e", "task-clock", "-F", self.rate, "-o", out, "-p", pid]
         if not buildid:
             cmd.append("-B")

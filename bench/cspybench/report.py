@@ -1,5 +1,6 @@
 """docs/BENCHMARKS.md: the goals of issue 6 (met or not), then one table per section."""
 
+from . import python
 from .common import Goal, Sampler, median_ci, num, paired, pct, table
 
 
@@ -277,6 +278,165 @@ def memory_section(m) -> str:
                    rss_at or "n/a", num(m["maxrss_mib"], "{:.1f}"), f"{m['cpu_s']:.1f}")])
 
 
+def _marked(folded):
+    """Share of samples under a `[python: ...]` frame, with the count and the kinds."""
+    if not folded or not folded["samples"]:
+        return "—"
+    n = sum(folded["markers"].values())
+    kinds = ", ".join(f"{k[len('[python: '):-1]} {v}" for k, v in sorted(folded["markers"].items()))
+    return (f"{n / folded['samples'] * 100:.2f}% ({n} of {folded['samples']:,}"
+            + (f": {kinds})" if kinds else ")"))
+
+
+def _with_frame(folded):
+    if not folded or not folded["samples"]:
+        return "—"
+    return f"{folded['with_frame'] / folded['samples'] * 100:.1f}%"
+
+
+PYTHON_TITLE = "## 7. Python targets"
+
+
+def python_section(entries, p, run_md: str = "") -> str:
+    """Section 7: one block of rows per interpreter, then the comparisons per interpreter."""
+    rows, comp, errors = [], [], []
+    for e in entries:
+        if "error" in e:
+            errors.append(f"- {e['label']} ({e['path']}): {e['error'].strip()[:300]}")
+            continue
+        for r in e["rows"]:
+            rows.append((e["label"], _cfg_label(r["config"]), pct(r["wall"]),
+                         f"{pct(r['wall_iqr'][0])} … {pct(r['wall_iqr'][1])}", pct(r["cpu"]),
+                         f"{pct(r['cpu_iqr'][0])} … {pct(r['cpu_iqr'][1])}",
+                         num(r["sampler_core"] * 100 if r["sampler_core"] is not None
+                             else None, "{:.1f}%"),
+                         _marked(r["folded"]) if r["config"] in (python.PY_100, python.PY_1000)
+                         else "—", _with_frame(r["folded"]),
+                         "—" if r["config"] is None else
+                         f"{num(r['settle_s'], '{:.2f}')} / {num(r['settle_max_s'], '{:.2f}')}",
+                         r["n"]))
+        c = e["compare"]
+
+        def ci(name, key, c=c):
+            return _ci_text(*c[(name, key)]) if (name, key) in c else "n/a"
+        v_cpu = python.verdict(c[("py100-native100", "cpu")]) if c else "n/a"
+        v_wall = python.verdict(c[("py100-native100", "wall")]) if c else "n/a"
+        comp.append((e["label"], f"{ci('py100-native100', 'cpu')}: **{v_cpu}**",
+                     f"{ci('py100-native100', 'wall')}: {v_wall}", ci("py100-floor", "cpu"),
+                     ci("native100-floor", "cpu"), ci("py1000-floor", "cpu"),
+                     ci("py1000-native1000", "cpu"),
+                     f"{e['load_start'].split()[0]} / {e['load_end'].split()[0]}"))
+    return "\n".join(
+        ([run_md, ""] if run_md else []) + [
+            f"bench/workrate.py (julia1.py's inner loop over the 1000 × 1000 grid, its "
+            f"iterations counted in shared memory after each cell) runs under each "
+            f"interpreter in turn; for each, the alternating windows of section 1 ("
+            f"{p['window_s']} s on between {p['window_s']} s off, configurations shuffled "
+            f"per cycle, {p['py_cycles']} cycles): nothing on, `cspy record --pid` (Python "
+            f"frames read from the target at every sample; perf_event wakes cspy at each "
+            f"sample) at 100 Hz, the same with `--no-python` (native frames only, woken per "
+            f"batch) at 100 Hz, the default at 1 kHz"
+            + ("" if p["quick"] else " and `--no-python` at 1 kHz") + ". Slowdowns, "
+            f"quartiles and cspy's CPU as in \"Alternating windows\", but a window opens "
+            f"0.5 s after cspy's perf fd appeared and then only once cspy used less than "
+            f"{python.QUIET * 100:.0f}% of a core over a 0.25 s step (so after 0.75 s at the "
+            f"least, 5 s at most): cspy's start-up with Debian's interpreter (python3.11-dbg's "
+            f"separate debug info) takes about 1 s (target CPU: work per "
+            f"on-CPU second of the target, which the other processes' load does not "
+            f"inflate; wall is also hurt when cspy or others take the target's CPU). "
+            f"**[python: …]**: samples under a frame naming a failed read of the Python "
+            f"frames (`changed during read`: the frame chain moved while cspy read it), "
+            f"pooled over the on-windows' recordings (each from its start, the settling "
+            f"included, to its stop). "
+            f"**julia_row**: samples whose stack holds the Python function julia_row "
+            f"(0% with `--no-python`, where it is `_PyEval_EvalFrameDefault`).", "",
+            table(["CPython", "configuration", "slowdown (wall)", "quartiles",
+                   "slowdown (target CPU)", "quartiles", "cspy's CPU (% of a core)",
+                   "samples under [python: …]", "julia_row",
+                   "window opened after (s, median / max)", "windows"], rows), "",
+            "Paired by cycle (each configuration's window against the same cycle's other "
+            "window), median and distribution-free 95% interval in brackets"
+            + (" (94%, min–max, for 5 cycles)" if p["py_cycles"] == 5 else "")
+            + "; **within noise**: the interval holds 0. The issue 10 goal is the first "
+            "column: Python frames at 100 Hz within noise of native only. Load: the 1-minute "
+            "load average before / after the interpreter's windows (2 vCPUs).", "",
+            table(["CPython", "Python frames − `--no-python`, 100 Hz (target CPU)",
+                   "the same, wall", "Python frames @ 100 Hz − nothing (target CPU)",
+                   "`--no-python` @ 100 Hz − nothing", "Python frames @ 1 kHz − nothing",
+                   "Python frames − `--no-python`, 1 kHz", "load"], comp)]
+        + ["", _marked_total(entries), "", _calls_text(p), "", _calls_table(entries)]
+        + (["", "Failures:", ""] + errors if errors else []))
+
+
+def _calls_text(p) -> str:
+    secs = ", ".join(f"{s:.0f} s at {r} Hz" for r, s in python.CALL_HEAVY)
+    return (f"workrate.py's loop calls no Python function: its frame chain seldom changes "
+            f"while cspy reads it. `test_targets/hashtable.py {python.HASHTABLE_KEYS}` in its "
+            f"bad-hash phase calls City.__eq__ (Python) from C at every dict probe, so frames "
+            f"come and go about a microsecond apart: `cspy record --pid` (Python frames) on "
+            f"it, from 1 s after its start, for {secs}, once per interpreter. Cells: samples "
+            f"under a `[python: …]` frame; **__eq__**: samples whose stack holds the Python "
+            f"method City.__eq__.")
+
+
+def _calls_table(entries) -> str:
+    rows = []
+    for e in entries:
+        if "calls" not in e:
+            continue
+        wr = {r["config"]: r["folded"] for r in e["rows"]}
+        cells = [e["label"]]
+        for cfg in (python.PY_100, python.PY_1000):
+            cells.append(_marked(wr.get(cfg)))
+        for rate, _ in python.CALL_HEAVY:
+            c = e["calls"][rate]
+            cells.append(_marked(c) + ("" if c["ok"] else " (ended early)"))
+            cells.append(f"{c['with_frame'] / c['samples'] * 100:.1f}%" if c["samples"] else "—")
+        rows.append(cells)
+    head = ["CPython", "workrate.py, 100 Hz", "workrate.py, 1 kHz"]
+    for rate, _ in python.CALL_HEAVY:
+        head += [f"hashtable.py, {rate} Hz", "__eq__"]
+    return table(head, rows)
+
+
+def _marked_total(entries) -> str:
+    """One line: the [python: ...] samples over every interpreter, per rate."""
+    parts = []
+    for cfg in (python.PY_100, python.PY_1000):
+        folded = [r["folded"] for e in entries if "rows" in e for r in e["rows"]
+                  if r["config"] == cfg and r["folded"]]
+        total = sum(f["samples"] for f in folded)
+        kinds = {}
+        for f in folded:
+            for k, v in f["markers"].items():
+                kinds[k] = kinds.get(k, 0) + v
+        n = sum(kinds.values())
+        what = ", ".join(f"{v} `{k}`" for k, v in sorted(kinds.items())) or "none"
+        parts.append(f"at {cfg.rate} Hz {n} of {total:,} samples "
+                     f"({n / total * 100 if total else 0:.3f}%: {what})")
+    return ("Samples of workrate.py under a `[python: …]` frame, all interpreters together: "
+            + "; ".join(parts) + ".")
+
+
+def replace_section(md: str, title: str, body: str) -> str:
+    """md with its `## ` section headed title replaced by body (put before "## Notes", or
+    at the end, if md has none); the other sections are kept as they are."""
+    lines = md.rstrip("\n").split("\n")
+    new = [title, "", body.rstrip("\n"), ""]
+    start = next((i for i, x in enumerate(lines) if x == title), None)
+    if start is None:
+        start = end = next((i for i, x in enumerate(lines) if x == "## Notes"), len(lines))
+        if end == len(lines):
+            new.insert(0, "")
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                   len(lines))
+    out = lines[:start] + new + lines[end:]
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
 def render(res, machine_md: str, p: dict) -> str:
     parts = [
         "# cspy benchmarks",
@@ -337,6 +497,8 @@ def render(res, machine_md: str, p: dict) -> str:
     if res.get("memory"):
         parts += ["## 6. Memory for an hour-long recording at 100 Hz", "",
                   memory_section(res["memory"]), ""]
+    if res.get("python"):
+        parts += [PYTHON_TITLE, "", python_section(res["python"], p), ""]
     if res.get("notes"):
         parts += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
     return "\n".join(parts)

@@ -220,24 +220,35 @@ def window_configs(quick: bool):
 
 
 def windows(env: Env, cycles: int, window_s: float, log, settle_s: float = 0.1,
-            cspy_settle_s: float = 0.5):
+            cspy_settle_s: float = 0.5, configs=None, target_argv=None, cspy_quiet=None):
     """Returns {config or None: [window dict]} (None: the nothing-switched-on floor).
     settle_s: pause between switching a sampler on and opening the on-window;
-    cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost."""
-    configs = window_configs(env.quick)
+    cspy_settle_s for cspy, whose start-up (loading symbols) is not steady-state cost;
+    cspy_quiet (a share of a core): then also wait (at most 5 s) until cspy used less than
+    that over the last 0.25 s, for start-ups longer than cspy_settle_s (separate debug info).
+    configs: default window_configs(); target_argv(counter_path): the command of a target
+    that publishes its work as bench/workrate does (default bench/workrate itself)."""
+    if configs is None:
+        configs = window_configs(env.quick)
     counter_path = env.path("workrate.counter")
-    target = procs.spawn([env.workrate, counter_path, 1800], stderr_path=env.path("wr.err"))
+    if os.path.exists(counter_path):
+        os.unlink(counter_path)
+    argv = (target_argv(counter_path) if target_argv
+            else [env.workrate, counter_path, 1800])
+    target = procs.spawn(argv, stderr_path=env.path("wr.err"))
     perf = {}
     counter = None
     try:
-        procs.wait_until(lambda: os.path.exists(counter_path)
-                         and os.path.getsize(counter_path) == 4096, 10)
+        if not procs.wait_until(lambda: os.path.exists(counter_path)
+                                and os.path.getsize(counter_path) == 4096, 30):
+            raise RuntimeError(f"{argv[0]} published no counter: {target.stderr()[-300:]}")
         counter = _Counter(counter_path, target.pid)
+        procs.wait_until(lambda: counter.read()[1] > 0, 10)
         for i, cfg in enumerate(configs):
             if cfg.tool == "perf":
                 perf[cfg] = _PerfSwitch(env, cfg, target.pid, f"win{i}")
         return _cycle(env, target, counter, perf, configs, cycles, window_s,
-                      (settle_s, cspy_settle_s), log)
+                      (settle_s, cspy_settle_s, cspy_quiet), log)
     finally:
         for p in perf.values():
             p.close()
@@ -265,11 +276,16 @@ def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log)
         for cfg in order:
             seq.append(_measure(counter, window_s))
             on, extra = _switch_on(env, cfg, target, perf)
+            t_on = time.monotonic()
             time.sleep(settle_s[1] if cfg is not None and cfg.tool == "cspy" else settle_s[0])
+            if on is not None and settle_s[2] is not None:
+                _wait_quiet(on.pid, settle_s[2], t_on + 5)
+            settled = time.monotonic() - t_on
             pid = (on.pid if on is not None else
                    perf[cfg].child.pid if cfg is not None and cfg.tool == "perf" else None)
             w = _measure(counter, window_s, pid)
             w.update(extra)
+            w["settle_s"] = settled
             _switch_off(cfg, on, perf, w)
             seq.append((cfg, w))
             time.sleep(0.1)
@@ -288,13 +304,25 @@ def _cycle(env, target, counter, perf, configs, cycles, window_s, settle_s, log)
     return out
 
 
+def _wait_quiet(pid: int, share: float, deadline: float, step_s: float = 0.25) -> None:
+    """Returns once pid used less than share of a core over step_s, or at deadline."""
+    while time.monotonic() < deadline:
+        c0, t0 = procs.oncpu_ns(pid), time.monotonic_ns()
+        time.sleep(step_s)
+        if (procs.oncpu_ns(pid) - c0) / max(time.monotonic_ns() - t0, 1) < share:
+            return
+
+
 def _switch_on(env, cfg, target, perf):
     if cfg is None:
         return None, {}
     if cfg.tool == "perf":
         perf[cfg].command(b"enable")
         return None, {}
-    child = procs.spawn(cfg.argv(env, target.pid, env.path("win.folded")),
+    out = env.path("win.folded")
+    if os.path.exists(out):
+        os.unlink(out)  # a failed recording must not pass for the last one
+    child = procs.spawn(cfg.argv(env, target.pid, out),
                         stderr_path=env.path("win.err"))
     ok = procs.wait_until(lambda: _ready(cfg, child, target.pid) or not procs.alive(child), 10)
     return child, {"ready": ok and procs.alive(child)}
@@ -310,6 +338,31 @@ def _switch_off(cfg, child, perf, w):
     s = parse_summary(child.stderr())
     w["samples"] = s.samples if s else None
     w["sampler_ok"] = child.exit.code == 0
+    w["folded"] = folded_summary(child.argv[child.argv.index("-o") + 1])
+
+
+def folded_summary(path: str, frame: str = "julia_row") -> dict:
+    """Of a folded recording: its samples, those under each `[python: ...]` frame (a read of
+    the Python frames that failed: changed during read, unreadable ...), and those whose
+    stack holds `frame`, or a method of that name (the workrate targets' work, native or
+    Python)."""
+    out = {"samples": 0, "markers": {}, "with_frame": 0}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                stack, _, count = line.rstrip("\n").rpartition(" ")
+                if not count.isdigit():
+                    continue
+                n = int(count)
+                frames = stack.split(";")
+                out["samples"] += n
+                for m in {x for x in frames if x.startswith("[python:")}:
+                    out["markers"][m] = out["markers"].get(m, 0) + n
+                if any(x == frame or x.endswith("." + frame) for x in frames):
+                    out["with_frame"] += n  # Class.method: qualified names (CPython 3.11+)
+    except OSError:
+        pass
+    return out
 
 
 def window_table(results):
@@ -328,5 +381,21 @@ def window_table(results):
                      "sampler_core": median([w["sampler_core"] for w in ws_ok]),
                      "wall_iqr": quartiles(walls), "cpu": median(cpus),
                      "cpu_iqr": quartiles(cpus),
+                     "folded": _pooled([w["folded"] for w in ws_ok if "folded" in w]),
+                     "settle_s": median([w.get("settle_s") for w in ws_ok]),
+                     "settle_max_s": max((w.get("settle_s") or 0 for w in ws_ok), default=None),
                      "failed": len(ws) - len(ws_ok)})
     return rows
+
+
+def _pooled(summaries):
+    """folded_summary()s of several windows added up; None for none (no cspy)."""
+    if not summaries:
+        return None
+    out = {"samples": 0, "markers": {}, "with_frame": 0}
+    for s in summaries:
+        out["samples"] += s["samples"]
+        out["with_frame"] += s["with_frame"]
+        for m, n in s["markers"].items():
+            out["markers"][m] = out["markers"].get(m, 0) + n
+    return out
