@@ -142,7 +142,7 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
     return inconsistent("[python: changed during read]");
   }
   root_first.clear();
-  for (std::uint32_t id : merged_) root_first.push_back(aggregate::FrameId(id));
+  for (std::uint32_t id : merged_) root_first.emplace_back(id);
 }
 
 void Interpreter::on_sample(const sampling::RawSample& sample) {

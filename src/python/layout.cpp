@@ -137,7 +137,7 @@ const char* supported_versions() { return "3.8-3.13"; }
 
 void print_layout(const Layout& l, std::FILE* out) {
   auto p = [out](const char* name, int value) {
-    if (value != kNone) std::fprintf(out, "%s %d\n", name, value);
+    if (value != kNone) (void)std::fprintf(out, "%s %d\n", name, value);
   };
   p("version", l.version);
   p("runtime.interpreters_head", l.runtime_interpreters_head);
