@@ -15,6 +15,7 @@ packages=(
   xz-utils  # a stripped Debian program for the stack-root checks
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
   python3.11 python3.11-dbg python3.11-dev  # Debian's stripped static CPython, gdb's py-bt
+  libcap2-bin util-linux  # capsh, unshare: the container tests
 )
 
 SUDO=""

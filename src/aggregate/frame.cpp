@@ -19,6 +19,8 @@ const char* kind_name(FrameKind kind) {
       return "thread";
     case FrameKind::kPython:
       return "python";
+    case FrameKind::kJit:
+      return "jit";
   }
   return "native";
 }

@@ -14,6 +14,7 @@
 #include "cspy/sampling/ptrace_source.h"
 #include "exit_codes.h"
 #include "options.h"
+#include "session_report.h"
 
 namespace po = boost::program_options;
 
@@ -183,7 +184,8 @@ class DumpCommand final : public Command {
 
     // ...then unwind and symbolize at leisure.
     aggregate::Profile profile;
-    auto interpreter = pipeline::Interpreter::create([&proc] { return proc.maps(); }, &proc, pid_,
+    auto interpreter = pipeline::Interpreter::create([&proc] { return proc.maps(); },
+                                                     modules::TargetFiles::live(pid_), &proc, pid_,
                                                      profile, interpret);
     if (!interpreter) return report(interpreter.error());
     (*interpreter)->set_python(&python);
@@ -203,6 +205,7 @@ class DumpCommand final : public Command {
     } else {
       print_text(dumps, profile.frames(), *target);
     }
+    print_warnings((*interpreter)->take_notices());
     return kExitOk;
   }
 

@@ -1,6 +1,7 @@
 // Raw or folded inputs, remapped paths, and the profile filters' options.
 #include "profile_input.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -38,9 +39,10 @@ Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputO
   auto maps = remap(recording->maps, input.map_paths);
   if (!maps) return maps.error();
   aggregate::Profile profile(input.keep_timeline);
-  if (auto replayed = pipeline::replay(*recording, *maps, profile, input.interpret); !replayed) {
-    return replayed.error();
-  }
+  std::vector<std::string> notices;
+  auto replayed = pipeline::replay(*recording, *maps, profile, input.interpret, &notices);
+  for (const std::string& n : notices) (void)std::fprintf(stderr, "cspy: warning: %s\n", n.c_str());
+  if (!replayed) return replayed.error();
   return profile;
 }
 

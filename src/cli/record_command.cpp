@@ -48,6 +48,7 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
   }
   session.finish();
   if (status_line && started) print_status_line(session, profile, true);
+  print_warnings(session.take_notices());
   return result;
 }
 

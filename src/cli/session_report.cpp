@@ -35,6 +35,11 @@ void print_fallback_notice(const pipeline::Session& session) {
   (void)std::fprintf(stderr, "cspy: notice: %s\n", session.fallback_reason().c_str());
 }
 
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings)
+    (void)std::fprintf(stderr, "cspy: warning: %s\n", w.c_str());
+}
+
 RunFigures run_figures(const pipeline::Session& session, const aggregate::Profile& profile,
                        const pipeline::SessionOptions& options) {
   return RunFigures{.counters = profile.counters(),

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/pipeline/session.h"
@@ -46,6 +47,8 @@ void print_status_line(const pipeline::Session& session, const aggregate::Profil
 
 // Prints the fallback notice, if start() had to fall back to another sampler.
 void print_fallback_notice(const pipeline::Session& session);
+// One "cspy: warning:" line each (files that could not be used to name frames).
+void print_warnings(const std::vector<std::string>& warnings);
 // With --python-only, a target found not to be CPython: one notice (native frames shown).
 void print_not_python_notice(const pipeline::Session& session, bool python_only);
 

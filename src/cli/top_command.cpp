@@ -181,6 +181,7 @@ class TopCommand final : public Command {
               .model = ui::TopModel(session_.rate_hz)};
     Result<void> shown = run_screen(live, delay_s_);  // the screen is closed when this returns
     session.finish();
+    print_warnings(session.take_notices());
     target->stop(kStopGrace, stop_came_from_terminal());  // a program top started ends with it
     if (!shown) return report(shown.error());
     return kExitOk;

@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <gelf.h>
 
+#include <fmt/core.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -30,17 +33,6 @@ void report_vdso(Dwfl* dwfl, const std::string& maps) {
   dwfl_report_module(dwfl, kVdsoName, low, high);
 }
 
-// dwfl_linux_proc_find_elf, and the vDSO's image for the module report_vdso made.
-int find_elf(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base, char** file_name,
-             Elf** elfp) {
-  if (std::strcmp(name, kVdsoName) != 0) {
-    return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
-  }
-  const int fd = ::open(own_vdso_path().c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) *file_name = ::strdup(own_vdso_path().c_str());
-  return fd;
-}
-
 // Reports every file-backed executable mapping in `maps` to dwfl, and the vDSO.
 Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
   FILE* f = ::fmemopen(const_cast<char*>(maps.data()), maps.size(), "r");
@@ -54,28 +46,77 @@ Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
 }
 }  // namespace
 
+// libdw's callbacks, with what find_elf needs: each module reported points to this
+// (its userdata), so that its file is found through the target's root and checked.
 struct ModuleMap::DwflSetup {
-  // The default search path plus the build-id tree under /usr/lib/debug.
-  char* debuginfo_path = ::strdup("-:.debug:/usr/lib/debug");
+  explicit DwflSetup(std::shared_ptr<TargetFiles> target_files) : files(std::move(target_files)) {
+    // The default search path, the build-id tree under /usr/lib/debug, and the target's.
+    std::string path = "-:.debug:/usr/lib/debug";
+    if (!files->debug_dir().empty()) path += ":" + files->debug_dir();
+    debuginfo_path = ::strdup(path.c_str());
+  }
+  DwflSetup(const DwflSetup&) = delete;
+  DwflSetup& operator=(const DwflSetup&) = delete;
+  ~DwflSetup() { std::free(debuginfo_path); }
+
+  static int find_elf(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base,
+                      char** file_name, Elf** elfp);
+  // The end of the mapping that starts at `start`, or `start` when none does.
+  std::uint64_t mapping_end(std::uint64_t start) const {
+    for (const Mapping& m : mappings) {
+      if (m.start == start) return m.end;
+    }
+    return start;
+  }
+
+  std::shared_ptr<TargetFiles> files;
+  std::vector<Mapping> mappings;  // as last reported
+  char* debuginfo_path = nullptr;
   Dwfl_Callbacks callbacks{.find_elf = find_elf,
                            .find_debuginfo = dwfl_standard_find_debuginfo,
                            .section_address = nullptr,
                            .debuginfo_path = &debuginfo_path};
-  DwflSetup() = default;
-  DwflSetup(const DwflSetup&) = delete;
-  DwflSetup& operator=(const DwflSetup&) = delete;
-  ~DwflSetup() { std::free(debuginfo_path); }
 };
 
-ModuleMap::ModuleMap(MapsSource source)
-    : source_(std::move(source)), setup_(std::make_unique<DwflSetup>()) {}
+// A file-backed module's ELF: its file, found and checked by TargetFiles, else (live) the
+// image in the target's memory, whose dynamic symbols and CFI libdw can still read. The
+// vDSO's image comes from cspy's own.
+int ModuleMap::DwflSetup::find_elf(Dwfl_Module* mod, void** userdata, const char* name,
+                                   Dwarf_Addr base, char** file_name, Elf** elfp) {
+  if (std::strcmp(name, kVdsoName) == 0) {
+    const int fd = ::open(own_vdso_path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) *file_name = ::strdup(own_vdso_path().c_str());
+    return fd;
+  }
+  auto* setup = static_cast<DwflSetup*>(*userdata);
+  if (setup == nullptr || name[0] != '/') {
+    return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+  }
+  auto opened = setup->files->open(name, base, setup->mapping_end(base));
+  if (opened) {
+    *file_name = ::strdup(opened->path.c_str());
+    return opened->fd.release();
+  }
+  if (setup->files->pid() == 0) return -1;
+  // libdwfl reads an ELF image from /proc/PID/mem for a module named "[vdso: PID]".
+  const std::string in_memory = fmt::format("[vdso: {}]", setup->files->pid());
+  return dwfl_linux_proc_find_elf(mod, userdata, in_memory.c_str(), base, file_name, elfp);
+}
+
+ModuleMap::ModuleMap(MapsSource source, std::shared_ptr<TargetFiles> files)
+    : source_(std::move(source)),
+      setup_(std::make_unique<DwflSetup>(files ? std::move(files) : TargetFiles::recorded({}))),
+      perf_map_(setup_->files->perf_map_path().empty()
+                    ? PerfMap::from_text(setup_->files->recorded_perf_map())
+                    : PerfMap(setup_->files->perf_map_path())) {}
 
 ModuleMap::~ModuleMap() {
   if (dwfl_ != nullptr) dwfl_end(dwfl_);
 }
 
-Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source) {
-  std::unique_ptr<ModuleMap> map(new ModuleMap(std::move(maps_source)));
+Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source,
+                                                     std::shared_ptr<TargetFiles> files) {
+  std::unique_ptr<ModuleMap> map(new ModuleMap(std::move(maps_source), std::move(files)));
   map->dwfl_ = dwfl_begin(&map->setup_->callbacks);
   if (map->dwfl_ == nullptr) return Error(std::string("dwfl_begin: ") + dwfl_errmsg(-1));
   auto changed = map->refresh();
@@ -97,9 +138,20 @@ Result<bool> ModuleMap::refresh() {
   auto r = report_maps(dwfl_, *maps);
   dwfl_report_end(dwfl_, nullptr, nullptr);
   if (!r) return r.error();
+  setup_->mappings = parse_maps(*maps);
+  // Every module's find_elf finds the setup through its userdata.
+  dwfl_getmodules(
+      dwfl_,
+      [](Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* setup) -> int {
+        *userdata = setup;
+        return DWARF_CB_OK;
+      },
+      setup_.get(), 0);
   last_maps_ = std::move(*maps);
   return true;
 }
+
+std::vector<std::string> ModuleMap::take_notices() { return setup_->files->take_notices(); }
 
 namespace {
 // dwfl_addrmodule can answer with the nearest module below an address that lies in no
@@ -113,7 +165,27 @@ Dwfl_Module* containing_module(Dwfl* dwfl, std::uint64_t pc) {
 }
 }  // namespace
 
-Dwfl_Module* ModuleMap::find(RemoteAddr pc) const { return containing_module(dwfl_, pc.value()); }
+const Mapping* ModuleMap::mapping_at(RemoteAddr pc) const {
+  const auto& maps = setup_->mappings;  // sorted by start, as /proc/PID/maps is
+  auto it = std::upper_bound(maps.begin(), maps.end(), pc.value(),
+                             [](std::uint64_t a, const Mapping& m) { return a < m.start; });
+  if (it == maps.begin()) return nullptr;
+  --it;
+  return pc.value() < it->end ? &*it : nullptr;
+}
+
+Dwfl_Module* ModuleMap::find(RemoteAddr pc) const {
+  Dwfl_Module* mod = containing_module(dwfl_, pc.value());
+  if (mod == nullptr) return nullptr;
+  const Mapping* m = mapping_at(pc);
+  const char* name =
+      dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  // The vDSO is reported from its own range; every other module from its file's mappings.
+  if (m == nullptr || name == nullptr || (m->path != name && std::strcmp(name, kVdsoName) != 0)) {
+    return nullptr;
+  }
+  return mod;
+}
 
 bool ModuleMap::refresh_due() const {
   return last_refresh_changed_ || monotonic_ns() - last_refresh_ns_ >= 20'000'000ULL;

@@ -91,6 +91,8 @@ ColorFamily color_family(const aggregate::Frame& frame) {
       return ColorFamily::kThread;
     case aggregate::FrameKind::kPython:
       return ColorFamily::kPython;
+    case aggregate::FrameKind::kJit:
+      return ColorFamily::kJit;
     case aggregate::FrameKind::kNative:
       break;
   }
@@ -122,6 +124,9 @@ std::string family_color(ColorFamily family, std::string_view name, bool inlined
       break;
     case ColorFamily::kThread:
       c = {262 + 22 * u1, 0.5 + 0.15 * u2, 0.7 + 0.06 * u3};
+      break;
+    case ColorFamily::kJit:
+      c = {296 + 30 * u1, 0.5 + 0.2 * u2, 0.62 + 0.08 * u3};
       break;
     case ColorFamily::kAll:
       c = {220, 0.15, 0.75};

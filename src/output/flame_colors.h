@@ -11,7 +11,7 @@
 
 namespace cspy::output {
 
-enum class ColorFamily { kProgram, kSystem, kPython, kKernel, kSpecial, kThread, kAll };
+enum class ColorFamily { kProgram, kSystem, kPython, kKernel, kSpecial, kThread, kJit, kAll };
 
 // True for the C runtime and toolchain libraries: libc, libm, libpthread, libdl, librt,
 // libstdc++, libgcc_s, libc++, ld-linux*, [vdso] ... (by the module's basename).

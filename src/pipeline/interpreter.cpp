@@ -5,13 +5,13 @@
 
 namespace cspy::pipeline {
 
-Result<std::unique_ptr<Interpreter>> Interpreter::create(modules::ModuleMap::MapsSource maps,
-                                                         const process::Process* live, pid_t pid,
-                                                         aggregate::Profile& profile,
-                                                         const InterpreterOptions& options) {
+Result<std::unique_ptr<Interpreter>> Interpreter::create(
+    modules::ModuleMap::MapsSource maps, std::shared_ptr<modules::TargetFiles> files,
+    const process::Process* live, pid_t pid, aggregate::Profile& profile,
+    const InterpreterOptions& options) {
   std::unique_ptr<Interpreter> c(new Interpreter(profile, options));
   c->live_ = live;
-  auto modules = modules::ModuleMap::create(std::move(maps));
+  auto modules = modules::ModuleMap::create(std::move(maps), std::move(files));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
   const unwind::UnwindOptions unwind_options{.max_depth = options.max_depth};
@@ -42,8 +42,9 @@ const std::vector<aggregate::FrameId>& Interpreter::frames_for(unwind::UnwoundFr
                        .file = s.file,
                        .line = options_.lines ? s.line : 0,
                        .inlined = s.inlined,
-                       .kind = s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
-                                                         : aggregate::FrameKind::kNative};
+                       .kind = s.jit                       ? aggregate::FrameKind::kJit
+                               : s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
+                                                           : aggregate::FrameKind::kNative};
     ids.push_back(profile_.frames().intern(f));
   }
   if (!cacheable) {

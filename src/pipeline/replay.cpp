@@ -4,9 +4,12 @@
 namespace cspy::pipeline {
 
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
-                    aggregate::Profile& profile, const InterpreterOptions& options) {
-  auto interpreter = Interpreter::create([&maps]() -> Result<std::string> { return maps; }, nullptr,
-                                         recording.pid, profile, options);
+                    aggregate::Profile& profile, const InterpreterOptions& options,
+                    std::vector<std::string>* notices) {
+  auto interpreter =
+      Interpreter::create([&maps]() -> Result<std::string> { return maps; },
+                          modules::TargetFiles::recorded(recording.build_ids, recording.perf_map),
+                          nullptr, recording.pid, profile, options);
   if (!interpreter) return interpreter.error();
   std::vector<python::CodeRecord> codes;
   for (const auto& blob : recording.blobs) {
@@ -24,6 +27,9 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     if (profile.threads().count(tid) != 0) profile.set_thread_name(tid, name);
   }
 
+  if (notices != nullptr) {
+    for (std::string& n : (*interpreter)->take_notices()) notices->push_back(std::move(n));
+  }
   auto& info = profile.info();
   info.pid = recording.pid;
   if (!recording.samples.empty()) {

@@ -6,6 +6,7 @@
 
 #include "cspy/core/clock.h"
 #include "cspy/core/log.h"
+#include "cspy/modules/elf_file.h"
 #include "cspy/sampling/perf_event_source.h"
 #include "cspy/sampling/ptrace_source.h"
 
@@ -68,7 +69,8 @@ Result<void> Session::start_source() {
 Result<void> Session::start_interpreter() {
   const process::Process& proc = target_.process();
   auto create = [&] {
-    return Interpreter::create([&proc] { return proc.maps(); }, &proc, proc.pid(), profile_,
+    return Interpreter::create([&proc] { return proc.maps(); },
+                               modules::TargetFiles::live(proc.pid()), &proc, proc.pid(), profile_,
                                options_.interpreter);
   };
   auto interpreter = create();
@@ -155,6 +157,9 @@ void Session::finish() {
     for (const auto& [tid, thread] : profile_.threads()) {
       if (!thread.name.empty()) raw_writer_->write_thread_name(tid, thread.name);
     }
+    if (const std::string& jit = interpreter_->perf_map_text(); !jit.empty()) {
+      raw_writer_->write_perf_map(jit);
+    }
     if (auto codes = interpreter_->python_codes(); !codes.empty()) {
       raw_writer_->write_blob(python::encode_codes(codes));
     }
@@ -170,6 +175,14 @@ void Session::save_raw_maps() {
   auto maps = target_.process().maps();
   if (!maps || maps->empty() || *maps == raw_maps_) return;
   raw_writer_->write_maps(*maps);
+  // With the build-id of each module, so that a replay can tell its files are the same.
+  for (const modules::Mapping& m : modules::parse_maps(*maps)) {
+    if (m.offset != 0 || !m.path.starts_with("/")) continue;
+    std::string id = modules::build_id_in_memory(target_.process().pid(), m.start);
+    if (id.empty() || raw_build_ids_[m.start] == id) continue;
+    raw_writer_->write_build_id(m.start, id);
+    raw_build_ids_[m.start] = std::move(id);
+  }
   raw_maps_ = std::move(*maps);
 }
 

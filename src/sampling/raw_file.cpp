@@ -5,6 +5,9 @@
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
 //   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
 //   6 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
+//   7 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
+//     starts at `start`, read from memory with the maps before it; the last one wins)
+//   8 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -21,7 +24,16 @@ namespace cspy::sampling {
 
 namespace {
 
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kBlob = 5, kThreadName = 6 };
+enum : std::uint8_t {
+  kSample = 1,
+  kLost = 2,
+  kMaps = 3,
+  kInterp = 4,
+  kBlob = 5,
+  kThreadName = 6,
+  kBuildId = 7,
+  kPerfMap = 8
+};
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
@@ -45,6 +57,19 @@ void RawFileWriter::write_maps(const std::string& maps) {
   put(out_, kMaps);
   put(out_, static_cast<std::uint32_t>(maps.size()));
   out_.write(maps.data(), static_cast<std::streamsize>(maps.size()));
+}
+
+void RawFileWriter::write_build_id(std::uint64_t start, const std::string& build_id) {
+  put(out_, kBuildId);
+  put(out_, start);
+  put(out_, static_cast<std::uint32_t>(build_id.size()));
+  out_.write(build_id.data(), static_cast<std::streamsize>(build_id.size()));
+}
+
+void RawFileWriter::write_perf_map(const std::string& text) {
+  put(out_, kPerfMap);
+  put(out_, static_cast<std::uint32_t>(text.size()));
+  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 void RawFileWriter::write_blob(std::span<const std::uint8_t> bytes) {
@@ -208,6 +233,17 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       if (!in.get(tid) || !in.get(n) || !in.bytes(n, text)) return corrupt();
       rec.thread_names.emplace_back(static_cast<pid_t>(tid),
                                     std::string(reinterpret_cast<const char*>(text.data()), n));
+    } else if (type == kBuildId) {
+      std::uint64_t start = 0;
+      std::uint32_t n = 0;
+      std::span<const std::uint8_t> id;
+      if (!in.get(start) || !in.get(n) || n > 64 || !in.bytes(n, id)) return corrupt();
+      rec.build_ids[start].assign(reinterpret_cast<const char*>(id.data()), id.size());
+    } else if (type == kPerfMap) {
+      std::uint32_t n = 0;
+      std::span<const std::uint8_t> text;
+      if (!in.get(n) || !in.bytes(n, text)) return corrupt();
+      rec.perf_map.assign(reinterpret_cast<const char*>(text.data()), text.size());
     } else {
       return corrupt();
     }

@@ -17,9 +17,12 @@ namespace cspy::symbolize {
 
 namespace {
 
-std::string basename_of(const char* path) {
+// A module's name: its file's, without the " (deleted)" of a file unlinked since mapped.
+std::string module_name_of(const char* path) {
   if (path == nullptr) return {};
   std::string s(path);
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (s.ends_with(kDeleted)) s.resize(s.size() - kDeleted.size());
   auto slash = s.rfind('/');
   return slash == std::string::npos ? s : s.substr(slash + 1);
 }
@@ -72,19 +75,31 @@ void Symbolizer::forget_if_remapped() {
   scopes_->clear();
 }
 
+SymbolFrame Symbolizer::unbacked_frame(RemoteAddr pc) {
+  if (const std::string* name = modules_.jit_name(pc)) {
+    return SymbolFrame{.function = *name, .jit = true};
+  }
+  const modules::Mapping* m = modules_.mapping_at(pc);
+  if (m == nullptr) return SymbolFrame{.function = "[unknown]", .named = false};
+  // An anonymous mapping, [heap], [stack], or a file that is no ELF module (memfd:...).
+  std::string what = m->path.empty() ? "[anon]" : m->path;
+  if (!what.starts_with("[")) what = "[" + module_name_of(what.c_str()) + "]";
+  return SymbolFrame{.function = std::move(what), .named = false, .jit = true};
+}
+
 std::vector<SymbolFrame> Symbolizer::symbolize(RemoteAddr pc) {
   forget_if_remapped();
   std::vector<SymbolFrame> frames;
   Dwfl_Module* mod = modules_.module_at(pc);
   forget_if_remapped();  // module_at may have re-read the maps
   if (mod == nullptr) {
-    frames.push_back(SymbolFrame{.function = "[unknown]", .named = false});
+    frames.push_back(unbacked_frame(pc));
     return frames;
   }
   Dwarf_Addr start = 0;
   const char* mod_name =
       dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
-  std::string module = basename_of(mod_name);
+  std::string module = module_name_of(mod_name);
   const bool full = options_.full_signatures;
 
   // The DWARF compilation unit covering pc, if any: without one, a line-table lookup

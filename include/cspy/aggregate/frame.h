@@ -19,9 +19,10 @@ enum class FrameKind : std::uint8_t {
   kSpecial,  // [unknown], [truncated], [lost] ...
   kThread,   // a thread root frame, e.g. "thread 1234 (worker)"
   kPython,   // a Python function (module = the .py file's basename)
+  kJit,      // code in no file: named by a JIT's perf map, else [anon], [heap], [stack]
 };
 
-// "native", "kernel", "special", "thread", "python".
+// "native", "kernel", "special", "thread", "python", "jit".
 const char* kind_name(FrameKind kind);
 
 struct Frame {

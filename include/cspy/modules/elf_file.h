@@ -1,8 +1,11 @@
 // Reading a mapped ELF file without libdw's Dwfl: the lines of a /proc/PID/maps text, a
-// symbol's value from a file's .symtab or .dynsym, and the load bias of a file mapped in
-// a process. For readers that need a few named addresses (CPython's _PyRuntime) on a
-// thread of their own, where the ModuleMap (not thread-safe) is not theirs to use.
+// symbol's value from a file's .symtab or .dynsym, the load bias of a file mapped in a
+// process, and build-ids (of a file, and of the image a process has mapped). For readers
+// that need a few named addresses (CPython's _PyRuntime) on a thread of their own, where
+// the ModuleMap (not thread-safe) is not theirs to use, and for checking files.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -32,5 +35,17 @@ std::optional<std::uint64_t> elf_symbol_value(const std::string& path, std::stri
 // it has in `maps`.
 std::optional<std::uint64_t> load_bias(const std::string& open_path, const std::string& mapped_path,
                                        const std::vector<Mapping>& maps);
+
+// The GNU build-id (NT_GNU_BUILD_ID note) of the ELF file at `path`, as raw bytes; empty
+// when the file cannot be read or has none.
+std::string file_build_id(const std::string& path);
+
+// The GNU build-id of the ELF image process `pid` has mapped at `start` (the mapping of
+// its file offset 0), read from its memory: the ELF header, the program headers and the
+// PT_NOTE segments, which the first PT_LOAD maps. Empty when unreadable or absent.
+std::string build_id_in_memory(pid_t pid, std::uint64_t start);
+
+// Lower-case hex of raw bytes ("" for none): how build-ids are printed.
+std::string to_hex(std::string_view bytes);
 
 }  // namespace cspy::modules

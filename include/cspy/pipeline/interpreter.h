@@ -43,9 +43,10 @@ struct InterpreterOptions {
 
 class Interpreter final : public sampling::SampleSink {
  public:
-  // `maps` gives the target's memory maps (live or recorded); `live` is the running
-  // target, or null when replaying recorded samples.
+  // `maps` gives the target's memory maps (live or recorded), `files` where its files are
+  // and which they must be; `live` is the running target, or null when replaying.
   static Result<std::unique_ptr<Interpreter>> create(modules::ModuleMap::MapsSource maps,
+                                                     std::shared_ptr<modules::TargetFiles> files,
                                                      const process::Process* live, pid_t pid,
                                                      aggregate::Profile& profile,
                                                      const InterpreterOptions& options);
@@ -64,6 +65,10 @@ class Interpreter final : public sampling::SampleSink {
   // Re-reads the target's maps; when they changed (dlopen, dlclose), the cached frames
   // are forgotten at the next lookup, so that addresses are named by the modules mapped now.
   void refresh_modules();
+  // What could not be used to name frames (a file that is not the one mapped), said once.
+  std::vector<std::string> take_notices() { return modules_->take_notices(); }
+  // The target's JIT names (its perf map), for a recording to keep.
+  const std::string& perf_map_text() { return modules_->perf_map_text(); }
   // Where the Python frames captured with live samples are named from (not owned).
   void set_python(const PythonHook* hook) { python_hook_ = hook; }
   // Replaying: the code objects a recording kept name its Python frames.

@@ -15,7 +15,10 @@ namespace cspy::pipeline {
 // Unwinds, symbolizes and counts every sample and every lost record of `recording` into
 // `profile`, naming addresses with the modules of `maps`; names the threads as the
 // recording did; fills the profile's pid, start time and duration from the samples.
+// What could not be used to name frames (a file that is not the recorded one) is added to
+// `notices` when given.
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
-                    aggregate::Profile& profile, const InterpreterOptions& options);
+                    aggregate::Profile& profile, const InterpreterOptions& options,
+                    std::vector<std::string>* notices = nullptr);
 
 }  // namespace cspy::pipeline

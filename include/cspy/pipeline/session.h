@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,11 @@ class Session {
   bool target_exited() const { return target_exited_; }
   // Why the target's Python frames cannot be read ("" when they can or it is not Python).
   std::string python_problem() const { return python_ ? python_->problem() : ""; }
+  // What could not be used to name frames since the last call (a file that is not the
+  // one mapped), each module's once.
+  std::vector<std::string> take_notices() {
+    return interpreter_ ? interpreter_->take_notices() : std::vector<std::string>{};
+  }
   // Whether a CPython interpreter was found in the target.
   bool python_found() const { return python_ && python_->runtime().has_value(); }
 
@@ -79,7 +85,8 @@ class Session {
   std::unique_ptr<sampling::SampleSource> source_;
   std::unique_ptr<Interpreter> interpreter_;
   std::unique_ptr<sampling::RawFileWriter> raw_writer_;
-  std::string raw_maps_;                  // the maps text last written to the raw file
+  std::string raw_maps_;  // the maps text last written to the raw file
+  std::map<std::uint64_t, std::string> raw_build_ids_;  // module start -> build-id written
   sampling::SampleSink* sink_ = nullptr;  // the interpreter, or the raw writer before it
   std::string fallback_reason_;
   std::uint64_t start_ns_ = 0;

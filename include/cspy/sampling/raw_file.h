@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -57,6 +58,8 @@ struct RawRecording {
   std::vector<std::pair<pid_t, std::uint64_t>> lost;        // (tid, count)
   std::vector<std::span<const std::uint8_t>> blobs;         // write_blob()'s, in the mapping
   std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
+  std::map<std::uint64_t, std::string> build_ids;           // module start -> build-id bytes
+  std::string perf_map;                                     // the JIT's names, /tmp/perf-PID.map
 };
 
 class RawFileWriter final : public SampleSink {
@@ -65,6 +68,10 @@ class RawFileWriter final : public SampleSink {
   static Result<std::unique_ptr<RawFileWriter>> create(const std::string& path, pid_t pid,
                                                        SampleSink& next);
   void write_maps(const std::string& maps);
+  // The build-id of the module whose first mapping starts at `start` (raw bytes).
+  void write_build_id(std::uint64_t start, const std::string& build_id);
+  // The text of the target's perf map (JIT names), as read at the end.
+  void write_perf_map(const std::string& text);
   // Bytes the pipeline keeps for replaying (Python code objects), read back as blobs.
   void write_blob(std::span<const std::uint8_t> bytes);
   void write_thread_name(pid_t tid, const std::string& name);

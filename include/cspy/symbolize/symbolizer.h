@@ -1,8 +1,10 @@
 // Symbolizer: an address in the target → its frames, innermost first: the inlined
 // functions at that address (each its own frame with file:line) and the function that
 // contains them. DWARF via libdw when present, the ELF symbol table otherwise,
-// "module+0xoffset" when nothing names it. Not cached per address: the pipeline's
-// Interpreter keeps the one pc -> frames cache; this keeps only its per-unit scope index.
+// "module+0xoffset" when nothing names it; code in no file (JIT) by the JIT's perf map,
+// else by its mapping ([anon], [heap]) — never credited to a file it is not in. Not cached per
+// address: the pipeline's Interpreter keeps the one pc -> frames cache; this keeps only its
+// per-unit scope index.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,9 @@ struct SymbolFrame {
   int line = 0;
   bool inlined = false;
   bool named = true;  // false for module+offset and [unknown]
+  // Code in no file: a JIT's function from its perf map (named), or [anon], [heap],
+  // [stack], [memfd:…] after the mapping holding it (not named).
+  bool jit = false;
 };
 
 struct SymbolizeOptions {
@@ -42,6 +47,8 @@ class Symbolizer {
   std::vector<SymbolFrame> symbolize(RemoteAddr pc);
 
  private:
+  // The frame of an address in no module: a JIT's name for it, or its mapping's.
+  SymbolFrame unbacked_frame(RemoteAddr pc);
   // Empties the scope index when the maps were re-read since it was filled.
   void forget_if_remapped();
 
