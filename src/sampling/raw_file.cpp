@@ -5,6 +5,8 @@
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
 //   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
 //   6 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
+//   7 info: f64 samples per second per thread, u64 wall-clock start (Unix ns) (absent in
+//   older files)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -21,7 +23,15 @@ namespace cspy::sampling {
 
 namespace {
 
-enum : std::uint8_t { kSample = 1, kLost = 2, kMaps = 3, kInterp = 4, kBlob = 5, kThreadName = 6 };
+enum : std::uint8_t {
+  kSample = 1,
+  kLost = 2,
+  kMaps = 3,
+  kInterp = 4,
+  kBlob = 5,
+  kThreadName = 6,
+  kInfo = 7
+};
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
@@ -52,6 +62,12 @@ void RawFileWriter::write_blob(std::span<const std::uint8_t> bytes) {
   put(out_, static_cast<std::uint32_t>(bytes.size()));
   out_.write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
+}
+
+void RawFileWriter::write_info(double rate_hz, std::uint64_t start_unix_ns) {
+  put(out_, kInfo);
+  put(out_, rate_hz);
+  put(out_, start_unix_ns);
 }
 
 void RawFileWriter::write_thread_name(pid_t tid, const std::string& name) {
@@ -208,6 +224,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       if (!in.get(tid) || !in.get(n) || !in.bytes(n, text)) return corrupt();
       rec.thread_names.emplace_back(static_cast<pid_t>(tid),
                                     std::string(reinterpret_cast<const char*>(text.data()), n));
+    } else if (type == kInfo) {
+      if (!in.get(rec.rate_hz) || !in.get(rec.start_unix_ns)) return corrupt();
     } else {
       return corrupt();
     }
