@@ -15,6 +15,8 @@ packages=(
   xz-utils  # a stripped Debian program for the stack-root checks
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
   python3.11 python3.11-dbg python3.11-dev  # Debian's stripped static CPython, gdb's py-bt
+  libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
+  golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
 )
 
 SUDO=""
