@@ -112,7 +112,7 @@ _cspy() {
       if [[ $command == diff ]]; then
         _cspy_reply -W "flamegraph folded" -- "$cur"
       else
-        _cspy_reply -W "flamegraph folded speedscope" -- "$cur"
+        _cspy_reply -W "flamegraph folded speedscope pprof" -- "$cur"
       fi
       return 0 ;;
     --sampler)

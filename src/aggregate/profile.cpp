@@ -55,6 +55,19 @@ void Profile::set_thread_name(pid_t tid, const std::string& name) {
   t.root = frames_.intern(thread_root(tid, name));
 }
 
+void Profile::add_module(const std::string& name, const ModuleInfo& info) {
+  modules_.try_emplace(name, info);
+}
+
+void Profile::set_symbol_name(FrameId frame, const std::string& raw) {
+  if (raw != frames_.get(frame).function) symbol_names_.try_emplace(frame, raw);
+}
+
+const std::string* Profile::symbol_name(FrameId frame) const {
+  auto it = symbol_names_.find(frame);
+  return it == symbol_names_.end() ? nullptr : &it->second;
+}
+
 FrameId Profile::thread_frame(pid_t tid) const {
   auto it = threads_.find(tid);
   CSPY_CHECK(it != threads_.end());

@@ -66,8 +66,11 @@ Result<Profile> ProfileFilter::apply(const Profile& profile) const {
   out.info() = profile.info();
   const FrameTable& frames = profile.frames();
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    out.frames().intern(frames.get(FrameId(static_cast<std::uint32_t>(i))));
+    const FrameId id(static_cast<std::uint32_t>(i));
+    const FrameId copy = out.frames().intern(frames.get(id));
+    if (const std::string* raw = profile.symbol_name(id)) out.set_symbol_name(copy, *raw);
   }
+  for (const auto& [name, module] : profile.modules()) out.add_module(name, module);
   const FrameId lost = out.frames().lost();
   FrameMatches focused(frames, focus_);
   FrameMatches excluded(frames, exclude_);

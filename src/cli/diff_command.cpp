@@ -69,8 +69,8 @@ class DiffCommand final : public Command {
     }
     auto format = choose_format(format_, output_);
     if (!format) return report(format.error());
-    if (*format == output::Format::kSpeedscope) {
-      return usage_error("diff writes a flamegraph or folded stacks, not speedscope");
+    if (*format == output::Format::kSpeedscope || *format == output::Format::kPprof) {
+      return usage_error("diff writes a flamegraph or folded stacks, not speedscope or pprof");
     }
     auto filter = aggregate::ProfileFilter::make(filter_);
     if (!filter) return report(filter.error());

@@ -1,6 +1,6 @@
 // `cspy record`: sample a process until it exits, --duration ends or Ctrl-C, then write
-// the profile (flamegraph SVG, folded stacks or speedscope JSON) atomically. A program it
-// started is stopped when the recording ends before the program does (unless
+// the profile (flamegraph SVG, folded stacks, speedscope JSON or pprof) atomically. A
+// program it started is stopped when the recording ends before the program does (unless
 // --keep-running).
 #include <signal.h>
 #include <time.h>
@@ -55,6 +55,7 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
 std::string default_output(const process::Target& target, output::Format format) {
   const char* ext = format == output::Format::kFlamegraph ? "svg"
                     : format == output::Format::kFolded   ? "folded"
+                    : format == output::Format::kPprof    ? "pb.gz"
                                                           : "json";
   std::string name = target.name();
   if (name.empty()) name = "target";
@@ -117,12 +118,13 @@ class RecordCommand final : public Command {
     d.add_options()("pid,p", po::value<pid_t>(&pid_)->value_name("PID"),
                     "PID of a running process to profile")(
         "output,o", po::value<std::string>(&output_)->value_name("FILE"),
-        "file to write (format from the extension: .svg, .folded/.txt, .json); '-' for stdout "
+        "file to write (format from the extension: .svg, .folded/.txt, .json, .pb.gz/.pprof); '-' "
+        "for stdout "
         "(a program cspy starts then writes its stdout to stderr)")(
         "format,f",
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
-        "flamegraph, folded or speedscope (raw: folded, as py-spy calls it)")(
+        "flamegraph, folded, speedscope or pprof (raw: folded, as py-spy calls it)")(
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
         "samples per second per thread; -F HZ is the same, as in perf")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),

@@ -38,7 +38,7 @@ class ReportCommand final : public Command {
         "format,f",
         po::value<output::Format>()->value_name("FORMAT")->notifier(
             [this](output::Format f) { format_ = f; }),
-        "flamegraph, folded or speedscope")(
+        "flamegraph, folded, speedscope or pprof")(
         "map-path",
         po::value<std::vector<std::string>>(&input_options_.map_paths)->value_name("OLD=NEW"),
         "read the binaries under NEW instead of OLD")(

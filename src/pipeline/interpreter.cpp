@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "cspy/symbolize/module_identity.h"
+
 namespace cspy::pipeline {
 
 Result<std::unique_ptr<Interpreter>> Interpreter::create(
@@ -46,12 +48,29 @@ const std::vector<aggregate::FrameId>& Interpreter::frames_for(unwind::UnwoundFr
                                : s.function == "[unknown]" ? aggregate::FrameKind::kSpecial
                                                            : aggregate::FrameKind::kNative};
     ids.push_back(profile_.frames().intern(f));
+    if (!s.module.empty()) note_binary(pc, s, ids.back());
   }
   if (!cacheable) {
     uncached_ = std::move(ids);
     return uncached_;
   }
   return pc_frames_.emplace(pc, std::move(ids)).first->second;
+}
+
+void Interpreter::note_binary(RemoteAddr pc, const symbolize::SymbolFrame& s,
+                              aggregate::FrameId id) {
+  if (profile_.modules().count(s.module) == 0) {
+    if (auto identity = symbolize::module_identity(*modules_, pc)) {
+      profile_.add_module(s.module, aggregate::ModuleInfo{.path = identity->path,
+                                                          .start = identity->start,
+                                                          .limit = identity->limit,
+                                                          .file_offset = identity->file_offset,
+                                                          .build_id = identity->build_id});
+    }
+  }
+  if (s.named && !s.inlined) {
+    if (const char* raw = modules_->elf_symbol_name(pc)) profile_.set_symbol_name(id, raw);
+  }
 }
 
 unwind::StackEnd Interpreter::resolve(const sampling::RawSample& sample,

@@ -1,6 +1,8 @@
 // Replay of a raw recording through the Interpreter.
 #include "cspy/pipeline/replay.h"
 
+#include <algorithm>
+
 namespace cspy::pipeline {
 
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
@@ -32,6 +34,10 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
   }
   auto& info = profile.info();
   info.pid = recording.pid;
+  info.rate_hz = recording.rate_hz;
+  info.start_unix_ns = recording.start_unix_ns;
+  info.idle = std::any_of(recording.samples.begin(), recording.samples.end(),
+                          [](const auto& s) { return s.sample.idle; });
   if (!recording.samples.empty()) {
     info.start_mono_ns = recording.samples.front().sample.time_ns;
     const std::uint64_t last = recording.samples.back().sample.time_ns;

@@ -93,6 +93,7 @@ Result<void> Session::start_interpreter() {
     auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *interpreter_);
     if (!writer) return writer.error();
     raw_writer_ = std::move(*writer);
+    raw_writer_->write_info(options_.rate_hz, profile_.info().start_unix_ns);
     save_raw_maps();
     sink_ = raw_writer_.get();
   }
@@ -106,6 +107,7 @@ Result<void> Session::start() {
   info.command = target_.command_line();
   info.pid = target_.pid();
   info.rate_hz = options_.rate_hz;
+  info.idle = options_.idle;
   info.sampler = source_->name();
   start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;

@@ -5,9 +5,11 @@
 //   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
 //   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
 //   6 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
-//   7 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
+//   7 info: f64 samples per second per thread, u64 wall-clock start (Unix ns) (absent in
+//   older files)
+//   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
 //     starts at `start`, read from memory with the maps before it; the last one wins)
-//   8 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
+//   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -31,8 +33,9 @@ enum : std::uint8_t {
   kInterp = 4,
   kBlob = 5,
   kThreadName = 6,
-  kBuildId = 7,
-  kPerfMap = 8
+  kInfo = 7,
+  kBuildId = 8,
+  kPerfMap = 9
 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
@@ -77,6 +80,12 @@ void RawFileWriter::write_blob(std::span<const std::uint8_t> bytes) {
   put(out_, static_cast<std::uint32_t>(bytes.size()));
   out_.write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
+}
+
+void RawFileWriter::write_info(double rate_hz, std::uint64_t start_unix_ns) {
+  put(out_, kInfo);
+  put(out_, rate_hz);
+  put(out_, start_unix_ns);
 }
 
 void RawFileWriter::write_thread_name(pid_t tid, const std::string& name) {
@@ -233,6 +242,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       if (!in.get(tid) || !in.get(n) || !in.bytes(n, text)) return corrupt();
       rec.thread_names.emplace_back(static_cast<pid_t>(tid),
                                     std::string(reinterpret_cast<const char*>(text.data()), n));
+    } else if (type == kInfo) {
+      if (!in.get(rec.rate_hz) || !in.get(rec.start_unix_ns)) return corrupt();
     } else if (type == kBuildId) {
       std::uint64_t start = 0;
       std::uint32_t n = 0;

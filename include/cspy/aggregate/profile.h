@@ -43,6 +43,17 @@ struct RecordingInfo {
   std::uint64_t start_mono_ns = 0;  // CLOCK_MONOTONIC at start (timeline origin)
   double duration_s = 0;
   bool target_exited = false;
+  bool idle = false;  // --idle: threads off CPU were sampled too (wall-clock time)
+};
+
+// A binary that native frames were found in, under the name their Frame::module gives it:
+// where it was mapped and its GNU build-id, for outputs that name binaries (pprof).
+struct ModuleInfo {
+  std::string path;  // as mapped in the target
+  std::uint64_t start = 0;
+  std::uint64_t limit = 0;        // end of its mapped range
+  std::uint64_t file_offset = 0;  // file offset of `start`
+  std::string build_id;           // lowercase hex; empty when the file has none
 };
 
 struct Counters {
@@ -71,6 +82,13 @@ class Profile {
   // Records `count` samples the kernel dropped, as a [lost] stack of thread `tid`.
   void add_lost(pid_t tid, std::uint64_t count);
   void set_thread_name(pid_t tid, const std::string& name);
+  // The binary behind Frame::module `name`; the first one given for a name is kept.
+  void add_module(const std::string& name, const ModuleInfo& info);
+  const std::map<std::string, ModuleInfo>& modules() const { return modules_; }
+  // The raw (mangled) symbol name of a native frame, when it differs from its name; the
+  // first one given for a frame is kept. Null when none is known.
+  void set_symbol_name(FrameId frame, const std::string& raw);
+  const std::string* symbol_name(FrameId frame) const;
 
   const std::map<pid_t, ThreadInfo>& threads() const { return threads_; }
   const std::vector<TimelineEntry>& timeline() const { return timeline_; }
@@ -93,6 +111,8 @@ class Profile {
   Counters counters_;
   std::map<pid_t, ThreadInfo> threads_;
   std::vector<TimelineEntry> timeline_;
+  std::map<std::string, ModuleInfo> modules_;
+  std::map<FrameId, std::string> symbol_names_;
 };
 
 }  // namespace cspy::aggregate

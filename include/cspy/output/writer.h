@@ -1,5 +1,5 @@
 // Output writers: turn a Profile into a file format (folded stacks, flamegraph SVG,
-// speedscope JSON). Each writer is a function over the Profile and options; they write
+// speedscope JSON, pprof). Each writer is a function over the Profile and options; they write
 // to a std::ostream so tests can render into memory. See output_file.h for atomic files.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace cspy::output {
 
-enum class Format { kFolded, kFlamegraph, kSpeedscope };
+enum class Format { kFolded, kFlamegraph, kSpeedscope, kPprof };
 
 struct WriteOptions {
   bool thread_roots = false;  // --threads: a root frame per thread
@@ -21,9 +21,10 @@ struct WriteOptions {
   double min_width_px = 0.1;  // flamegraph: prune frames narrower than this
 };
 
-// Chooses a format from a file name's extension (.svg, .folded/.txt, .json/.speedscope.json).
+// Chooses a format from a file name's extension (.svg, .folded/.txt, .json/.speedscope.json,
+// .pb.gz/.pprof).
 Result<Format> format_from_path(const std::string& path);
-// By name: flamegraph (or svg), folded (or raw, py-spy's name for it), speedscope.
+// By name: flamegraph (or svg), folded (or raw, py-spy's name for it), speedscope, pprof.
 Result<Format> format_from_name(const std::string& name);
 
 // Folded stacks, one line per distinct stack: "root;caller;leaf count" (flamegraph.pl input).
@@ -40,6 +41,15 @@ void write_flamegraph(const aggregate::Profile& profile, const WriteOptions& opt
 // profile keeps a timeline. options.thread_roots and options.reverse do not apply.
 void write_speedscope(const aggregate::Profile& profile, const WriteOptions& options,
                       std::ostream& out);
+
+// pprof (pprof.cpp): gzip-compressed profile.proto, as `go tool pprof`, Pyroscope and Parca
+// read it. Sample types samples/count and cpu/nanoseconds (wall/nanoseconds with --idle;
+// only samples/count when the rate is unknown); threads as labels (thread, thread_id),
+// not root frames; one Location per distinct physical frame with its inlined frames (the
+// Profile keeps no addresses, so Location addresses are 0), in the Mapping of its binary
+// with the binary's build-id. options.lines keeps line numbers; thread_roots and
+// reverse do not apply.
+void write_pprof(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out);
 
 // Dispatches to the writer for `format`.
 void write_profile(Format format, const aggregate::Profile& profile, const WriteOptions& options,

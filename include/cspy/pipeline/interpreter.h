@@ -80,6 +80,9 @@ class Interpreter final : public sampling::SampleSink {
   Interpreter(aggregate::Profile& profile, const InterpreterOptions& options)
       : profile_(profile), options_(options) {}
   const std::vector<aggregate::FrameId>& frames_for(unwind::UnwoundFrame frame);
+  // Tells the profile which binary frame `id` (symbolized from `pc`) came from, and the
+  // raw symbol name of a named physical frame, for outputs that name binaries (pprof).
+  void note_binary(RemoteAddr pc, const symbolize::SymbolFrame& s, aggregate::FrameId id);
   // Replaces the eval-loop frames of root_first by the sample's Python frames.
   void merge_python(const sampling::RawSample& sample, bool complete,
                     std::vector<aggregate::FrameId>& root_first);

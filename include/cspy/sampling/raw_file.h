@@ -60,6 +60,10 @@ struct RawRecording {
   std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
   std::map<std::uint64_t, std::string> build_ids;           // module start -> build-id bytes
   std::string perf_map;                                     // the JIT's names, /tmp/perf-PID.map
+  // Kept since pprof output (0 in older files): samples per second per thread, and the
+  // wall-clock time the recording started.
+  double rate_hz = 0;
+  std::uint64_t start_unix_ns = 0;
 };
 
 class RawFileWriter final : public SampleSink {
@@ -75,6 +79,9 @@ class RawFileWriter final : public SampleSink {
   // Bytes the pipeline keeps for replaying (Python code objects), read back as blobs.
   void write_blob(std::span<const std::uint8_t> bytes);
   void write_thread_name(pid_t tid, const std::string& name);
+  // The sampling rate and the wall-clock start, for outputs that weigh samples in time and
+  // date them (pprof's period and time_nanos).
+  void write_info(double rate_hz, std::uint64_t start_unix_ns);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
   Result<void> close();

@@ -1,5 +1,5 @@
 // Tests that a raw sample file gives back what was written: the PID, the last maps, lost
-// records and the thread names (record type 4).
+// records, the thread names (record type 6) and the rate and start time (type 7).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -38,6 +38,36 @@ TEST(RawFile, RoundTripOfMapsLostAndThreadNames) {
   EXPECT_EQ(read->lost, lost);
   const std::vector<std::pair<pid_t, std::string>> names{{4242, "main"}, {4243, "worker 2"}};
   EXPECT_EQ(read->thread_names, names);
+}
+
+TEST(RawFile, RoundTripOfRateAndStartTime) {
+  const std::string path = test::make_test_dir("raw_file_info") + "/run.raw";
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(path, 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    (*writer)->write_info(997.5, 1'700'000'000'123'456'789ULL);
+    ASSERT_TRUE((*writer)->close().has_value());
+  }
+  auto read = read_raw_file(path);
+  ASSERT_TRUE(read.has_value()) << read.error().message();
+  EXPECT_EQ(read->rate_hz, 997.5);
+  EXPECT_EQ(read->start_unix_ns, 1'700'000'000'123'456'789ULL);
+}
+
+TEST(RawFile, OlderFilesHaveNoRate) {
+  const std::string path = test::make_test_dir("raw_file_no_info") + "/run.raw";
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(path, 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    (*writer)->write_maps("maps");
+    ASSERT_TRUE((*writer)->close().has_value());
+  }
+  auto read = read_raw_file(path);
+  ASSERT_TRUE(read.has_value()) << read.error().message();
+  EXPECT_EQ(read->rate_hz, 0.0);
+  EXPECT_EQ(read->start_unix_ns, 0u);
 }
 
 }  // namespace
