@@ -14,18 +14,18 @@ _cspy_command_options() {
     record)
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
             --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
-            --python-only --no-python --python-internals --gil
+            --python-only --no-python --python-internals --gil --debug-dir
             --max-depth --unwinder --raw --nonblocking --native --nolineno --keep-running -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
-            --locals" ;;
+            --locals --debug-dir" ;;
     top)
       echo "-h --help -p --pid -r --rate -d --delay --sampler --idle --full-signatures
-            --python-only --no-python --python-internals --gil" ;;
+            --python-only --no-python --python-internals --gil --debug-dir" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
             --full-signatures --reverse --title --thread --focus --exclude
-            --python-only --no-python --python-internals" ;;
+            --python-only --no-python --python-internals --debug-dir" ;;
     diff)
       echo "-h --help --before --after -o --output -f --format --map-path --lines
             --full-signatures --title --thread --focus --exclude" ;;
@@ -37,7 +37,7 @@ _cspy_option_takes_value() {
   case $2 in
     -p | --pid | -o | --output | -f | --format | -r | -F | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
-      --map-path | --thread | --focus | --exclude | --before | --after)
+      --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir)
       return 0 ;;
   esac
   return 1
@@ -107,6 +107,10 @@ _cspy() {
       return 0 ;;
     -o | --output | --raw | -i | --input | --before | --after)
       _cspy_files "$cur"
+      return 0 ;;
+    --debug-dir)
+      compopt -o filenames 2>/dev/null
+      _cspy_reply -d -- "$cur"
       return 0 ;;
     -f | --format)
       if [[ $command == diff ]]; then

@@ -149,6 +149,7 @@ class DumpCommand final : public Command {
                                                      "print JSON for scripts")(
         "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names");
     add_python_options(d, python_);
+    add_debug_dir_option(d, debug_dirs_);
     d.add_options()("locals", po::bool_switch(&locals_),
                     "CPython targets: each Python frame's local variables, with short values "
                     "of ints, floats, strs, bools and None (read from memory, nothing run)");
@@ -165,7 +166,8 @@ class DumpCommand final : public Command {
     std::vector<ThreadDump> dumps;
     std::vector<sampling::ThreadSnapshot> snaps;
     pipeline::PythonHook python(proc);
-    pipeline::InterpreterOptions interpret{.lines = true, .full_signatures = full_signatures_};
+    pipeline::InterpreterOptions interpret{
+        .lines = true, .full_signatures = full_signatures_, .debug_dirs = debug_dirs_};
     python_.apply(interpret);
     if (interpret.python != pipeline::PythonView::kNative) {
       python.locate_now();
@@ -212,6 +214,7 @@ class DumpCommand final : public Command {
   pid_t pid_ = 0;
   bool json_ = false;
   PythonOptions python_;
+  std::vector<std::string> debug_dirs_;
   bool locals_ = false;
   bool full_signatures_ = false;
 };

@@ -152,6 +152,14 @@ void add_gil_option(po::options_description& options, PythonOptions& python) {
                         "count under [python: without the GIL]");
 }
 
+void add_debug_dir_option(po::options_description& options, std::vector<std::string>& dirs) {
+  options.add_options()(
+      "debug-dir", po::value<std::vector<std::string>>(&dirs)->value_name("DIR"),
+      "also look for separate debug files in DIR (its .build-id/xx/yyyy.debug tree, or by "
+      ".gnu_debuglink name), before /usr/lib/debug; may be repeated. debuginfod is asked too "
+      "when DEBUGINFOD_URLS is set");
+}
+
 void add_python_options(po::options_description& options, PythonOptions& python) {
   options.add_options()("python-only", po::bool_switch(&python.only),
                         "CPython targets: Python frames only, no native frames (py-spy's view)")(

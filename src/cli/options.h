@@ -39,6 +39,9 @@ struct PythonOptions {
   std::optional<std::string> invalid() const;
   void apply(pipeline::InterpreterOptions& options) const;
 };
+// --debug-dir DIR (repeatable): where separate debug files are also looked for.
+void add_debug_dir_option(boost::program_options::options_description& options,
+                          std::vector<std::string>& dirs);
 void add_python_options(boost::program_options::options_description& options,
                         PythonOptions& python);
 // --gil, for the sampling commands (record, top).

@@ -167,6 +167,7 @@ class RecordCommand final : public Command {
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
+    add_debug_dir_option(d, session_.interpreter.debug_dirs);
     add_gil_option(d, python_);
   }
 

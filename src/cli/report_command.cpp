@@ -49,6 +49,7 @@ class ReportCommand final : public Command {
         "flamegraph: icicle graph, callees at the root")(
         "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
     add_python_options(d, python_);
+    add_debug_dir_option(d, debug_dirs_);
     add_filter_options(d, filter_);
   }
   void describe_positional(po::positional_options_description& positional) override {
@@ -63,7 +64,8 @@ class ReportCommand final : public Command {
     auto filter = aggregate::ProfileFilter::make(filter_);
     if (!filter) return report(filter.error());
     input_options_.keep_timeline = *format == output::Format::kSpeedscope;
-    input_options_.interpret = {.lines = write_.lines, .full_signatures = full_signatures_};
+    input_options_.interpret = {
+        .lines = write_.lines, .full_signatures = full_signatures_, .debug_dirs = debug_dirs_};
     python_.apply(input_options_.interpret);
     auto replayed = replay_raw_file(input_, input_options_);
     if (!replayed) return report(replayed.error());
@@ -83,6 +85,7 @@ class ReportCommand final : public Command {
   output::WriteOptions write_;
   bool full_signatures_ = false;
   PythonOptions python_;
+  std::vector<std::string> debug_dirs_;
 };
 
 }  // namespace

@@ -141,6 +141,7 @@ class TopCommand final : public Command {
         "keep C++ parameter lists in names");
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
+    add_debug_dir_option(d, session_.interpreter.debug_dirs);
     add_gil_option(d, python_);
   }
 

@@ -50,8 +50,12 @@ Result<void> report_maps(Dwfl* dwfl, const std::string& maps) {
 // (its userdata), so that its file is found through the target's root and checked.
 struct ModuleMap::DwflSetup {
   explicit DwflSetup(std::shared_ptr<TargetFiles> target_files) : files(std::move(target_files)) {
-    // The default search path, the build-id tree under /usr/lib/debug, and the target's.
-    std::string path = "-:.debug:/usr/lib/debug";
+    // The user's directories, the default search path (beside the file, .debug/), the
+    // build-id tree under /usr/lib/debug, and the target's own. debuginfod, when
+    // DEBUGINFOD_URLS is set, is asked by libdw after these.
+    std::string path = "-";
+    for (const std::string& dir : files->debug_dirs()) path += ":" + dir;
+    path += ":.debug:/usr/lib/debug";
     if (!files->debug_dir().empty()) path += ":" + files->debug_dir();
     debuginfo_path = ::strdup(path.c_str());
   }

@@ -13,6 +13,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(
     const InterpreterOptions& options) {
   std::unique_ptr<Interpreter> c(new Interpreter(profile, options));
   c->live_ = live;
+  if (files && !options.debug_dirs.empty()) files->set_debug_dirs(options.debug_dirs);
   auto modules = modules::ModuleMap::create(std::move(maps), std::move(files));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);

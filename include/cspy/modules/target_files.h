@@ -45,6 +45,9 @@ class TargetFiles {
   pid_t pid() const { return pid_; }
   // Where the target's separate debug files may also be: its root's /usr/lib/debug.
   std::string debug_dir() const;
+  // Directories the user named for debug files (--debug-dir), searched first.
+  void set_debug_dirs(std::vector<std::string> dirs) { debug_dirs_ = std::move(dirs); }
+  const std::vector<std::string>& debug_dirs() const { return debug_dirs_; }
   // A live target's /tmp/perf-PID.map, through its root and with the PID it has in its
   // namespace; "" for a recording.
   std::string perf_map_path() const;
@@ -63,6 +66,7 @@ class TargetFiles {
   pid_t ns_pid_ = 0;  // the PID the target has in its own namespace
   std::map<std::uint64_t, std::string> recorded_;
   std::string recorded_perf_map_;
+  std::vector<std::string> debug_dirs_;
   std::set<std::string> noticed_;  // modules already the subject of a notice
   std::vector<std::string> notices_;
 };

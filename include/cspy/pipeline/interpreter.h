@@ -39,6 +39,8 @@ struct InterpreterOptions {
   bool python_internals = false;  // keep the interpreter's frames between Python frames
   // Samples of Python threads that do not hold the GIL go to one frame of their own.
   bool gil_only = false;
+  // Directories searched for separate debug files before the standard ones (--debug-dir).
+  std::vector<std::string> debug_dirs;
 };
 
 class Interpreter final : public sampling::SampleSink {
