@@ -2,7 +2,9 @@
 // headers; tests/python/check_layout.sh checks them against offsetof().
 #include "cspy/python/layout.h"
 
+#include <algorithm>
 #include <array>
+#include <initializer_list>
 
 namespace cspy::python {
 
@@ -123,6 +125,23 @@ constexpr std::array<Layout, 6> kLayouts = {
     v312(),
     v313(),
 };
+
+// Each block read covers the fields read from it and fits its fixed-size buffer.
+constexpr int end_of(int offset, int width) { return offset == kNone ? 0 : offset + width; }
+constexpr bool covers(int size, std::size_t buffer, std::initializer_list<int> ends) {
+  if (size <= 0 || static_cast<std::size_t>(size) > buffer) return false;
+  return std::all_of(ends.begin(), ends.end(), [size](int end) { return end <= size; });
+}
+constexpr bool blocks_fit(const Layout& l) {
+  return covers(l.code_size, kMaxCodeBytes,
+                {end_of(l.object_type, 8), end_of(l.code_name, 8), end_of(l.code_qualname, 8),
+                 end_of(l.code_filename, 8), end_of(l.code_firstlineno, 4),
+                 end_of(l.code_linetable, 8)}) &&
+         covers(l.frame_size, kMaxFrameBytes,
+                {end_of(l.frame_back, 8), end_of(l.frame_code, 8), end_of(l.frame_lasti, 4),
+                 end_of(l.frame_instr, 8), end_of(l.frame_owner, 1), end_of(l.frame_is_entry, 1)});
+}
+static_assert(std::all_of(kLayouts.begin(), kLayouts.end(), blocks_fit));
 
 }  // namespace
 

@@ -73,8 +73,7 @@ std::string short_repr(const process::Process& p, const Runtime& rt, std::uint64
     return read_value(p, object + l.float_value, value) ? fmt::format("{}", value) : "<float>";
   }
   if (type == rt.unicode_type.value()) {
-    CodeReader strings(p, rt);
-    return quoted(strings.read_string(object, limit * 4), limit);
+    return quoted(read_str(p, l, object, limit * 4), limit);
   }
   std::uint64_t name_ptr = 0;
   std::array<char, 64> name{};
@@ -103,11 +102,10 @@ std::vector<Local> read_locals(const process::Process& p, const Runtime& rt,
       !read_bytes(p, frame.frame + l.frame_localsplus, values.data(), values.size() * 8)) {
     return {};
   }
-  CodeReader strings(p, rt);
   std::vector<Local> out;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    out.push_back(Local{.name = strings.read_string(name_ptrs[i], 100),
-                        .value = short_repr(p, rt, values[i])});
+    out.push_back(
+        Local{.name = read_str(p, l, name_ptrs[i], 100), .value = short_repr(p, rt, values[i])});
   }
   return out;
 }

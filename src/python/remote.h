@@ -1,12 +1,16 @@
-// Typed reads of target memory for the python component: a word, an int, a byte range.
-// Each returns false (or an empty value) when the memory cannot be read in full.
+// Typed reads of target memory for the python component: a word, an int, a byte range,
+// and the contents of str and bytes objects. Each returns false (or an empty value) when
+// the memory cannot be read in full.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "cspy/process/process.h"
+#include "cspy/python/layout.h"
 
 namespace cspy::python {
 
@@ -30,5 +34,13 @@ T field(std::span<const std::uint8_t> block, int offset) {
   }
   return value;
 }
+
+// A str object's text (UTF-8), at most `limit` characters; empty when unreadable.
+std::string read_str(const process::Process& p, const Layout& layout, std::uint64_t object,
+                     std::size_t limit = 1024);
+
+// A bytes object's contents, at most `limit` bytes; empty when unreadable.
+std::vector<std::uint8_t> read_bytes_object(const process::Process& p, const Layout& layout,
+                                            std::uint64_t object, std::size_t limit);
 
 }  // namespace cspy::python

@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "cspy/core/path.h"
 #include "cspy/modules/elf_file.h"
 #include "remote.h"
 
@@ -22,11 +23,6 @@ bool version_from_name(const std::string& path, int& major, int& minor) {
   major = std::stoi(m[1].str());
   minor = std::stoi(m[2].str());
   return true;
-}
-
-std::string basename_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 std::optional<std::string> read_link(const std::string& path) {

@@ -4,12 +4,18 @@
 // with offsetof() from the real headers of each installed interpreter.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 
 namespace cspy::python {
 
 inline constexpr int kNone = -1;  // the field does not exist in this version
+
+// The most bytes read of one frame and of one code object's header, in any version
+// (layout.cpp checks every table against them).
+inline constexpr std::size_t kMaxFrameBytes = 128;
+inline constexpr std::size_t kMaxCodeBytes = 144;
 
 struct Layout {
   int version = 0;  // 3.11 -> 311
