@@ -10,6 +10,10 @@ namespace {
 // launched `sh -c 'exec python3 ...'` becomes Python after its exec chain.
 constexpr std::uint64_t kLookAgainNs = 200'000'000ULL;
 constexpr int kMaxLooks = 25;
+// Python thread names are read again for a thread not named yet, at most this often, and
+// for every thread when they are older than kNamesStaleNs.
+constexpr std::uint64_t kNamesAgainNs = 250'000'000ULL;
+constexpr std::uint64_t kNamesStaleNs = 2'000'000'000ULL;
 }  // namespace
 
 void PythonHook::locate_locked() {
@@ -56,6 +60,33 @@ std::optional<python::Runtime> PythonHook::runtime() const {
   std::lock_guard lock(mutex_);
   if (!capture_) return std::nullopt;
   return capture_->runtime();
+}
+
+std::string PythonHook::python_thread_name(pid_t tid) {
+  std::optional<python::Runtime> runtime;
+  {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t now = monotonic_ns();
+    auto it = thread_names_.find(tid);
+    const bool fresh = names_read_ns_ != 0 && now - names_read_ns_ < kNamesStaleNs;
+    const bool may_read = names_read_ns_ == 0 || now - names_read_ns_ >= kNamesAgainNs;
+    if (!capture_ || (it != thread_names_.end() && fresh) || !may_read) {
+      return it == thread_names_.end() ? "" : it->second;
+    }
+    names_read_ns_ = now;
+    runtime = capture_->runtime();
+  }
+  // Outside the lock: the sampler's captures go on meanwhile.
+  auto names = python::read_thread_names(process_, *runtime);
+  std::lock_guard lock(mutex_);
+  thread_names_ = std::move(names);
+  auto it = thread_names_.find(tid);
+  return it == thread_names_.end() ? "" : it->second;
+}
+
+std::string PythonHook::shown_thread_name(pid_t tid) {
+  return python::shown_thread_name(process_.thread_name(tid), process_.thread_name(process_.pid()),
+                                   python_thread_name(tid));
 }
 
 std::string PythonHook::problem() const {

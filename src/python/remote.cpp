@@ -56,6 +56,28 @@ std::string read_str(const process::Process& p, const Layout& layout, std::uint6
   return out;
 }
 
+bool read_int(const process::Process& p, const Layout& layout, std::uint64_t object,
+              IntValue& out) {
+  out = IntValue{};
+  std::int64_t size_or_tag = 0;
+  if (!read_value(p, object + layout.long_size, size_or_tag)) return false;
+  if (layout.version >= 312) {  // lv_tag: digits << 3 | sign (0 positive, 1 zero, 2 negative)
+    out.digits = static_cast<std::int64_t>(static_cast<std::uint64_t>(size_or_tag) >> 3);
+    out.negative = (size_or_tag & 3) == 2;
+  } else {
+    out.digits = size_or_tag < 0 ? -size_or_tag : size_or_tag;
+    out.negative = size_or_tag < 0;
+  }
+  if (out.digits == 0 || !out.exact()) return true;
+  std::array<std::uint32_t, 2> digits{};
+  if (!read_bytes(p, object + layout.long_digits, digits.data(),
+                  4 * static_cast<std::size_t>(out.digits))) {
+    return false;
+  }
+  out.magnitude = digits[0] | (static_cast<std::uint64_t>(digits[1]) << 30);
+  return true;
+}
+
 std::vector<std::uint8_t> read_bytes_object(const process::Process& p, const Layout& layout,
                                             std::uint64_t object, std::size_t limit) {
   std::int64_t size = 0;

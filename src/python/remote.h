@@ -39,6 +39,16 @@ T field(std::span<const std::uint8_t> block, int offset) {
 std::string read_str(const process::Process& p, const Layout& layout, std::uint64_t object,
                      std::size_t limit = 1024);
 
+// An int object: exact when it has at most two 30-bit digits (`magnitude`), else only
+// its count of digits. False when unreadable.
+struct IntValue {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+  std::int64_t digits = 0;
+  bool exact() const { return digits <= 2; }
+};
+bool read_int(const process::Process& p, const Layout& layout, std::uint64_t object, IntValue& out);
+
 // A bytes object's contents, at most `limit` bytes; empty when unreadable.
 std::vector<std::uint8_t> read_bytes_object(const process::Process& p, const Layout& layout,
                                             std::uint64_t object, std::size_t limit);

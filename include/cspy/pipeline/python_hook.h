@@ -14,6 +14,7 @@
 #include "cspy/python/capture.h"
 #include "cspy/python/locals.h"
 #include "cspy/python/runtime.h"
+#include "cspy/python/thread_names.h"
 #include "cspy/sampling/raw_sample.h"
 
 namespace cspy::pipeline {
@@ -33,6 +34,13 @@ class PythonHook final : public sampling::CaptureHook {
   void read_locals(bool on) { read_locals_ = on; }
   // The locals of the frames last captured for `tid`, innermost frame first.
   std::vector<std::vector<python::Local>> locals_of(pid_t tid) const;
+  // The name the program gave thread `tid` (threading.Thread(name=...)), "" when none.
+  // Names are read from memory, off the sampling path and not under the capture lock;
+  // again when a thread is not known yet, at most every 250 ms.
+  std::string python_thread_name(pid_t tid);
+  // The name `tid` shows as: its Python name where its OS name is the process's own
+  // (inherited, not set by the program), else its OS name.
+  std::string shown_thread_name(pid_t tid);
 
  private:
   void locate_locked();
@@ -47,6 +55,8 @@ class PythonHook final : public sampling::CaptureHook {
   bool read_locals_ = false;
   std::set<std::string> not_python_;  // files known not to define _PyRuntime
   std::map<pid_t, std::vector<std::vector<python::Local>>> locals_;
+  std::map<pid_t, std::string> thread_names_;
+  std::uint64_t names_read_ns_ = 0;  // 0: never
 };
 
 }  // namespace cspy::pipeline

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "python_support.h"
@@ -72,6 +73,16 @@ TEST_P(PythonTargets, ThreadsEachInTheirFunction) {
   const auto stacks = record(threads.pid(), {"-d", "2", "--threads"}, true, log);
   for (const char* f : {"waiter_alpha", "waiter_beta", "waiter_gamma"}) {
     EXPECT_GE(count_matching(stacks, std::string(f) + ";spin_until"), 5U) << f << "\n" << log;
+  }
+  // Each thread's root is named by its Python name (threading.Thread(name=...)).
+  for (const auto& [stack, count] : stacks) {
+    for (const char* name : {"alpha", "beta", "gamma"}) {
+      if (stack.find(std::string("waiter_") + name) == std::string::npos) continue;
+      static const std::regex kRoot(R"(^thread \d+ \(([^)]*)\);)");
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(stack, m, kRoot)) << stack;
+      EXPECT_EQ(m[1].str(), name) << stack;
+    }
   }
   // Each thread's samples carry one function only.
   for (const auto& [stack, count] : stacks) {
@@ -209,6 +220,39 @@ TEST(PythonDump, SameFramesAsGdbPyBt) {
     }
   }
   EXPECT_TRUE(alpha) << dump.out;
+}
+
+// dump: each thread's Python name (threading.Thread(name=...)) beside its OS name, read
+// from threading._active on every version.
+TEST_P(PythonTargets, DumpThreadNames) {
+  const Python& python = GetParam();
+  ChildProcess threads = start_ready(python, {target_binary("py_threads.py"), "60"});
+  CommandResult dump = run_command(
+      {cspy_binary(), "dump", "--pid", std::to_string(threads.pid()), "--python-only"}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // 'Thread 1234 (python3.11; Python "alpha"): ...' then its frames, innermost first.
+  std::map<std::string, std::vector<std::string>> frames;  // Python name -> functions
+  static const std::regex kThread(R"re(^Thread \d+ \([^;]*; Python "([^"]+)"\): )re");
+  static const std::regex kFrame(R"(^\s+#\d+\s+(\S+))");
+  std::string name;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kThread)) {
+      name = m[1].str();
+      frames[name].clear();
+    } else if (!name.empty() && std::regex_search(line, m, kFrame)) {
+      frames[name].push_back(m[1].str());
+    }
+  }
+  ASSERT_EQ(frames.size(), 4U) << dump.out;
+  for (const char* waiter : {"alpha", "beta", "gamma"}) {
+    ASSERT_FALSE(frames[waiter].empty()) << dump.out;
+    EXPECT_EQ(frames[waiter][0], std::string("waiter_") + waiter) << dump.out;
+  }
+  const auto& main_thread = frames["MainThread"];
+  EXPECT_NE(std::find(main_thread.begin(), main_thread.end(), "main"), main_thread.end())
+      << dump.out;
 }
 
 // dump --locals: each Python frame's local variables with short values, on every version.
