@@ -255,6 +255,62 @@ TEST_P(PythonTargets, DumpThreadNames) {
       << dump.out;
 }
 
+// Frames of every shape, on every version: a generator (3.11+: its frame lives in the
+// generator object), a coroutine run by asyncio, a class body, a lambda and a list
+// comprehension (3.12+: inlined into its function) — each named, with its line, as the
+// interpreter itself would (co_name before 3.11, co_qualname from 3.11).
+TEST_P(PythonTargets, GeneratorCoroutineClassLambdaComprehensionFrames) {
+  const Python& python = GetParam();
+  const std::string script = target_binary("py_frames.py");
+  ChildProcess target = start_ready(python, {script, "60"});
+  CommandResult dump = run_command(
+      {cspy_binary(), "dump", "--pid", std::to_string(target.pid()), "--python-only"}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // Python thread name -> its frames, innermost first, as "function:line" (py_frames.py only).
+  std::map<std::string, std::vector<std::string>> got;
+  static const std::regex kThread(R"re(^Thread \d+ \([^;]*; Python "([^"]+)"\): )re");
+  static const std::regex kFrame(R"(^\s+#\d+\s+(\S+) \(([^:]+):(\d+)\) \[python\]$)");
+  std::string thread;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kThread)) {
+      thread = m[1].str();
+    } else if (!thread.empty() && std::regex_search(line, m, kFrame) && m[2].str() == script) {
+      got[thread].push_back(m[1].str() + ":" + m[3].str());
+    }
+  }
+  const bool qualified = python.minor >= 11;  // co_qualname
+  auto at = [](const std::string& function, const char* marker) {
+    return function + ":" + std::to_string(python_marker_line("py_frames.py", marker));
+  };
+  auto local = [&](const std::string& outer, const std::string& name) {
+    return qualified ? outer + ".<locals>." + name : name;
+  };
+  const std::string wait = at("wait", "sleep");
+  std::map<std::string, std::vector<std::string>> want = {
+      {"run_generator",
+       {wait, at("numbers", "generator"), at("run_generator", "generator caller")}},
+      {"run_coroutine",
+       {wait, at("inner_coroutine", "coroutine"), at("outer_coroutine", "coroutine caller"),
+        at("run_coroutine", "coroutine runner")}},
+      {"run_class_body",
+       {wait, at(local("run_class_body", "Holder"), "class body"),
+        at("run_class_body", "class statement")}},
+      {"run_lambda",
+       {wait, at(local("run_lambda", "<lambda>"), "lambda"), at("run_lambda", "lambda caller")}},
+      {"run_comprehension",
+       python.minor >= 12
+           ? std::vector<std::string>{wait, at("run_comprehension", "comprehension")}
+           : std::vector<std::string>{wait,
+                                      at(local("run_comprehension", "<listcomp>"), "comprehension"),
+                                      at("run_comprehension", "comprehension")}},
+  };
+  for (const auto& [name, frames] : want) {
+    EXPECT_EQ(got[name], frames) << name << "\n" << dump.out;
+  }
+}
+
 // dump --locals: each Python frame's local variables with short values, on every version.
 TEST_P(PythonTargets, DumpLocals) {
   const Python& python = GetParam();
