@@ -24,11 +24,13 @@ class PythonHook final : public sampling::CaptureHook {
   explicit PythonHook(const process::Process& process) : process_(process) {}
 
   void capture(pid_t tid, std::vector<std::uint64_t>& words) override;
-  // Looks for CPython now (and no more later if it is found or cannot be read).
+  // Looks for CPython now (and no more later if it is found or cannot be read), and
+  // checks at once that its interpreter state can be read (an attached program).
   void locate_now();
   // The interpreter found, once it is.
   std::optional<python::Runtime> runtime() const;
-  // Why a CPython target's frames cannot be read (unsupported version); "" otherwise.
+  // Why a CPython target's frames cannot be read (unsupported version, interpreter state
+  // unreadable); "" otherwise.
   std::string problem() const;
   // Also read each frame's locals at capture (`dump --locals`: the thread is stopped).
   void read_locals(bool on) { read_locals_ = on; }
@@ -44,6 +46,10 @@ class PythonHook final : public sampling::CaptureHook {
 
  private:
   void locate_locked();
+  // Whether the interpreter state was found readable; a state that cannot be read, or
+  // stays empty beyond a starting program's grace, becomes problem_ and capture_ is
+  // dropped (native frames only).
+  bool state_readable_locked();
 
   const process::Process& process_;
   mutable std::mutex mutex_;
@@ -51,6 +57,9 @@ class PythonHook final : public sampling::CaptureHook {
   std::string problem_;
   std::uint64_t next_look_ns_ = 0;
   int looks_ = 0;
+  std::uint64_t found_ns_ = 0;  // when capture_ was set
+  bool state_readable_ = false;
+  bool no_grace_ = false;  // locate_now: an attached program, not one starting
   python::CapturedStack stack_;
   bool read_locals_ = false;
   std::set<std::string> not_python_;  // files known not to define _PyRuntime

@@ -311,6 +311,72 @@ TEST_P(PythonTargets, GeneratorCoroutineClassLambdaComprehensionFrames) {
   }
 }
 
+// A CPython whose state cannot be read (fake_python: _PyRuntime of zeros, or naming an
+// interpreter in unmapped memory): one notice line naming the cause,
+// and the native profile as usual, exit status 0 — by PID (record and dump) and launched
+// (where the interpreter is found, and a starting one given time, while it is sampled).
+struct Unreadable {
+  std::string option;  // fake_python's
+  std::string notice;  // in the one notice line
+};
+void PrintTo(const Unreadable& bad, std::ostream* out) { *out << "fake_python " << bad.option; }
+class PythonUnreadable : public ::testing::TestWithParam<Unreadable> {};
+
+std::size_t lines_with(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    n += line.find(what) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+TEST_P(PythonUnreadable, OneNoticeThenNativeFrames) {
+  const Unreadable& bad = GetParam();
+  std::vector<std::string> fake = {target_binary("fake_python")};
+  if (!bad.option.empty()) fake.push_back(bad.option);
+  std::vector<std::string> argv = fake;
+  argv.emplace_back("60");
+  ChildProcess target(argv);
+  ASSERT_TRUE(target.wait_for_output("ready", 30s)) << target.error_output();
+  const std::string dir = make_temp_dir();
+  const std::string pid = std::to_string(target.pid());
+  CommandResult record = run_command(
+      {cspy_binary(), "record", "--pid", pid, "-d", "1", "-f", "folded", "-o", dir + "/pid.folded"},
+      60s);
+  EXPECT_EQ(record.exit_code, 0) << record.err;
+  EXPECT_EQ(lines_with(record.err, bad.notice), 1U) << record.err;
+  auto stacks = parse_folded(read_file(dir + "/pid.folded"));
+  EXPECT_GE(count_matching(stacks, "main;spin_here") * 10, total_samples(stacks) * 9) << record.err;
+  EXPECT_GE(total_samples(stacks), 5U) << record.err;
+
+  CommandResult dump = run_command({cspy_binary(), "dump", "--pid", pid}, 60s);
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(lines_with(dump.err, bad.notice), 1U) << dump.err;
+  EXPECT_NE(dump.out.find("spin_here"), std::string::npos) << dump.out;
+
+  std::vector<std::string> launch = {cspy_binary(),       "record", "-d", "4", "-f", "folded", "-o",
+                                     dir + "/run.folded", "--"};
+  launch.insert(launch.end(), fake.begin(), fake.end());
+  launch.emplace_back("3");
+  CommandResult launched = run_command(launch, 60s);
+  EXPECT_EQ(launched.exit_code, 0) << launched.err;
+  EXPECT_EQ(lines_with(launched.err, bad.notice), 1U) << launched.err;
+  stacks = parse_folded(read_file(dir + "/run.folded"));
+  EXPECT_GE(count_matching(stacks, "main;spin_here") * 10, total_samples(stacks) * 9)
+      << launched.err;
+}
+
+std::string unreadable_name(const ::testing::TestParamInfo<Unreadable>& param) {
+  if (param.param.option.empty()) return "Zeros";
+  return "BadPointer";
+}
+
+INSTANTIATE_TEST_SUITE_P(FakePython, PythonUnreadable,
+                         ::testing::Values(Unreadable{"", "has no interpreter state to read"},
+                                           Unreadable{"--bad-pointer",
+                                                      "cannot read the interpreter state"}),
+                         unreadable_name);
+
 // dump --locals: each Python frame's local variables with short values, on every version.
 TEST_P(PythonTargets, DumpLocals) {
   const Python& python = GetParam();
