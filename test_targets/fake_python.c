@@ -1,8 +1,9 @@
 /* fake_python: not an interpreter, but it looks like CPython 3.11 to a profiler — it
  * exports _PyRuntime and Py_Version — with a _PyRuntime that holds nothing (zeros), or,
- * with --bad-pointer, an interpreter pointer to memory that is not mapped. cspy must say
- * once that it cannot read the interpreter (and why) and profile it natively.
- * Usage: fake_python [--bad-pointer] SECONDS
+ * with --bad-pointer, an interpreter pointer to memory that is not mapped; with
+ * --version-3.7 it says it is CPython 3.7. cspy must say once that it cannot read the
+ * interpreter (and why) and profile it natively.
+ * Usage: fake_python [--bad-pointer|--version-3.7] SECONDS
  * (prints "ready", then spins in spin_here) */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <time.h>
 
 __attribute__((visibility("default"))) uint64_t _PyRuntime[128];
-__attribute__((visibility("default"))) const unsigned long Py_Version = 0x030B07F0UL;
+__attribute__((visibility("default"))) volatile unsigned long Py_Version = 0x030B07F0UL;
 
 static double now(void) {
   struct timespec ts;
@@ -32,6 +33,9 @@ int main(int argc, char** argv) {
   if (argc > 2 && strcmp(argv[1], "--bad-pointer") == 0) {
     /* 3.11: _PyRuntime.interpreters.head at offset 40 */
     _PyRuntime[5] = 0xdead0000UL;
+    arg = 2;
+  } else if (argc > 2 && strcmp(argv[1], "--version-3.7") == 0) {
+    Py_Version = 0x030710F0UL;
     arg = 2;
   }
   if (arg >= argc) return 2;

@@ -311,8 +311,8 @@ TEST_P(PythonTargets, GeneratorCoroutineClassLambdaComprehensionFrames) {
   }
 }
 
-// A CPython whose state cannot be read (fake_python: _PyRuntime of zeros, or naming an
-// interpreter in unmapped memory): one notice line naming the cause,
+// A CPython cspy cannot read (fake_python: _PyRuntime of zeros, or naming an interpreter
+// in unmapped memory, or a version cspy does not know): one notice line naming the cause,
 // and the native profile as usual, exit status 0 — by PID (record and dump) and launched
 // (where the interpreter is found, and a starting one given time, while it is sampled).
 struct Unreadable {
@@ -368,14 +368,31 @@ TEST_P(PythonUnreadable, OneNoticeThenNativeFrames) {
 
 std::string unreadable_name(const ::testing::TestParamInfo<Unreadable>& param) {
   if (param.param.option.empty()) return "Zeros";
-  return "BadPointer";
+  return param.param.option == "--bad-pointer" ? "BadPointer" : "Version37";
 }
 
 INSTANTIATE_TEST_SUITE_P(FakePython, PythonUnreadable,
                          ::testing::Values(Unreadable{"", "has no interpreter state to read"},
                                            Unreadable{"--bad-pointer",
-                                                      "cannot read the interpreter state"}),
+                                                      "cannot read the interpreter state"},
+                                           Unreadable{"--version-3.7", "Python 3.7"}),
                          unreadable_name);
+
+// --python-only on a program that is not Python: one notice, its native frames, exit 0.
+TEST(PythonOnly, NativeProgramGetsANoticeAndItsNativeFrames) {
+  ChildProcess chain({target_binary("chain"), "--seconds", "60"});
+  ASSERT_TRUE(chain.wait_for_output("ready", 30s)) << chain.error_output();
+  const std::string dir = make_temp_dir();
+  CommandResult record =
+      run_command({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-d", "1",
+                   "--python-only", "-f", "folded", "-o", dir + "/out.folded"},
+                  60s);
+  EXPECT_EQ(record.exit_code, 0) << record.err;
+  EXPECT_EQ(lines_with(record.err, "is not a CPython"), 1U) << record.err;
+  const auto stacks = parse_folded(read_file(dir + "/out.folded"));
+  EXPECT_GE(count_matching(stacks, "main;"), total_samples(stacks) / 2) << record.err;
+  EXPECT_GE(total_samples(stacks), 5U) << record.err;
+}
 
 // dump --locals: each Python frame's local variables with short values, on every version.
 TEST_P(PythonTargets, DumpLocals) {
