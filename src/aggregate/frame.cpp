@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "cspy/core/check.h"
+#include "cspy/core/path.h"
 
 namespace cspy::aggregate {
 
@@ -27,9 +28,7 @@ const char* kind_name(FrameKind kind) {
 
 std::string Frame::label_with_line() const {
   if (file.empty() || line <= 0) return function;
-  auto slash = file.rfind('/');
-  std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
-  return fmt::format("{} ({}:{})", function, base, line);
+  return fmt::format("{} ({}:{})", function, basename_of(file), line);
 }
 
 std::size_t FrameHash::operator()(const Frame& f) const noexcept {

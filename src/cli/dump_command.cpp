@@ -25,6 +25,7 @@ namespace {
 struct ThreadDump {
   pid_t tid = 0;
   std::string name;
+  std::string python_name;  // threading.Thread(name=...), "" when none
   process::ThreadStatus status;
   std::vector<aggregate::FrameId> innermost_first;
   unwind::StackEnd end = unwind::StackEnd::kComplete;
@@ -53,7 +54,9 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     std::string state = d.status.state_name;
     if (!d.status.syscall_name.empty()) state += " in " + d.status.syscall_name + "()";
     if (d.python >= 0) state += d.python == 1 ? ", Python, holds the GIL" : ", Python";
-    std::printf("\nThread %d (%s): %s\n", d.tid, d.name.c_str(), state.c_str());
+    const std::string names =
+        d.python_name.empty() ? d.name : fmt::format("{}; Python \"{}\"", d.name, d.python_name);
+    std::printf("\nThread %d (%s): %s\n", d.tid, names.c_str(), state.c_str());
     if (!d.error.empty()) {
       std::printf("    (%s)\n", d.error.c_str());
       continue;
@@ -78,6 +81,7 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   nlohmann::json threads = nlohmann::json::array();
   for (const ThreadDump& d : dumps) {
     nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
+    if (!d.python_name.empty()) t["python_name"] = d.python_name;
     if (!d.status.syscall_name.empty()) t["syscall"] = d.status.syscall_name;
     if (d.python >= 0) t["gil"] = d.python == 1;
     if (!d.error.empty()) t["error"] = d.error;
@@ -200,6 +204,7 @@ class DumpCommand final : public Command {
       if (python::CapturedStack py; python::decode(snaps[i].sample.interp, py))
         dumps[i].python = py.holds_gil ? 1 : 0;
       if (locals_) dumps[i].locals = python.locals_of(dumps[i].tid);
+      if (hook != nullptr) dumps[i].python_name = python.python_thread_name(dumps[i].tid);
       dumps[i].innermost_first.assign(root_first.rbegin(), root_first.rend());
     }
     if (json_) {

@@ -35,6 +35,8 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
                          bool status_line) {
   auto started = session.start();
   print_fallback_notice(session);
+  // A launched interpreter is found, and its state checked, while it is sampled.
+  const bool python_told = !session.python_problem().empty();
   Result<void> result = started;
   std::uint64_t last_status_ns = 0;
   while (result) {
@@ -48,6 +50,7 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
   }
   session.finish();
   if (status_line && started) print_status_line(session, profile, true);
+  if (!python_told) print_python_notice(session);
   print_warnings(session.take_notices());
   return result;
 }

@@ -26,11 +26,14 @@ void print_status_line(const pipeline::Session& session, const aggregate::Profil
   (void)std::fflush(stderr);
 }
 
+void print_python_notice(const pipeline::Session& session) {
+  if (session.python_problem().empty()) return;
+  (void)std::fprintf(stderr, "cspy: notice: %s; profiling native frames only\n",
+                     session.python_problem().c_str());
+}
+
 void print_fallback_notice(const pipeline::Session& session) {
-  if (!session.python_problem().empty()) {
-    (void)std::fprintf(stderr, "cspy: notice: %s; profiling native frames only\n",
-                       session.python_problem().c_str());
-  }
+  print_python_notice(session);
   if (session.fallback_reason().empty()) return;
   (void)std::fprintf(stderr, "cspy: notice: %s\n", session.fallback_reason().c_str());
 }

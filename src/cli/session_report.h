@@ -45,7 +45,10 @@ std::string session_summary(const pipeline::Session& session, const aggregate::P
 void print_status_line(const pipeline::Session& session, const aggregate::Profile& profile,
                        bool final_line);
 
-// Prints the fallback notice, if start() had to fall back to another sampler.
+// The notice that a CPython target's frames cannot be read, if they cannot.
+void print_python_notice(const pipeline::Session& session);
+// Prints the Python notice, and the fallback notice if start() had to fall back to
+// another sampler.
 void print_fallback_notice(const pipeline::Session& session);
 // One "cspy: warning:" line each (files that could not be used to name frames).
 void print_warnings(const std::vector<std::string>& warnings);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "cspy/core/path.h"
 #include "cspy/symbolize/module_identity.h"
 
 namespace cspy::pipeline {
@@ -140,13 +141,11 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
   for (const python::CapturedFrame& c : captured_.frames) {
     aggregate::FrameId id;
     if (code_names_->name(c, name)) {
-      const auto slash = name.file.rfind('/');
-      id = frames.intern(aggregate::Frame{
-          .function = name.function,
-          .module = slash == std::string::npos ? name.file : name.file.substr(slash + 1),
-          .file = name.file,
-          .line = options_.lines ? name.line : 0,
-          .kind = aggregate::FrameKind::kPython});
+      id = frames.intern(aggregate::Frame{.function = name.function,
+                                          .module = std::string(basename_of(name.file)),
+                                          .file = name.file,
+                                          .line = options_.lines ? name.line : 0,
+                                          .kind = aggregate::FrameKind::kPython});
     } else {
       id = special("[python: unreadable code]");
     }

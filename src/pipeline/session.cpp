@@ -86,7 +86,9 @@ Result<void> Session::start_interpreter() {
   }
   if (!interpreter) return interpreter.error();
   interpreter_ = std::move(*interpreter);
-  interpreter_->set_thread_namer([&proc](pid_t tid) { return proc.thread_name(tid); });
+  interpreter_->set_thread_namer([&proc, python = python_.get()](pid_t tid) {
+    return python != nullptr ? python->shown_thread_name(tid) : proc.thread_name(tid);
+  });
   interpreter_->set_python(python_.get());
   sink_ = interpreter_.get();
   if (!options_.raw_output.empty()) {

@@ -1,6 +1,8 @@
 // Target: attach to a PID or launch a command.
 #include "cspy/process/target.h"
 
+#include "cspy/core/path.h"
+
 namespace cspy::process {
 
 namespace {
@@ -24,7 +26,7 @@ Result<Target> Target::launch(const std::vector<std::string>& argv, LaunchOption
   for (const auto& a : argv) t.command_ += (t.command_.empty() ? "" : " ") + a;
   // As exec names it: the file name's last component, at most TASK_COMM_LEN - 1 bytes.
   const std::string& program = argv.front();
-  t.launched_name_ = program.substr(program.rfind('/') + 1).substr(0, kCommLength);
+  t.launched_name_ = std::string(basename_of(program).substr(0, kCommLength));
   return t;
 }
 

@@ -84,13 +84,10 @@ void FrameCapture::rescan() {
       std::array<std::uint8_t, kThreadStateBytes> ts{};
       if (!read_bytes(process_, tstate, ts.data(), ts.size())) break;
       ThreadState state{.tstate = tstate, .interp = interp};
-      pid_t tid = 0;
-      if (layout_.tstate_native_thread_id != kNone) {
-        tid = static_cast<pid_t>(field<std::uint64_t>(ts, layout_.tstate_native_thread_id));
-      } else {
-        state.pthread = field<std::uint64_t>(ts, layout_.tstate_thread_id);
-        tid = os_thread_of(state.pthread, tids);
-      }
+      const bool native = layout_.tstate_native_thread_id != kNone;
+      state.owner_offset = native ? layout_.tstate_native_thread_id : layout_.tstate_thread_id;
+      state.owner = field<std::uint64_t>(ts, state.owner_offset);
+      const pid_t tid = native ? static_cast<pid_t>(state.owner) : os_thread_of(state.owner, tids);
       if (tid > 0) threads_[tid] = state;
       tstate = field<std::uint64_t>(ts, layout_.tstate_next);
     }
@@ -114,7 +111,7 @@ std::uint64_t FrameCapture::current_frame(std::uint64_t tstate) const {
 
 bool FrameCapture::walk(std::uint64_t frame, CapturedStack& out) const {
   out.frames.clear();
-  std::array<std::uint8_t, 128> block{};
+  std::array<std::uint8_t, kMaxFrameBytes> block{};
   const auto size = static_cast<std::size_t>(layout_.frame_size);
   const std::span<const std::uint8_t> f(block.data(), size);
   const bool old_frames = layout_.frame_lasti != kNone;
@@ -183,22 +180,12 @@ bool FrameCapture::capture(pid_t tid, CapturedStack& out) {
     if (it == threads_.end()) return false;
   }
   const ThreadState ts = it->second;
-  // The thread state still belongs to this thread (3.8-3.10: same pthread; 3.11+: the
-  // native id is re-read below by current_frame's neighbours on the next rescan).
-  if (ts.pthread != 0) {
-    std::uint64_t pthread = 0;
-    if (!read_value(process_, ts.tstate + layout_.tstate_thread_id, pthread) ||
-        pthread != ts.pthread) {
-      threads_.erase(it);
-      return false;
-    }
-  } else {
-    std::uint64_t native = 0;
-    if (!read_value(process_, ts.tstate + layout_.tstate_native_thread_id, native) ||
-        native != static_cast<std::uint64_t>(tid)) {
-      threads_.erase(it);
-      return false;
-    }
+  // The thread state still belongs to this thread: the id it was matched by is unchanged
+  // (3.8-3.10: its pthread_t; 3.11+: its native thread id).
+  std::uint64_t owner = 0;
+  if (!read_value(process_, ts.tstate + ts.owner_offset, owner) || owner != ts.owner) {
+    threads_.erase(it);
+    return false;
   }
   out.status = CaptureStatus::kChanged;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {

@@ -14,66 +14,13 @@ namespace {
 constexpr std::size_t kMaxLineTable = 1 << 20;
 constexpr std::size_t kMaxCodes = 100'000;  // the cache is dropped beyond this
 
-void append_utf8(std::string& out, std::uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 }  // namespace
 
-std::string CodeReader::read_string(std::uint64_t object, std::size_t limit) const {
-  std::array<std::uint8_t, 80> head{};
-  if (!read_bytes(process_, object, head.data(), head.size())) return {};
-  const auto length = field<std::int64_t>(head, layout_.unicode_length);
-  const auto state = field<std::uint32_t>(head, layout_.unicode_state);
-  const bool compact = ((state >> layout_.unicode_compact_bit) & 1U) != 0;
-  const bool ascii = ((state >> layout_.unicode_ascii_bit) & 1U) != 0;
-  const unsigned kind = (state >> layout_.unicode_kind_bit) & 7U;
-  if (length < 0 || !compact || (kind != 1 && kind != 2 && kind != 4)) return {};
-  const std::size_t n = std::min(static_cast<std::size_t>(length), limit);
-  const std::uint64_t data =
-      object +
-      static_cast<std::uint64_t>(ascii ? layout_.unicode_ascii_data : layout_.unicode_compact_data);
-  std::vector<std::uint8_t> raw(n * kind);
-  if (n != 0 && !read_bytes(process_, data, raw.data(), raw.size())) return {};
-  if (ascii) return std::string(raw.begin(), raw.end());
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t c = 0;
-    if (kind == 1) c = raw[i];
-    if (kind == 2) c = field<std::uint16_t>(raw, static_cast<int>(i * 2));
-    if (kind == 4) c = field<std::uint32_t>(raw, static_cast<int>(i * 4));
-    append_utf8(out, c);
-  }
-  return out;
-}
-
-std::vector<std::uint8_t> CodeReader::read_bytes_object(std::uint64_t object,
-                                                        std::size_t limit) const {
-  std::int64_t size = 0;
-  if (!read_value(process_, object + layout_.varobject_size, size) || size < 0) return {};
-  std::vector<std::uint8_t> out(std::min(static_cast<std::size_t>(size), limit));
-  if (!out.empty() && !read_bytes(process_, object + layout_.bytes_data, out.data(), out.size()))
-    return {};
-  return out;
-}
-
 const CodeReader::Code* CodeReader::code(std::uint64_t addr) {
-  std::vector<std::uint8_t> header(static_cast<std::size_t>(layout_.code_size));
-  if (!read_bytes(process_, addr, header.data(), header.size())) return nullptr;
+  std::array<std::uint8_t, kMaxCodeBytes> buffer{};
+  const std::span<const std::uint8_t> header(buffer.data(),
+                                             static_cast<std::size_t>(layout_.code_size));
+  if (!read_bytes(process_, addr, buffer.data(), header.size())) return nullptr;
   const std::array<std::uint64_t, 5> key = {
       field<std::uint64_t>(header, layout_.object_type),
       field<std::uint64_t>(header, layout_.code_name),
@@ -95,11 +42,11 @@ const CodeReader::Code* CodeReader::code(std::uint64_t addr) {
                         : 0;
   const auto name_ptr = field<std::uint64_t>(
       header, layout_.code_qualname != kNone ? layout_.code_qualname : layout_.code_name);
-  c.function = read_string(name_ptr);
-  c.file = read_string(field<std::uint64_t>(header, layout_.code_filename), 4096);
+  c.function = read_str(process_, layout_, name_ptr);
+  c.file = read_str(process_, layout_, field<std::uint64_t>(header, layout_.code_filename), 4096);
   c.firstlineno = field<std::int32_t>(header, layout_.code_firstlineno);
-  c.linetable =
-      read_bytes_object(field<std::uint64_t>(header, layout_.code_linetable), kMaxLineTable);
+  c.linetable = read_bytes_object(
+      process_, layout_, field<std::uint64_t>(header, layout_.code_linetable), kMaxLineTable);
   if (c.function.empty()) return nullptr;
   entry.key = key;
   if (codes_.size() >= kMaxCodes) codes_.clear();

@@ -2,7 +2,9 @@
 // headers; tests/python/check_layout.sh checks them against offsetof().
 #include "cspy/python/layout.h"
 
+#include <algorithm>
 #include <array>
+#include <initializer_list>
 
 namespace cspy::python {
 
@@ -35,6 +37,7 @@ constexpr Layout old_frames(int version, int gil_locked, int gil_last_holder, in
   l.code_size = 128;
   l.unicode_ascii_data = 48;
   l.unicode_compact_data = 72;
+  l.dictkeys_size = 8;
   return l;
 }
 
@@ -54,6 +57,13 @@ constexpr Layout new_frames(int version) {
   l.code_nlocals = 80;
   l.code_linetable = 136;
   l.code_size = 144;
+  l.dictkeys_log2_size = 8;
+  l.dictkeys_log2_index_bytes = 9;
+  l.dictkeys_kind = 10;
+  l.dictkeys_nentries = 24;
+  l.dictkeys_indices = 32;
+  l.tpflags_managed_dict = 1 << 4;
+  l.object_managed_dict = -24;
   return l;
 }
 
@@ -75,6 +85,9 @@ constexpr Layout v311() {
   l.code_firstlineno = 72;
   l.unicode_ascii_data = 48;
   l.unicode_compact_data = 72;
+  l.interp_modules = 888;
+  l.heaptype_cached_keys = 872;
+  l.object_managed_values = -32;
   return l;
 }
 
@@ -96,6 +109,8 @@ constexpr Layout v312() {
   l.code_firstlineno = 68;
   l.unicode_ascii_data = 40;
   l.unicode_compact_data = 56;
+  l.interp_modules = 944;
+  l.heaptype_cached_keys = 880;
   return l;
 }
 
@@ -112,17 +127,43 @@ constexpr Layout v313() {
   l.cframe_current_frame = kNone;
   l.tstate_current_frame = 72;
   l.code_code_adaptive = 200;
+  l.interp_modules = 7656;
+  l.dictvalues_values = 8;
+  l.tpflags_inline_values = 1 << 2;
+  return l;
+}
+
+constexpr Layout with_modules(Layout l, int interp_modules, int heaptype_cached_keys) {
+  l.interp_modules = interp_modules;
+  l.heaptype_cached_keys = heaptype_cached_keys;
   return l;
 }
 
 constexpr std::array<Layout, 6> kLayouts = {
-    old_frames(308, 1168, 1160, 104, 360),
-    old_frames(309, 368, 360, 104, 360),
-    old_frames(310, 368, 360, 96, 352),
+    with_modules(old_frames(308, 1168, 1160, 104, 360), 56, 872),
+    with_modules(old_frames(309, 368, 360, 104, 360), 856, 864),
+    with_modules(old_frames(310, 368, 360, 96, 352), 856, 872),
     v311(),
     v312(),
     v313(),
 };
+
+// Each block read covers the fields read from it and fits its fixed-size buffer.
+constexpr int end_of(int offset, int width) { return offset == kNone ? 0 : offset + width; }
+constexpr bool covers(int size, std::size_t buffer, std::initializer_list<int> ends) {
+  if (size <= 0 || static_cast<std::size_t>(size) > buffer) return false;
+  return std::all_of(ends.begin(), ends.end(), [size](int end) { return end <= size; });
+}
+constexpr bool blocks_fit(const Layout& l) {
+  return covers(l.code_size, kMaxCodeBytes,
+                {end_of(l.object_type, 8), end_of(l.code_name, 8), end_of(l.code_qualname, 8),
+                 end_of(l.code_filename, 8), end_of(l.code_firstlineno, 4),
+                 end_of(l.code_linetable, 8)}) &&
+         covers(l.frame_size, kMaxFrameBytes,
+                {end_of(l.frame_back, 8), end_of(l.frame_code, 8), end_of(l.frame_lasti, 4),
+                 end_of(l.frame_instr, 8), end_of(l.frame_owner, 1), end_of(l.frame_is_entry, 1)});
+}
+static_assert(std::all_of(kLayouts.begin(), kLayouts.end(), blocks_fit));
 
 }  // namespace
 
@@ -187,6 +228,26 @@ void print_layout(const Layout& l, std::FILE* out) {
   p("float.value", l.float_value);
   p("long.size", l.long_size);
   p("long.digits", l.long_digits);
+  p("interp.modules", l.interp_modules);
+  p("module.dict", l.module_dict);
+  p("type.basicsize", l.type_basicsize);
+  p("type.dictoffset", l.type_dictoffset);
+  p("heaptype.cached_keys", l.heaptype_cached_keys);
+  p("dict.keys", l.dict_keys);
+  p("dict.values", l.dict_values);
+  // dictkeys.size (3.8-3.10) has no installed header to be checked against.
+  p("dictkeys.log2_size", l.dictkeys_log2_size);
+  p("dictkeys.log2_index_bytes", l.dictkeys_log2_index_bytes);
+  p("dictkeys.kind", l.dictkeys_kind);
+  if (l.dictkeys_size == kNone) {
+    p("dictkeys.nentries", l.dictkeys_nentries);
+    p("dictkeys.indices", l.dictkeys_indices);
+    p("dictvalues.values", l.dictvalues_values);
+  }
+  p("tpflags.managed_dict", l.tpflags_managed_dict);
+  p("object.managed_dict", l.object_managed_dict);
+  p("tpflags.inline_values", l.tpflags_inline_values);
+  p("object.managed_values", l.object_managed_values);
 }
 
 }  // namespace cspy::python

@@ -15,24 +15,10 @@ constexpr int kMaxLocals = 256;
 
 // An int of at most two 30-bit digits, exactly; larger ones by their size.
 std::string long_repr(const process::Process& p, const Layout& l, std::uint64_t object) {
-  std::int64_t size_or_tag = 0;
-  if (!read_value(p, object + l.long_size, size_or_tag)) return "<int>";
-  std::int64_t ndigits = 0;
-  bool negative = false;
-  if (l.version >= 312) {  // lv_tag: digits << 3 | sign (0 positive, 1 zero, 2 negative)
-    ndigits = static_cast<std::int64_t>(static_cast<std::uint64_t>(size_or_tag) >> 3);
-    negative = (size_or_tag & 3) == 2;
-  } else {
-    ndigits = size_or_tag < 0 ? -size_or_tag : size_or_tag;
-    negative = size_or_tag < 0;
-  }
-  if (ndigits == 0) return "0";
-  if (ndigits > 2) return fmt::format("<int of {} digits>", ndigits * 9);
-  std::array<std::uint32_t, 2> digits{};
-  if (!read_bytes(p, object + l.long_digits, digits.data(), 4 * static_cast<std::size_t>(ndigits)))
-    return "<int>";
-  const std::uint64_t value = digits[0] | (static_cast<std::uint64_t>(digits[1]) << 30);
-  return negative ? fmt::format("-{}", value) : fmt::format("{}", value);
+  IntValue v;
+  if (!read_int(p, l, object, v)) return "<int>";
+  if (!v.exact()) return fmt::format("<int of {} digits>", v.digits * 9);
+  return v.negative ? fmt::format("-{}", v.magnitude) : fmt::format("{}", v.magnitude);
 }
 
 std::string quoted(const std::string& text, std::size_t limit) {
@@ -73,8 +59,7 @@ std::string short_repr(const process::Process& p, const Runtime& rt, std::uint64
     return read_value(p, object + l.float_value, value) ? fmt::format("{}", value) : "<float>";
   }
   if (type == rt.unicode_type.value()) {
-    CodeReader strings(p, rt);
-    return quoted(strings.read_string(object, limit * 4), limit);
+    return quoted(read_str(p, l, object, limit * 4), limit);
   }
   std::uint64_t name_ptr = 0;
   std::array<char, 64> name{};
@@ -103,11 +88,10 @@ std::vector<Local> read_locals(const process::Process& p, const Runtime& rt,
       !read_bytes(p, frame.frame + l.frame_localsplus, values.data(), values.size() * 8)) {
     return {};
   }
-  CodeReader strings(p, rt);
   std::vector<Local> out;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    out.push_back(Local{.name = strings.read_string(name_ptrs[i], 100),
-                        .value = short_repr(p, rt, values[i])});
+    out.push_back(
+        Local{.name = read_str(p, l, name_ptrs[i], 100), .value = short_repr(p, rt, values[i])});
   }
   return out;
 }

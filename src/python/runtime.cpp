@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "cspy/core/path.h"
 #include "cspy/modules/elf_file.h"
 #include "remote.h"
 
@@ -24,11 +25,6 @@ bool version_from_name(const std::string& path, int& major, int& minor) {
   return true;
 }
 
-std::string basename_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::optional<std::string> read_link(const std::string& path) {
   char buf[4096];
   const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
@@ -43,6 +39,37 @@ std::string open_path(pid_t pid, const std::string& path) {
 }
 
 }  // namespace
+
+Result<bool> check_interpreter_state(const process::Process& process, const Runtime& rt) {
+  const Layout& l = *rt.layout;
+  auto cannot = [&](const std::string& what, const Error& why) {
+    return Error(ErrorKind::kBadInput,
+                 fmt::format("cannot read the interpreter state of Python {}.{} ({}): {}: {}",
+                             rt.major, rt.minor, rt.module, what, why.describe()));
+  };
+  auto read_word = [&](std::uint64_t addr, std::uint64_t& out) -> Result<void> {
+    auto got = process.read_memory(RemoteAddr(addr), &out, sizeof out);
+    if (!got) return got.error();
+    if (*got != sizeof out) return Error(ErrorKind::kGeneric, "short read");
+    return {};
+  };
+  const std::uint64_t head_at = rt.py_runtime.value() + l.runtime_interpreters_head;
+  std::uint64_t interp = 0;
+  if (auto r = read_word(head_at, interp); !r) {
+    return cannot(fmt::format("_PyRuntime at {:#x}", rt.py_runtime.value()), r.error());
+  }
+  if (interp == 0) return false;
+  std::uint64_t tstate = 0;
+  if (auto r = read_word(interp + l.interp_threads_head, tstate); !r) {
+    return cannot(fmt::format("_PyRuntime names an interpreter at {:#x}", interp), r.error());
+  }
+  if (tstate == 0) return false;
+  std::uint64_t next = 0;
+  if (auto r = read_word(tstate + l.tstate_next, next); !r) {
+    return cannot(fmt::format("its first thread state at {:#x}", tstate), r.error());
+  }
+  return true;
+}
 
 Result<std::optional<Runtime>> locate(const process::Process& process,
                                       std::set<std::string>* not_python) {

@@ -5,16 +5,13 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/path.h"
+
 namespace cspy::ui {
 
 namespace {
 
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
-std::string_view basename_of(std::string_view path) {
-  auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
 
 // Offsets of the "::" separators at nesting depth 0 (outside <...> and (...)).
 std::vector<std::size_t> scope_separators(std::string_view name) {

@@ -3,6 +3,7 @@
  * and names of `cspy_python_layout X.Y`; check_layout.sh compares the two. Built against
  * each installed interpreter's include/ (internal headers included, Py_BUILD_CORE). */
 #define Py_BUILD_CORE 1
+#define NDEBUG 1 /* the inline accessors below are called on a fake object: no asserts */
 #include <Python.h>
 #include <frameobject.h>
 #include <stddef.h>
@@ -12,7 +13,9 @@
 #include <internal/pycore_interp.h>
 #endif
 #if PY_VERSION_HEX >= 0x030B0000
+#include <internal/pycore_dict.h>
 #include <internal/pycore_frame.h>
+#include <internal/pycore_object.h>
 #include <internal/pycore_runtime.h>
 #else
 #include <internal/pycore_pystate.h>
@@ -118,6 +121,41 @@ int main(void) {
 #else
   P("long.size", offsetof(PyLongObject, ob_base.ob_size));
   P("long.digits", offsetof(PyLongObject, ob_digit));
+#endif
+  /* Instance attributes and dicts (Python thread names). */
+#if PY_VERSION_HEX >= 0x030C0000
+  P("interp.modules", offsetof(PyInterpreterState, imports.modules));
+#else
+  P("interp.modules", offsetof(PyInterpreterState, modules));
+#endif
+  P("module.dict", sizeof(PyObject)); /* md_dict follows the header (moduleobject.c) */
+  P("type.basicsize", offsetof(PyTypeObject, tp_basicsize));
+  P("type.dictoffset", offsetof(PyTypeObject, tp_dictoffset));
+  P("heaptype.cached_keys", offsetof(PyHeapTypeObject, ht_cached_keys));
+  P("dict.keys", offsetof(PyDictObject, ma_keys));
+  P("dict.values", offsetof(PyDictObject, ma_values));
+#if PY_VERSION_HEX >= 0x030B0000
+  /* 3.8-3.10 keep PyDictKeysObject in Objects/dict-common.h, which is not installed. */
+  P("dictkeys.log2_size", offsetof(PyDictKeysObject, dk_log2_size));
+  P("dictkeys.log2_index_bytes", offsetof(PyDictKeysObject, dk_log2_index_bytes));
+  P("dictkeys.kind", offsetof(PyDictKeysObject, dk_kind));
+  P("dictkeys.nentries", offsetof(PyDictKeysObject, dk_nentries));
+  P("dictkeys.indices", offsetof(PyDictKeysObject, dk_indices));
+  P("dictvalues.values", offsetof(PyDictValues, values));
+  P("tpflags.managed_dict", Py_TPFLAGS_MANAGED_DICT);
+  {
+    PyObject *fake[8];
+    PyObject *obj = (PyObject *)&fake[4];
+#if PY_VERSION_HEX >= 0x030D0000
+    P("object.managed_dict", (char *)_PyObject_ManagedDictPointer(obj) - (char *)obj);
+    P("tpflags.inline_values", Py_TPFLAGS_INLINE_VALUES);
+#elif PY_VERSION_HEX >= 0x030C0000
+    P("object.managed_dict", (char *)_PyObject_DictOrValuesPointer(obj) - (char *)obj);
+#else
+    P("object.managed_dict", (char *)_PyObject_ManagedDictPointer(obj) - (char *)obj);
+    P("object.managed_values", (char *)_PyObject_ValuesPointer(obj) - (char *)obj);
+#endif
+  }
 #endif
   return 0;
 }

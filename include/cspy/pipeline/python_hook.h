@@ -14,6 +14,7 @@
 #include "cspy/python/capture.h"
 #include "cspy/python/locals.h"
 #include "cspy/python/runtime.h"
+#include "cspy/python/thread_names.h"
 #include "cspy/sampling/raw_sample.h"
 
 namespace cspy::pipeline {
@@ -23,19 +24,32 @@ class PythonHook final : public sampling::CaptureHook {
   explicit PythonHook(const process::Process& process) : process_(process) {}
 
   void capture(pid_t tid, std::vector<std::uint64_t>& words) override;
-  // Looks for CPython now (and no more later if it is found or cannot be read).
+  // Looks for CPython now (and no more later if it is found or cannot be read), and
+  // checks at once that its interpreter state can be read (an attached program).
   void locate_now();
   // The interpreter found, once it is.
   std::optional<python::Runtime> runtime() const;
-  // Why a CPython target's frames cannot be read (unsupported version); "" otherwise.
+  // Why a CPython target's frames cannot be read (unsupported version, interpreter state
+  // unreadable); "" otherwise.
   std::string problem() const;
   // Also read each frame's locals at capture (`dump --locals`: the thread is stopped).
   void read_locals(bool on) { read_locals_ = on; }
   // The locals of the frames last captured for `tid`, innermost frame first.
   std::vector<std::vector<python::Local>> locals_of(pid_t tid) const;
+  // The name the program gave thread `tid` (threading.Thread(name=...)), "" when none.
+  // Names are read from memory, off the sampling path and not under the capture lock;
+  // again when a thread is not known yet, at most every 250 ms.
+  std::string python_thread_name(pid_t tid);
+  // The name `tid` shows as: its Python name where its OS name is the process's own
+  // (inherited, not set by the program), else its OS name.
+  std::string shown_thread_name(pid_t tid);
 
  private:
   void locate_locked();
+  // Whether the interpreter state was found readable; a state that cannot be read, or
+  // stays empty beyond a starting program's grace, becomes problem_ and capture_ is
+  // dropped (native frames only).
+  bool state_readable_locked();
 
   const process::Process& process_;
   mutable std::mutex mutex_;
@@ -43,10 +57,15 @@ class PythonHook final : public sampling::CaptureHook {
   std::string problem_;
   std::uint64_t next_look_ns_ = 0;
   int looks_ = 0;
+  std::uint64_t found_ns_ = 0;  // when capture_ was set
+  bool state_readable_ = false;
+  bool no_grace_ = false;  // locate_now: an attached program, not one starting
   python::CapturedStack stack_;
   bool read_locals_ = false;
   std::set<std::string> not_python_;  // files known not to define _PyRuntime
   std::map<pid_t, std::vector<std::vector<python::Local>>> locals_;
+  std::map<pid_t, std::string> thread_names_;
+  std::uint64_t names_read_ns_ = 0;  // 0: never
 };
 
 }  // namespace cspy::pipeline

@@ -56,7 +56,10 @@ class FrameCapture {
   struct ThreadState {
     std::uint64_t tstate = 0;
     std::uint64_t interp = 0;
-    std::uint64_t pthread = 0;  // 3.8-3.10: thread_id, checked at every read
+    // The id it was matched to its thread by, checked at every read: 3.8-3.10 its
+    // pthread_t (thread_id), 3.11+ its native_thread_id.
+    int owner_offset = 0;
+    std::uint64_t owner = 0;
   };
   // Walks every interpreter's thread states and maps them to OS thread ids.
   void rescan();

@@ -65,8 +65,6 @@ class CodeReader final : public CodeNames {
   bool name(const CapturedFrame& frame, PyFrameName& out) override;
   // Every code object named so far, for a recording.
   std::vector<CodeRecord> records() const;
-  // A str object's text (UTF-8), at most `limit` bytes; empty when unreadable.
-  std::string read_string(std::uint64_t object, std::size_t limit = 1024) const;
 
  private:
   struct Code {
@@ -74,7 +72,6 @@ class CodeReader final : public CodeNames {
     CodeRecord record;
   };
   const Code* code(std::uint64_t addr);
-  std::vector<std::uint8_t> read_bytes_object(std::uint64_t object, std::size_t limit) const;
 
   const process::Process& process_;
   Runtime runtime_;

@@ -4,12 +4,18 @@
 // with offsetof() from the real headers of each installed interpreter.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 
 namespace cspy::python {
 
 inline constexpr int kNone = -1;  // the field does not exist in this version
+
+// The most bytes read of one frame and of one code object's header, in any version
+// (layout.cpp checks every table against them).
+inline constexpr std::size_t kMaxFrameBytes = 128;
+inline constexpr std::size_t kMaxCodeBytes = 144;
 
 struct Layout {
   int version = 0;  // 3.11 -> 311
@@ -69,6 +75,29 @@ struct Layout {
   int float_value = 16;
   int long_size = 16;  // ob_size (3.8-3.11) or lv_tag (3.12+)
   int long_digits = 24;
+  // Instance attributes and dicts (Python thread names: threading._active)
+  int interp_modules = 0;  // sys.modules
+  int module_dict = 16;
+  int type_basicsize = 32;
+  int type_dictoffset = 288;
+  int heaptype_cached_keys = 0;  // the keys a class's instances share (split tables)
+  int dict_keys = 32;
+  int dict_values = 40;
+  // PyDictKeysObject: 3.8-3.10 its size is a count of slots (dk_size, in
+  // Objects/dict-common.h, not installed: checked by reading live dicts only), 3.11+ its
+  // log2 and that of the index bytes; 3.11+ also says whether entries keep hashes.
+  int dictkeys_size = kNone;  // 3.8-3.10
+  int dictkeys_log2_size = kNone;
+  int dictkeys_log2_index_bytes = kNone;
+  int dictkeys_kind = kNone;
+  int dictkeys_nentries = 32;
+  int dictkeys_indices = 40;
+  int dictvalues_values = 0;  // 3.13: PyDictValues has a header before its values
+  // 3.11+: instance dicts managed by the interpreter, before the object's header.
+  int tpflags_managed_dict = kNone;
+  int tpflags_inline_values = kNone;  // 3.13: values inline after the object
+  int object_managed_dict = kNone;    // 3.12: tagged, dict or values (low bit set)
+  int object_managed_values = kNone;  // 3.11
 };
 
 // The layout of CPython major.minor, or null when cspy does not know that version.

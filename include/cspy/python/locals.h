@@ -8,7 +8,6 @@
 
 #include "cspy/process/process.h"
 #include "cspy/python/capture.h"
-#include "cspy/python/code_reader.h"
 #include "cspy/python/runtime.h"
 
 namespace cspy::python {

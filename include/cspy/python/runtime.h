@@ -34,4 +34,11 @@ struct Runtime {
 Result<std::optional<Runtime>> locate(const process::Process& process,
                                       std::set<std::string>* not_python = nullptr);
 
+// Whether the interpreter state behind `runtime` can be read: its first interpreter and
+// that interpreter's first thread state. True when they can; false while _PyRuntime holds
+// no interpreter or thread yet (a program still starting); an Error (kBadInput) naming the
+// cause when the memory cannot be read (process_vm_readv refused) or _PyRuntime points
+// at memory that is not there.
+Result<bool> check_interpreter_state(const process::Process& process, const Runtime& runtime);
+
 }  // namespace cspy::python

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "python_support.h"
@@ -72,6 +73,16 @@ TEST_P(PythonTargets, ThreadsEachInTheirFunction) {
   const auto stacks = record(threads.pid(), {"-d", "2", "--threads"}, true, log);
   for (const char* f : {"waiter_alpha", "waiter_beta", "waiter_gamma"}) {
     EXPECT_GE(count_matching(stacks, std::string(f) + ";spin_until"), 5U) << f << "\n" << log;
+  }
+  // Each thread's root is named by its Python name (threading.Thread(name=...)).
+  for (const auto& [stack, count] : stacks) {
+    for (const char* name : {"alpha", "beta", "gamma"}) {
+      if (stack.find(std::string("waiter_") + name) == std::string::npos) continue;
+      static const std::regex kRoot(R"(^thread \d+ \(([^)]*)\);)");
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(stack, m, kRoot)) << stack;
+      EXPECT_EQ(m[1].str(), name) << stack;
+    }
   }
   // Each thread's samples carry one function only.
   for (const auto& [stack, count] : stacks) {
@@ -209,6 +220,178 @@ TEST(PythonDump, SameFramesAsGdbPyBt) {
     }
   }
   EXPECT_TRUE(alpha) << dump.out;
+}
+
+// dump: each thread's Python name (threading.Thread(name=...)) beside its OS name, read
+// from threading._active on every version.
+TEST_P(PythonTargets, DumpThreadNames) {
+  const Python& python = GetParam();
+  ChildProcess threads = start_ready(python, {target_binary("py_threads.py"), "60"});
+  CommandResult dump = run_command(
+      {cspy_binary(), "dump", "--pid", std::to_string(threads.pid()), "--python-only"}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // 'Thread 1234 (python3.11; Python "alpha"): ...' then its frames, innermost first.
+  std::map<std::string, std::vector<std::string>> frames;  // Python name -> functions
+  static const std::regex kThread(R"re(^Thread \d+ \([^;]*; Python "([^"]+)"\): )re");
+  static const std::regex kFrame(R"(^\s+#\d+\s+(\S+))");
+  std::string name;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kThread)) {
+      name = m[1].str();
+      frames[name].clear();
+    } else if (!name.empty() && std::regex_search(line, m, kFrame)) {
+      frames[name].push_back(m[1].str());
+    }
+  }
+  ASSERT_EQ(frames.size(), 4U) << dump.out;
+  for (const char* waiter : {"alpha", "beta", "gamma"}) {
+    ASSERT_FALSE(frames[waiter].empty()) << dump.out;
+    EXPECT_EQ(frames[waiter][0], std::string("waiter_") + waiter) << dump.out;
+  }
+  const auto& main_thread = frames["MainThread"];
+  EXPECT_NE(std::find(main_thread.begin(), main_thread.end(), "main"), main_thread.end())
+      << dump.out;
+}
+
+// Frames of every shape, on every version: a generator (3.11+: its frame lives in the
+// generator object), a coroutine run by asyncio, a class body, a lambda and a list
+// comprehension (3.12+: inlined into its function) — each named, with its line, as the
+// interpreter itself would (co_name before 3.11, co_qualname from 3.11).
+TEST_P(PythonTargets, GeneratorCoroutineClassLambdaComprehensionFrames) {
+  const Python& python = GetParam();
+  const std::string script = target_binary("py_frames.py");
+  ChildProcess target = start_ready(python, {script, "60"});
+  CommandResult dump = run_command(
+      {cspy_binary(), "dump", "--pid", std::to_string(target.pid()), "--python-only"}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  // Python thread name -> its frames, innermost first, as "function:line" (py_frames.py only).
+  std::map<std::string, std::vector<std::string>> got;
+  static const std::regex kThread(R"re(^Thread \d+ \([^;]*; Python "([^"]+)"\): )re");
+  static const std::regex kFrame(R"(^\s+#\d+\s+(\S+) \(([^:]+):(\d+)\) \[python\]$)");
+  std::string thread;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kThread)) {
+      thread = m[1].str();
+    } else if (!thread.empty() && std::regex_search(line, m, kFrame) && m[2].str() == script) {
+      got[thread].push_back(m[1].str() + ":" + m[3].str());
+    }
+  }
+  const bool qualified = python.minor >= 11;  // co_qualname
+  auto at = [](const std::string& function, const char* marker) {
+    return function + ":" + std::to_string(python_marker_line("py_frames.py", marker));
+  };
+  auto local = [&](const std::string& outer, const std::string& name) {
+    return qualified ? outer + ".<locals>." + name : name;
+  };
+  const std::string wait = at("wait", "sleep");
+  std::map<std::string, std::vector<std::string>> want = {
+      {"run_generator",
+       {wait, at("numbers", "generator"), at("run_generator", "generator caller")}},
+      {"run_coroutine",
+       {wait, at("inner_coroutine", "coroutine"), at("outer_coroutine", "coroutine caller"),
+        at("run_coroutine", "coroutine runner")}},
+      {"run_class_body",
+       {wait, at(local("run_class_body", "Holder"), "class body"),
+        at("run_class_body", "class statement")}},
+      {"run_lambda",
+       {wait, at(local("run_lambda", "<lambda>"), "lambda"), at("run_lambda", "lambda caller")}},
+      {"run_comprehension",
+       python.minor >= 12
+           ? std::vector<std::string>{wait, at("run_comprehension", "comprehension")}
+           : std::vector<std::string>{wait,
+                                      at(local("run_comprehension", "<listcomp>"), "comprehension"),
+                                      at("run_comprehension", "comprehension")}},
+  };
+  for (const auto& [name, frames] : want) {
+    EXPECT_EQ(got[name], frames) << name << "\n" << dump.out;
+  }
+}
+
+// A CPython cspy cannot read (fake_python: _PyRuntime of zeros, or naming an interpreter
+// in unmapped memory, or a version cspy does not know): one notice line naming the cause,
+// and the native profile as usual, exit status 0 — by PID (record and dump) and launched
+// (where the interpreter is found, and a starting one given time, while it is sampled).
+struct Unreadable {
+  std::string option;  // fake_python's
+  std::string notice;  // in the one notice line
+};
+void PrintTo(const Unreadable& bad, std::ostream* out) { *out << "fake_python " << bad.option; }
+class PythonUnreadable : public ::testing::TestWithParam<Unreadable> {};
+
+std::size_t lines_with(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    n += line.find(what) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+TEST_P(PythonUnreadable, OneNoticeThenNativeFrames) {
+  const Unreadable& bad = GetParam();
+  std::vector<std::string> fake = {target_binary("fake_python")};
+  if (!bad.option.empty()) fake.push_back(bad.option);
+  std::vector<std::string> argv = fake;
+  argv.emplace_back("60");
+  ChildProcess target(argv);
+  ASSERT_TRUE(target.wait_for_output("ready", 30s)) << target.error_output();
+  const std::string dir = make_temp_dir();
+  const std::string pid = std::to_string(target.pid());
+  CommandResult record = run_command(
+      {cspy_binary(), "record", "--pid", pid, "-d", "1", "-f", "folded", "-o", dir + "/pid.folded"},
+      60s);
+  EXPECT_EQ(record.exit_code, 0) << record.err;
+  EXPECT_EQ(lines_with(record.err, bad.notice), 1U) << record.err;
+  auto stacks = parse_folded(read_file(dir + "/pid.folded"));
+  EXPECT_GE(count_matching(stacks, "main;spin_here") * 10, total_samples(stacks) * 9) << record.err;
+  EXPECT_GE(total_samples(stacks), 5U) << record.err;
+
+  CommandResult dump = run_command({cspy_binary(), "dump", "--pid", pid}, 60s);
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(lines_with(dump.err, bad.notice), 1U) << dump.err;
+  EXPECT_NE(dump.out.find("spin_here"), std::string::npos) << dump.out;
+
+  std::vector<std::string> launch = {cspy_binary(),       "record", "-d", "4", "-f", "folded", "-o",
+                                     dir + "/run.folded", "--"};
+  launch.insert(launch.end(), fake.begin(), fake.end());
+  launch.emplace_back("3");
+  CommandResult launched = run_command(launch, 60s);
+  EXPECT_EQ(launched.exit_code, 0) << launched.err;
+  EXPECT_EQ(lines_with(launched.err, bad.notice), 1U) << launched.err;
+  stacks = parse_folded(read_file(dir + "/run.folded"));
+  EXPECT_GE(count_matching(stacks, "main;spin_here") * 10, total_samples(stacks) * 9)
+      << launched.err;
+}
+
+std::string unreadable_name(const ::testing::TestParamInfo<Unreadable>& param) {
+  if (param.param.option.empty()) return "Zeros";
+  return param.param.option == "--bad-pointer" ? "BadPointer" : "Version37";
+}
+
+INSTANTIATE_TEST_SUITE_P(FakePython, PythonUnreadable,
+                         ::testing::Values(Unreadable{"", "has no interpreter state to read"},
+                                           Unreadable{"--bad-pointer",
+                                                      "cannot read the interpreter state"},
+                                           Unreadable{"--version-3.7", "Python 3.7"}),
+                         unreadable_name);
+
+// --python-only on a program that is not Python: one notice, its native frames, exit 0.
+TEST(PythonOnly, NativeProgramGetsANoticeAndItsNativeFrames) {
+  ChildProcess chain({target_binary("chain"), "--seconds", "60"});
+  ASSERT_TRUE(chain.wait_for_output("ready", 30s)) << chain.error_output();
+  const std::string dir = make_temp_dir();
+  CommandResult record =
+      run_command({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-d", "1",
+                   "--python-only", "-f", "folded", "-o", dir + "/out.folded"},
+                  60s);
+  EXPECT_EQ(record.exit_code, 0) << record.err;
+  EXPECT_EQ(lines_with(record.err, "is not a CPython"), 1U) << record.err;
+  const auto stacks = parse_folded(read_file(dir + "/out.folded"));
+  EXPECT_GE(count_matching(stacks, "main;"), total_samples(stacks) / 2) << record.err;
+  EXPECT_GE(total_samples(stacks), 5U) << record.err;
 }
 
 // dump --locals: each Python frame's local variables with short values, on every version.

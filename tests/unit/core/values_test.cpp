@@ -1,5 +1,5 @@
 // The strong value types of core: RemoteAddr (target addresses: offsets, distances, order,
-// hashing) and TypedId (indices that cannot be mixed between tables).
+// hashing) and TypedId (indices that cannot be mixed between tables); path helpers.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <unordered_set>
 
+#include "cspy/core/path.h"
 #include "cspy/core/remote_addr.h"
 #include "cspy/core/typed_id.h"
 
@@ -62,6 +63,16 @@ TEST(TypedId, IndexOrderAndHash) {
   std::unordered_set<FrameId> set{FrameId(1), FrameId(2), FrameId(1)};
   EXPECT_EQ(set.size(), 2u);
   EXPECT_TRUE(set.count(FrameId(2)));
+}
+
+static_assert(basename_of("/usr/lib/libc.so.6") == "libc.so.6");
+
+TEST(Path, BasenameIsTheLastComponent) {
+  EXPECT_EQ(basename_of("/usr/bin/python3.11"), "python3.11");
+  EXPECT_EQ(basename_of("julia1.py"), "julia1.py");
+  EXPECT_EQ(basename_of("./a/b.py"), "b.py");
+  EXPECT_EQ(basename_of("/dir/"), "");
+  EXPECT_EQ(basename_of(""), "");
 }
 
 }  // namespace
