@@ -41,13 +41,7 @@ std::shared_ptr<TargetFiles> TargetFiles::live(pid_t pid) {
   files->ns_pid_ = pid;
   // "NSpid: 4242 1": the last is the PID in the target's own namespace.
   if (auto status = process::read_text_file(fmt::format("/proc/{}/status", pid))) {
-    const auto at = status->find("\nNSpid:");
-    if (at != std::string::npos) {
-      const auto end = status->find('\n', at + 1);
-      const std::string line = status->substr(at + 7, end - at - 7);
-      const auto last = line.find_last_of(" \t");
-      if (last != std::string::npos) files->ns_pid_ = std::atoi(line.c_str() + last + 1);
-    }
+    files->ns_pid_ = process::innermost_nspid(*status, pid);
   }
   return files;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -90,6 +91,22 @@ std::vector<pid_t> Process::threads() const {
   ::closedir(dir);
   std::sort(tids.begin(), tids.end());
   return tids;
+}
+
+pid_t innermost_nspid(const std::string& status, pid_t fallback) {
+  const auto at = status.find("\nNSpid:");
+  if (at == std::string::npos) return fallback;
+  const auto end = status.find('\n', at + 1);
+  const std::string line = status.substr(at + 7, end == std::string::npos ? end : end - at - 7);
+  const auto last = line.find_last_of(" \t");
+  if (last == std::string::npos || last + 1 >= line.size()) return fallback;
+  const pid_t id = std::atoi(line.c_str() + last + 1);
+  return id > 0 ? id : fallback;
+}
+
+pid_t Process::namespace_tid(pid_t tid) const {
+  auto status = read_text_file(fmt::format("/proc/{}/task/{}/status", pid_, tid));
+  return status ? innermost_nspid(*status, tid) : tid;
 }
 
 std::string Process::thread_name(pid_t tid) const {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include "cspy/core/clock.h"
 #include "remote.h"
@@ -72,7 +73,18 @@ pid_t FrameCapture::os_thread_of(std::uint64_t pthread, const std::vector<pid_t>
 void FrameCapture::rescan() {
   last_rescan_ns_ = monotonic_ns();
   threads_.clear();
-  const std::vector<pid_t> tids = process_.threads();
+  // The interpreter knows its threads by the IDs of its own PID namespace (a container's):
+  // `tids` holds those, `host_tid` turns them back into the IDs samples carry.
+  std::vector<pid_t> tids = process_.threads();
+  std::unordered_map<pid_t, pid_t> host_tid;
+  if (process_.in_child_pid_namespace()) {
+    for (pid_t& tid : tids) {
+      const pid_t inside = process_.namespace_tid(tid);
+      host_tid[inside] = tid;
+      tid = inside;
+    }
+    std::sort(tids.begin(), tids.end());
+  }
   std::uint64_t interp = 0;
   if (!read_value(process_, runtime_.py_runtime.value() + layout_.runtime_interpreters_head,
                   interp))
@@ -88,7 +100,10 @@ void FrameCapture::rescan() {
       state.owner_offset = native ? layout_.tstate_native_thread_id : layout_.tstate_thread_id;
       state.owner = field<std::uint64_t>(ts, state.owner_offset);
       const pid_t tid = native ? static_cast<pid_t>(state.owner) : os_thread_of(state.owner, tids);
-      if (tid > 0) threads_[tid] = state;
+      if (tid > 0) {
+        auto host = host_tid.find(tid);
+        threads_[host == host_tid.end() ? tid : host->second] = state;
+      }
       tstate = field<std::uint64_t>(ts, layout_.tstate_next);
     }
     if (!read_value(process_, interp + layout_.interp_next, interp)) break;

@@ -40,6 +40,15 @@ std::map<pid_t, std::string> read_thread_names(const process::Process& p, const 
     }
     if (!read_value(p, interp + l.interp_next, interp)) break;
   }
+  // Python knows its threads by the IDs of its own PID namespace (a container's).
+  if (!names.empty() && p.in_child_pid_namespace()) {
+    std::map<pid_t, std::string> by_host_tid;
+    for (const pid_t tid : p.threads()) {
+      auto it = names.find(p.namespace_tid(tid));
+      if (it != names.end()) by_host_tid[tid] = it->second;
+    }
+    return by_host_tid;
+  }
   return names;
 }
 

@@ -53,7 +53,7 @@ exec unshare --mount --pid --fork --kill-child bash -c '
   mount -t tmpfs -o size=512m tmpfs "$root"
   while read -r src dest; do
     mkdir -p "$root$(dirname "$dest")"
-    cp -L "$src" "$root$dest"
+    cp -rL "$src" "$root$dest"
   done <"$list"
   mkdir -p "$root/proc" "$root/tmp" "$root/.old"
   mount -t proc proc "$root/proc"

@@ -29,6 +29,11 @@ class Process {
   std::string thread_name(pid_t tid) const;
   // /proc/PID/task/TID/stat state letter (R, S, D, T, t, Z...), '?' if gone.
   char thread_state(pid_t tid) const;
+  // The ID thread `tid` (as cspy sees it) has in the target's own PID namespace (a
+  // container's), from NSpid in its status; `tid` itself in cspy's namespace, or if gone.
+  pid_t namespace_tid(pid_t tid) const;
+  // Whether the target lives in a PID namespace below cspy's (its IDs differ there).
+  bool in_child_pid_namespace() const { return namespace_tid(pid_) != pid_; }
   // /proc/PID/cmdline with NULs turned into spaces.
   std::string command_line() const;
   // The text of /proc/PID/maps.
@@ -42,6 +47,10 @@ class Process {
   explicit Process(pid_t pid) : pid_(pid) {}
   pid_t pid_;
 };
+
+// The last ID on the "NSpid:" line of a /proc status text (the ID in the innermost PID
+// namespace), or `fallback` when there is none.
+pid_t innermost_nspid(const std::string& status, pid_t fallback);
 
 // Reads a whole small file (such as /proc/...); an Error if it cannot be opened.
 Result<std::string> read_text_file(const std::string& path);

@@ -5,7 +5,9 @@
 // the container while it runs; record, dump and report; compared with perf on the PID.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -45,40 +47,50 @@ Container start_container(const std::vector<std::string>& files,
     if (!text.empty() && text.back() == '\n') c.pid = std::stoi(text);
     std::this_thread::sleep_for(10ms);
   }
-  std::this_thread::sleep_for(300ms);  // julia's set-up, then its hot loop
+  std::this_thread::sleep_for(1s);  // julia's first set-up, then its hot loop
   return c;
-}
-
-// The share (percent) of samples whose innermost frame is `function`.
-double self_share(const std::map<std::string, std::uint64_t>& stacks, const std::string& function) {
-  std::uint64_t all = 0, self = 0;
-  for (const auto& [stack, count] : stacks) {
-    all += count;
-    const auto semi = stack.rfind(';');
-    if (stack.substr(semi == std::string::npos ? 0 : semi + 1) == function) self += count;
-  }
-  return all == 0 ? 0.0 : 100.0 * static_cast<double>(self) / static_cast<double>(all);
 }
 
 struct PerfTop {
   std::string function;
   double percent = 0;
+  std::uint64_t samples = 0;
 };
 
-// perf's own answer for the same PID at the same time: the function with the most
-// (user-space) self samples, by DWARF unwinding as cspy does.
+// perf's own answer for the same PID at the same time, counted as cspy counts: each
+// sample goes to the function of its innermost user-space frame (a sample in the kernel
+// to the user code that entered it), inlined frames folded into their function.
 PerfTop perf_top(const std::string& data) {
-  CommandResult r = run_command({"perf", "report", "-i", data, "--stdio", "--no-children", "--sort",
-                                 "sym", "-q", "-g", "none"},
-                                120s);
+  CommandResult r = run_command({"perf", "script", "-i", data, "--no-inline"}, 120s);
   std::istringstream lines(r.out);
   std::string line;
+  std::map<std::string, std::uint64_t> by_function;
+  std::uint64_t samples = 0;
+  bool leaf_found = true;
+  const std::regex frame(R"(^\s+[0-9a-f]+ (.*?)(\+0x[0-9a-f]+)? \((.*)\)$)");
   std::smatch m;
-  const std::regex row(R"(^\s*([0-9.]+)%\s+\[\.\]\s+(.*\S)\s*$)");
   while (std::getline(lines, line)) {
-    if (std::regex_match(line, m, row)) return {m[2].str(), std::stod(m[1].str())};
+    if (line.empty()) continue;
+    if (line[0] != '\t' && line[0] != ' ') {  // a sample's header
+      ++samples;
+      leaf_found = false;
+      continue;
+    }
+    if (leaf_found || !std::regex_match(line, m, frame) || m[3] == "[kernel.kallsyms]") continue;
+    ++by_function[m[1].str()];
+    leaf_found = true;
   }
-  return {"(none) " + r.err, 0};
+  PerfTop top{"(none) " + r.err, 0};
+  std::uint64_t best = 0;
+  for (const auto& [function, count] : by_function) {
+    if (count > best) {
+      best = count;
+      top.function = function;
+    }
+  }
+  if (samples > 0) top.percent = 100.0 * static_cast<double>(best) / static_cast<double>(samples);
+  top.samples = samples;
+  return top;
 }
 
 // Records the container's program with cspy and perf side by side; checks cspy's hot
@@ -87,8 +99,8 @@ void check_like_perf(const Container& c) {
   ASSERT_GT(c.pid, 0);
   const std::string dir = make_temp_dir();
   const std::string pid = std::to_string(c.pid);
-  ChildProcess perf({"perf", "record", "-q", "--all-user", "-F", "400", "--call-graph", "dwarf",
-                     "-p", pid, "-o", dir + "/perf.data", "--", "sleep", "2"},
+  ChildProcess perf({"perf", "record", "-q", "-F", "400", "--call-graph", "dwarf", "-p", pid, "-o",
+                     dir + "/perf.data", "--", "sleep", "3"},
                     Stderr::kMerge);
   CommandResult r = run_command({cspy_binary(), "record", "--pid", pid, "-d", "2", "--rate", "400",
                                  "-o", dir + "/out.folded"},
@@ -106,7 +118,18 @@ void check_like_perf(const Container& c) {
   }
   const PerfTop top = perf_top(dir + "/perf.data");
   EXPECT_EQ(top.function, kHot);
-  EXPECT_NEAR(self_share(stacks, kHot), top.percent, 3.0);
+  // cspy's share of the function with what is inlined into it (std::complex).
+  const double share =
+      100.0 * static_cast<double>(count_matching(stacks, ";" + kHot)) / static_cast<double>(all);
+  // Within 3 pp, or three standard errors of the difference of two sampled shares when a
+  // loaded machine gave the target too little CPU for 3 pp to be told from noise.
+  ASSERT_GT(top.samples, 0u);
+  const double p = share / 100.0;
+  const double noise =
+      300.0 * std::sqrt(p * (1 - p) *
+                        (1.0 / static_cast<double>(all) + 1.0 / static_cast<double>(top.samples)));
+  EXPECT_NEAR(share, top.percent, std::max(3.0, noise))
+      << all << " cspy samples, " << top.samples << " perf samples";
 }
 
 TEST(Container, DynamicTargetAtAPathWhereTheHostHasAnotherProgram) {
@@ -148,7 +171,8 @@ TEST(Container, AFileReplacedSinceItWasMappedIsNeverUsed) {
   const std::string dir = make_temp_dir();
 
   CommandResult r = run_command(
-      {cspy_binary(), "record", "--pid", pid, "-d", "1", "-o", dir + "/mapped.folded"}, 60s);
+      {cspy_binary(), "record", "--pid", pid, "-d", "2", "-r", "400", "-o", dir + "/mapped.folded"},
+      60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("warning: /usr/bin/julia: the file at that path is not the one the "
                        "process has mapped"),
@@ -159,9 +183,10 @@ TEST(Container, AFileReplacedSinceItWasMappedIsNeverUsed) {
   EXPECT_GE(count_matching(stacks, kChain) * 100, total_samples(stacks) * 90) << r.err;
 
   // Without CAP_SYS_ADMIN (and CAP_CHECKPOINT_RESTORE), map_files cannot be opened.
-  r = run_command({"capsh", "--drop=cap_sys_admin,cap_checkpoint_restore", "--", "-c",
-                   cspy_binary() + " record --pid " + pid + " -d 1 -o " + dir + "/memory.folded"},
-                  60s);
+  r = run_command(
+      {"capsh", "--drop=cap_sys_admin,cap_checkpoint_restore", "--", "-c",
+       cspy_binary() + " record --pid " + pid + " -d 2 -r 400 -o " + dir + "/memory.folded"},
+      60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("named from its image in memory"), std::string::npos) << r.err;
   stacks = parse_folded(read_file(dir + "/memory.folded"));
@@ -202,6 +227,57 @@ TEST(Container, ReportRefusesAFileWhoseBuildIdIsNotTheRecordedOne) {
   const auto named = parse_folded(read_file(dir + "/mapped.folded"));
   EXPECT_GE(count_matching(named, kChain) * 100, total_samples(named) * 90);
 }
+
+// A CPython in a container knows its threads by the container's TIDs (1 for the main
+// thread): its Python frames are still merged — Debian's static python3.11 (thread states
+// matched by native_thread_id) and pyenv's 3.10 with its shared libpython (matched through
+// glibc's struct pthread). Started with -S -I and only the modules start-up imports.
+class ContainerPython : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ContainerPython, FramesAreMerged) {
+  const std::string python = GetParam();
+  ASSERT_TRUE(std::filesystem::exists(python)) << python << ": bash scripts/install-deps.sh";
+  const std::string script = make_temp_dir() + "/busy.py";
+  ASSERT_TRUE(write_file(script,
+                         "def work(n):\n"
+                         "    s = 0\n"
+                         "    for i in range(n):\n"
+                         "        s += i * i % 7\n"
+                         "    return s\n"
+                         "def main():\n"
+                         "    while True:\n"
+                         "        work(100000)\n"
+                         "main()\n"));
+  CommandResult where = run_command(
+      {python, "-S", "-c", "import encodings, os; print(os.path.dirname(encodings.__path__[0]))"});
+  ASSERT_EQ(where.exit_code, 0) << where.err;
+  const std::string lib = where.out.substr(0, where.out.find('\n'));
+  Container c = start_container({python, script + ":/app/busy.py", lib + "/encodings",
+                                 lib + "/codecs.py", lib + "/io.py", lib + "/abc.py"},
+                                {python, "-S", "-I", "/app/busy.py"});
+  ASSERT_GT(c.pid, 0) << c.process.take_output();
+  const std::string pid = std::to_string(c.pid);
+
+  CommandResult dump = run_command({cspy_binary(), "dump", "--pid", pid}, 60s);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("main (/app/busy.py:8) [python]"), std::string::npos) << dump.out;
+
+  const std::string out = make_temp_dir() + "/py.folded";
+  CommandResult r = run_command({cspy_binary(), "record", "--pid", pid, "-d", "1", "-o", out}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stacks = parse_folded(read_file(out));
+  ASSERT_GE(total_samples(stacks), 20u) << r.err;
+  EXPECT_GE(count_matching(stacks, "<module>;main;work") * 100, total_samples(stacks) * 90)
+      << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, ContainerPython,
+                         ::testing::Values("/usr/bin/python3.11",
+                                           "/root/.pyenv/versions/3.10.13/bin/python3.10"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param.find("pyenv") == std::string::npos ? "debian_3_11"
+                                                                                 : "pyenv_3_10";
+                         });
 
 }  // namespace
 }  // namespace cspy::test
