@@ -178,6 +178,13 @@ const Mapping* ModuleMap::mapping_at(RemoteAddr pc) const {
   return pc.value() < it->end ? &*it : nullptr;
 }
 
+bool ModuleMap::in_unbacked_code(RemoteAddr pc) const {
+  const Mapping* m = mapping_at(pc);
+  // Not a reservation ("---p", which a library being loaded may replace), not a file.
+  return m != nullptr && m->perms.find('x') != std::string::npos &&
+         (m->path.empty() || (m->path.starts_with("[") && m->path != kVdsoName));
+}
+
 Dwfl_Module* ModuleMap::find(RemoteAddr pc) const {
   Dwfl_Module* mod = containing_module(dwfl_, pc.value());
   if (mod == nullptr) return nullptr;
@@ -199,7 +206,7 @@ Dwfl_Module* ModuleMap::module_at(RemoteAddr pc) {
   Dwfl_Module* mod = find(pc);
   // A miss may be a library loaded since the last read (dlopen, or the libraries of a
   // program that just started).
-  if (mod != nullptr || !refresh_due()) return mod;
+  if (mod != nullptr || !refresh_due() || in_unbacked_code(pc)) return mod;
   auto changed = refresh();
   if (!changed || !*changed) return nullptr;
   return find(pc);

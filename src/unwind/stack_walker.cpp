@@ -27,7 +27,10 @@ void StackWalker::unwind(const sampling::RawSample& sample, UnwoundStack& out) {
 }
 
 bool StackWalker::restart_for(RemoteAddr pc) {
-  if (!may_restart_ || modules_.find(pc) != nullptr || !modules_.refresh_due()) return false;
+  if (!may_restart_ || modules_.find(pc) != nullptr || !modules_.refresh_due() ||
+      modules_.in_unbacked_code(pc)) {
+    return false;  // known, not due, or JIT code no re-read will find a module for
+  }
   restart_ = true;
   return true;
 }

@@ -54,6 +54,9 @@ class ModuleMap {
   // The mapping containing `pc` as last read (any kind: a file, [heap], anonymous); null
   // when none.
   const Mapping* mapping_at(RemoteAddr pc) const;
+  // Whether `pc` lies in code mapped from no file (an executable anonymous mapping: a
+  // JIT's), as last read: re-reading the maps will not find a module for it.
+  bool in_unbacked_code(RemoteAddr pc) const;
   // The name a JIT gave the code at `pc` (its perf map); null when none.
   const std::string* jit_name(RemoteAddr pc) { return perf_map_.name_at(pc.value()); }
   // The JIT names (the whole perf map, read up to now), for a recording to keep.
