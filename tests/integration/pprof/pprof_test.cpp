@@ -26,7 +26,9 @@ constexpr const char* kHot = "calculate_z_serial_purepython";
 class PprofJulia : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(make_test_dir("pprof_julia"));
+    // A directory of its own: ctest runs each test of the suite as a process of its own,
+    // in parallel, and each records julia here.
+    dir_ = new std::string(make_temp_dir());
     ChildProcess julia({target_binary("julia"), "--seconds", "30"}, Stderr::kDiscard);
     ASSERT_TRUE(julia.started());
     std::this_thread::sleep_for(300ms);
