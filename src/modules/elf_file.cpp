@@ -150,6 +150,14 @@ std::optional<std::uint64_t> load_bias(const std::string& open_path, const std::
   return std::nullopt;
 }
 
+std::string_view without_deleted(std::string_view path) {
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (path.size() > kDeleted.size() && path.ends_with(kDeleted)) {
+    path.remove_suffix(kDeleted.size());
+  }
+  return path;
+}
+
 std::string file_build_id(const std::string& path) {
   ElfHandle elf(path);
   if (elf.get() == nullptr) return {};

@@ -13,13 +13,6 @@
 namespace cspy::modules {
 
 namespace {
-constexpr std::string_view kDeleted = " (deleted)";
-
-// `name` without the " (deleted)" /proc/PID/maps appends to a file unlinked since.
-std::string without_deleted(const std::string& name, bool& deleted) {
-  deleted = name.size() > kDeleted.size() && name.ends_with(kDeleted);
-  return deleted ? name.substr(0, name.size() - kDeleted.size()) : name;
-}
 
 // Opens `path` read-only and reads its build-id through the descriptor (so both are the
 // same file); an invalid fd when it cannot be opened.
@@ -79,8 +72,8 @@ std::vector<std::string> TargetFiles::take_notices() { return std::exchange(noti
 std::optional<TargetFiles::Opened> TargetFiles::open(const std::string& name, std::uint64_t start,
                                                      std::uint64_t end) {
   const std::string expected = expected_build_id(start);
-  bool deleted = false;
-  const std::string path = without_deleted(name, deleted);
+  const std::string path(without_deleted(name));
+  const bool deleted = path.size() != name.size();
   if (pid_ == 0) {
     std::string id;
     UniqueFd fd = open_with_build_id(path, id);

@@ -5,7 +5,7 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
-#include <fmt/core.h>
+#include "cspy/modules/elf_file.h"
 
 namespace cspy::symbolize {
 
@@ -35,9 +35,8 @@ std::string build_id_hex(Dwfl_Module* mod) {
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
   const int length = dwfl_module_build_id(mod, &bits, &vaddr);
-  std::string hex;
-  for (int i = 0; i < length; ++i) hex += fmt::format("{:02x}", bits[i]);
-  return hex;
+  if (length <= 0) return {};
+  return modules::to_hex({reinterpret_cast<const char*>(bits), static_cast<std::size_t>(length)});
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 
+#include "cspy/core/path.h"
+#include "cspy/modules/elf_file.h"
 #include "scope_index.h"
 
 namespace cspy::symbolize {
@@ -20,11 +22,7 @@ namespace {
 // A module's name: its file's, without the " (deleted)" of a file unlinked since mapped.
 std::string module_name_of(const char* path) {
   if (path == nullptr) return {};
-  std::string s(path);
-  constexpr std::string_view kDeleted = " (deleted)";
-  if (s.ends_with(kDeleted)) s.resize(s.size() - kDeleted.size());
-  auto slash = s.rfind('/');
-  return slash == std::string::npos ? s : s.substr(slash + 1);
+  return std::string(basename_of(modules::without_deleted(path)));
 }
 
 // The best name of a subprogram or inlined subroutine DIE: linkage name, else DW_AT_name.

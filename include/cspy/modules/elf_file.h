@@ -25,6 +25,10 @@ struct Mapping {
 
 std::vector<Mapping> parse_maps(std::string_view text);
 
+// A mapping's path without the " (deleted)" /proc/PID/maps appends to a file unlinked
+// since it was mapped.
+std::string_view without_deleted(std::string_view path);
+
 // The value of the symbol `name` (defined, not undefined) in the ELF file at `path`,
 // from .symtab or, in a stripped file, .dynsym.
 std::optional<std::uint64_t> elf_symbol_value(const std::string& path, std::string_view name);
