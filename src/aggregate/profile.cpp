@@ -13,6 +13,11 @@ Frame thread_root(pid_t tid, const std::string& name) {
       name.empty() ? fmt::format("thread {}", tid) : fmt::format("thread {} ({})", tid, name);
   return Frame{.function = label, .kind = FrameKind::kThread};
 }
+Frame process_root(pid_t pid, const std::string& name) {
+  std::string label =
+      name.empty() ? fmt::format("process {}", pid) : fmt::format("{} ({})", name, pid);
+  return Frame{.function = label, .kind = FrameKind::kThread};
+}
 }  // namespace
 
 ThreadInfo& Profile::thread(pid_t tid) {
@@ -20,6 +25,9 @@ ThreadInfo& Profile::thread(pid_t tid) {
   if (added) {
     it->second.tid = tid;
     it->second.root = frames_.intern(thread_root(tid, ""));
+    // Until told otherwise (set_thread_process), a thread is the recorded process's.
+    it->second.pid = info_.pid;
+    if (info_.pid != 0 && processes_.count(info_.pid) == 0) set_process_name(info_.pid, "");
   }
   return it->second;
 }
@@ -55,6 +63,18 @@ void Profile::set_thread_name(pid_t tid, const std::string& name) {
   t.root = frames_.intern(thread_root(tid, name));
 }
 
+void Profile::set_thread_process(pid_t tid, pid_t pid) {
+  thread(tid).pid = pid;
+  if (processes_.count(pid) == 0) set_process_name(pid, "");
+}
+
+void Profile::set_process_name(pid_t pid, const std::string& name) {
+  ProcessInfo& p = processes_[pid];
+  p.pid = pid;
+  p.name = name;
+  p.root = frames_.intern(process_root(pid, name));
+}
+
 void Profile::add_module(const std::string& name, const ModuleInfo& info) {
   modules_.try_emplace(name, info);
 }
@@ -74,16 +94,21 @@ FrameId Profile::thread_frame(pid_t tid) const {
   return it->second.root;
 }
 
+std::vector<FrameId> Profile::roots_of(pid_t tid, bool thread_roots) const {
+  std::vector<FrameId> roots;
+  auto t = threads_.find(tid);
+  CSPY_CHECK(t != threads_.end());
+  if (info_.process_roots) {
+    auto p = processes_.find(t->second.pid);
+    if (p != processes_.end()) roots.push_back(p->second.root);
+  }
+  if (thread_roots) roots.push_back(t->second.root);
+  return roots;
+}
+
 CallTree Profile::combined_tree(bool thread_roots) const {
   CallTree out;
-  for (const auto& [tid, t] : threads_) {
-    if (thread_roots) {
-      FrameId root = thread_frame(tid);
-      out.merge(t.tree, std::span<const FrameId>(&root, 1));
-    } else {
-      out.merge(t.tree);
-    }
-  }
+  for (const auto& [tid, t] : threads_) out.merge(t.tree, roots_of(tid, thread_roots));
   return out;
 }
 

@@ -81,6 +81,10 @@ Result<Profile> ProfileFilter::apply(const Profile& profile) const {
     if (!wants_thread(thread)) continue;
     any_thread = true;
     if (!thread.name.empty()) out.set_thread_name(tid, thread.name);
+    if (auto p = profile.processes().find(thread.pid); p != profile.processes().end()) {
+      out.set_process_name(p->first, p->second.name);
+      out.set_thread_process(tid, p->first);
+    }
     const CallTree& tree = thread.tree;
     const pid_t thread_id = tid;  // clang cannot capture a structured binding in a lambda
     if (tree.node(CallTree::kRoot).self > 0 && !focus_)

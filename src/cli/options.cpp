@@ -133,6 +133,19 @@ void add_sampler_option(po::options_description& options, pipeline::SamplerKind&
                         "perf_event, or ptrace (fallback where perf_event is refused)");
 }
 
+void add_subprocesses_option(po::options_description& options, bool& subprocesses) {
+  options.add_options()("subprocesses", po::bool_switch(&subprocesses),
+                        "also sample every process the target starts, and its existing "
+                        "children; each stack under a root frame 'name (PID)' (perf_event "
+                        "sampler)");
+}
+
+std::optional<std::string> subprocesses_invalid(bool subprocesses, pipeline::SamplerKind sampler) {
+  if (subprocesses && sampler == pipeline::SamplerKind::kPtrace)
+    return "--subprocesses needs the perf_event sampler, not --sampler ptrace";
+  return std::nullopt;
+}
+
 std::optional<std::string> PythonOptions::invalid() const {
   if (only && none) return "--python-only and --no-python contradict each other";
   return std::nullopt;

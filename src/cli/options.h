@@ -59,6 +59,12 @@ struct ShortAlias {
 std::vector<std::string> replace_aliases(std::vector<std::string> args,
                                          const std::vector<ShortAlias>& aliases);
 
+// `--subprocesses`, shared by record and top: also the processes the target starts.
+void add_subprocesses_option(boost::program_options::options_description& options,
+                             bool& subprocesses);
+// The message when --subprocesses goes with an option it cannot serve; nullopt if none.
+std::optional<std::string> subprocesses_invalid(bool subprocesses, pipeline::SamplerKind sampler);
+
 // `--sampler SAMPLER` (perf_event or ptrace; default perf_event), shared by record and top.
 void add_sampler_option(boost::program_options::options_description& options,
                         pipeline::SamplerKind& sampler);

@@ -36,11 +36,13 @@ Result<std::string> remap(std::string maps, const std::vector<std::string>& rule
 Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputOptions& input) {
   auto recording = sampling::read_raw_file(path);
   if (!recording) return recording.error();
-  auto maps = remap(recording->maps, input.map_paths);
+  auto maps = remap(recording->own.maps, input.map_paths);
   if (!maps) return maps.error();
   aggregate::Profile profile(input.keep_timeline);
   std::vector<std::string> notices;
-  auto replayed = pipeline::replay(*recording, *maps, profile, input.interpret, &notices);
+  auto replayed =
+      pipeline::replay(*recording, *maps, profile, input.interpret, &notices,
+                       [&input](const std::string& m) { return remap(m, input.map_paths); });
   for (const std::string& n : notices) (void)std::fprintf(stderr, "cspy: warning: %s\n", n.c_str());
   if (!replayed) return replayed.error();
   return profile;

@@ -169,6 +169,7 @@ class RecordCommand final : public Command {
         "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
     add_sampler_option(d, session_.sampler);
+    add_subprocesses_option(d, session_.subprocesses);
     add_python_options(d, python_);
     add_debug_dir_option(d, session_.interpreter.debug_dirs);
     add_gil_option(d, python_);
@@ -183,6 +184,7 @@ class RecordCommand final : public Command {
     if (native_ && python_.only) return "--native and --python-only contradict each other";
     if (nonblocking_ && session_.sampler == pipeline::SamplerKind::kPtrace)
       return "--nonblocking and --sampler ptrace contradict each other (ptrace stops threads)";
+    if (auto bad = subprocesses_invalid(session_.subprocesses, session_.sampler)) return bad;
     const std::size_t bytes = session_.stack_bytes;
     if (bytes < 512 || bytes > 65528 || bytes % 8 != 0) {
       return "--stack-bytes must be a multiple of 8 between 512 and 65528";

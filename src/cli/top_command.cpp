@@ -140,6 +140,7 @@ class TopCommand final : public Command {
         "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
         "keep C++ parameter lists in names");
     add_sampler_option(d, session_.sampler);
+    add_subprocesses_option(d, session_.subprocesses);
     add_python_options(d, python_);
     add_debug_dir_option(d, session_.interpreter.debug_dirs);
     add_gil_option(d, python_);
@@ -152,6 +153,7 @@ class TopCommand final : public Command {
       return "--rate must be between 1 and 100000";
     if (!(delay_s_ >= 0.05 && delay_s_ <= 3600))
       return "--delay must be between 0.05 and 3600 seconds";
+    if (auto bad = subprocesses_invalid(session_.subprocesses, session_.sampler)) return bad;
     return python_.invalid();
   }
 

@@ -32,6 +32,10 @@ std::shared_ptr<TargetFiles> TargetFiles::live(pid_t pid) {
   std::shared_ptr<TargetFiles> files(new TargetFiles());
   files->pid_ = pid;
   files->ns_pid_ = pid;
+  // Held open, the target's root stays reachable after the target exits: samples taken
+  // before its exit are named after it (cspy names them later than it takes them).
+  files->root_fd_ =
+      UniqueFd(::open(fmt::format("/proc/{}/root", pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   // "NSpid: 4242 1": the last is the PID in the target's own namespace.
   if (auto status = process::read_text_file(fmt::format("/proc/{}/status", pid))) {
     files->ns_pid_ = process::innermost_nspid(*status, pid);
@@ -47,19 +51,37 @@ std::shared_ptr<TargetFiles> TargetFiles::recorded(std::map<std::uint64_t, std::
   return files;
 }
 
+std::string TargetFiles::root() const {
+  return root_fd_.valid() ? fmt::format("/proc/self/fd/{}", root_fd_.get())
+                          : fmt::format("/proc/{}/root", pid_);
+}
+
 std::string TargetFiles::perf_map_path() const {
   if (pid_ == 0) return {};
-  return fmt::format("/proc/{}/root/tmp/perf-{}.map", pid_, ns_pid_ > 0 ? ns_pid_ : pid_);
+  return fmt::format("{}/tmp/perf-{}.map", root(), ns_pid_ > 0 ? ns_pid_ : pid_);
 }
 
 std::string TargetFiles::debug_dir() const {
-  return pid_ == 0 ? std::string() : fmt::format("/proc/{}/root/usr/lib/debug", pid_);
+  return pid_ == 0 ? std::string() : root() + "/usr/lib/debug";
+}
+
+void TargetFiles::remember_build_ids(const std::vector<Mapping>& mappings) {
+  if (pid_ == 0) return;
+  for (const Mapping& m : mappings) {
+    if (m.offset != 0 || !m.path.starts_with("/")) continue;
+    std::string id = build_id_in_memory(pid_, m.start);
+    if (!id.empty()) remembered_[m.start] = std::move(id);
+  }
 }
 
 std::string TargetFiles::expected_build_id(std::uint64_t start) const {
-  if (pid_ != 0) return build_id_in_memory(pid_, start);
-  auto it = recorded_.find(start);
-  return it == recorded_.end() ? std::string() : it->second;
+  const auto& known = pid_ != 0 ? remembered_ : recorded_;
+  if (pid_ != 0) {
+    std::string id = build_id_in_memory(pid_, start);
+    if (!id.empty()) return id;  // else the target is gone: what was read before
+  }
+  auto it = known.find(start);
+  return it == known.end() ? std::string() : it->second;
 }
 
 void TargetFiles::notice(const std::string& name, std::string text) {
@@ -91,7 +113,7 @@ std::optional<TargetFiles::Opened> TargetFiles::open(const std::string& name, st
   }
 
   // Through the target's root: a container's own file, not the host's of the same path.
-  const std::string rooted = fmt::format("/proc/{}/root{}", pid_, path);
+  const std::string rooted = root() + path;
   std::string rooted_id;
   UniqueFd fd = open_with_build_id(rooted, rooted_id);
   if (fd.valid() && (expected.empty() || rooted_id == expected)) {

@@ -25,9 +25,10 @@ std::vector<FrameId> canonical_frames(const std::vector<std::string>& labels) {
 }
 
 // The tree to draw: frames replaced by their canonical frame (so siblings with the same
-// label merge) and, when inverting, every stack reversed below the thread root.
+// label merge) and, when inverting, every stack reversed below its `roots` root frames
+// (process, thread).
 CallTree display_tree(const CallTree& tree, const std::vector<FrameId>& canon, bool invert,
-                      bool thread_roots) {
+                      std::size_t roots) {
   CallTree out;
   if (tree.node(CallTree::kRoot).self > 0) out.add({}, tree.node(CallTree::kRoot).self);
   std::vector<FrameId> path, stack;
@@ -38,8 +39,9 @@ CallTree display_tree(const CallTree& tree, const std::vector<FrameId>& canon, b
     if (node.self == 0) return;
     stack = path;
     if (invert) {
-      auto from = stack.begin() + (thread_roots ? 1 : 0);
-      if (from < stack.end()) std::reverse(from, stack.end());
+      if (roots < stack.size()) {
+        std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(roots), stack.end());
+      }
     }
     out.add(stack, node.self);
   });
@@ -59,7 +61,7 @@ FlameLayout layout_flamegraph(const aggregate::Profile& profile, const WriteOpti
     layout.labels[i] = options.lines ? f.label_with_line() : f.function;
   }
   CallTree tree = display_tree(combined, canonical_frames(layout.labels), options.reverse,
-                               options.thread_roots);
+                               profile.root_frames(options.thread_roots));
   const CallNode& root = tree.node(CallTree::kRoot);
   layout.total = root.total;
   layout.frames.push_back(FlameFrame{.is_all = true, .total = root.total, .self = root.self});

@@ -187,6 +187,18 @@ class PprofBuilder {
     pprof::Label* tid = sample->add_label();
     tid->set_key(str("thread_id"));
     tid->set_num(thread.tid);
+    // Several processes (--subprocesses): which one, by name and PID.
+    if (!profile_.info().process_roots) return;
+    auto process = profile_.processes().find(thread.pid);
+    if (process == profile_.processes().end()) return;
+    if (!process->second.name.empty()) {
+      pprof::Label* name = sample->add_label();
+      name->set_key(str("process"));
+      name->set_str(str(process->second.name));
+    }
+    pprof::Label* pid = sample->add_label();
+    pid->set_key(str("pid"));
+    pid->set_num(thread.pid);
   }
 
   void add_thread(const aggregate::ThreadInfo& thread) {

@@ -75,9 +75,14 @@ void add_stacks(ThreadSamples& ts, const CallTree& tree, SharedFrames& shared) {
   }
 }
 
-std::string thread_name(const aggregate::ThreadInfo& t) {
-  return t.name.empty() ? fmt::format("thread {}", t.tid)
-                        : fmt::format("thread {} ({})", t.tid, t.name);
+// "thread TID (name)", after "name (PID): " when the recording has several processes.
+std::string thread_name(const aggregate::Profile& profile, const aggregate::ThreadInfo& t) {
+  std::string name = t.name.empty() ? fmt::format("thread {}", t.tid)
+                                    : fmt::format("thread {} ({})", t.tid, t.name);
+  if (!profile.info().process_roots) return name;
+  auto p = profile.processes().find(t.pid);
+  if (p == profile.processes().end()) return name;
+  return profile.frames().get(p->second.root).function + ": " + name;
 }
 
 // Time-ordered samples, weighted by the time to the next one (the last: one interval).
@@ -147,7 +152,7 @@ void write_speedscope(const aggregate::Profile& profile, const WriteOptions& opt
     threads.push_back(profile.keeps_timeline() ? from_timeline(std::move(timelines[tid]),
                                                                info.start_mono_ns, interval_ns)
                                                : from_tree(thread.tree, info.rate_hz));
-    threads.back().name = thread_name(thread);
+    threads.back().name = thread_name(profile, thread);
     add_stacks(threads.back(), thread.tree, shared);
   }
   std::string name = !options.title.empty()  ? options.title

@@ -12,7 +12,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(
     modules::ModuleMap::MapsSource maps, std::shared_ptr<modules::TargetFiles> files,
     const process::Process* live, pid_t pid, aggregate::Profile& profile,
     const InterpreterOptions& options) {
-  std::unique_ptr<Interpreter> c(new Interpreter(profile, options));
+  std::unique_ptr<Interpreter> c(new Interpreter(profile, options, pid));
   c->live_ = live;
   if (files && !options.debug_dirs.empty()) files->set_debug_dirs(options.debug_dirs);
   auto modules = modules::ModuleMap::create(std::move(maps), std::move(files));
@@ -166,8 +166,9 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
 }
 
 void Interpreter::on_sample(const sampling::RawSample& sample) {
-  if (profile_.threads().count(sample.tid) == 0 && namer_) {
-    profile_.set_thread_name(sample.tid, namer_(sample.tid));
+  if (profile_.threads().count(sample.tid) == 0) {
+    profile_.set_thread_process(sample.tid, pid_);
+    if (namer_) profile_.set_thread_name(sample.tid, namer_(sample.tid));
   }
   resolve(sample, path_);
   profile_.add_sample(sample.tid, path_, sample.time_ns, 1, sample.idle);

@@ -52,6 +52,19 @@ bool PythonHook::state_readable_locked() {
   return false;
 }
 
+void PythonHook::exec_seen() {
+  std::lock_guard lock(mutex_);
+  capture_.reset();
+  problem_.clear();
+  looks_ = 0;
+  next_look_ns_ = 0;
+  state_readable_ = false;
+  no_grace_ = false;
+  locals_.clear();
+  thread_names_.clear();
+  names_read_ns_ = 0;
+}
+
 void PythonHook::locate_now() {
   std::lock_guard lock(mutex_);
   next_look_ns_ = 0;
@@ -60,7 +73,8 @@ void PythonHook::locate_now() {
   if (capture_) (void)state_readable_locked();
 }
 
-void PythonHook::capture(pid_t tid, std::vector<std::uint64_t>& words) {
+void PythonHook::capture(pid_t pid, pid_t tid, std::vector<std::uint64_t>& words) {
+  (void)pid;  // always this hook's process
   std::lock_guard lock(mutex_);
   locate_locked();
   if (!capture_ || !state_readable_locked()) return;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/core.h>
+
 #include "cspy/core/clock.h"
 #include "cspy/core/log.h"
 #include "cspy/modules/elf_file.h"
@@ -39,11 +41,13 @@ Session::Session(process::Target& target, aggregate::Profile& profile, SessionOp
 // since a seized, held child would be traced through its exec.
 Result<void> Session::start_source() {
   if (options_.interpreter.python != PythonView::kNative) {
-    python_ = std::make_unique<PythonHook>(target_.process());
+    python_ = std::make_unique<PythonHooks>(target_.process(), options_.subprocesses);
   }
   const sampling::SamplerOptions sampler{.rate_hz = options_.rate_hz,
                                          .stack_bytes = options_.stack_bytes,
                                          .idle = options_.idle,
+                                         .children = options_.subprocesses,
+                                         .process_seen = [this](pid_t pid) { watch(pid); },
                                          .hook = python_.get()};
   if (options_.sampler == SamplerKind::kPerfEvent) {
     source_ = factory_(SamplerKind::kPerfEvent, target_, sampler);
@@ -51,6 +55,7 @@ Result<void> Session::start_source() {
     if (!started && started.error().kind() != ErrorKind::kPermission) return started.error();
     if (!started) {
       fallback_reason_ = started.error().message() + "; falling back to the ptrace sampler";
+      if (options_.subprocesses) fallback_reason_ += ", which samples the target alone";
       options_.sampler = SamplerKind::kPtrace;
     }
   }
@@ -66,14 +71,44 @@ Result<void> Session::start_source() {
   return {};
 }
 
+Result<std::string> Session::maps_of(const process::Process& proc) {
+  auto live = proc.maps();
+  if (proc.pid() == target_.pid() || (live && !live->empty())) return live;
+  std::lock_guard lock(watched_mutex_);
+  auto it = watched_.find(proc.pid());
+  if (it == watched_.end() || it->second.maps.empty()) return live;
+  return it->second.maps;
+}
+
+std::string Session::build_id_of(pid_t pid, std::uint64_t start) {
+  std::string id = modules::build_id_in_memory(pid, start);
+  if (!id.empty() || pid == target_.pid()) return id;
+  std::lock_guard lock(watched_mutex_);
+  auto it = watched_.find(pid);
+  return it == watched_.end() ? std::string() : it->second.files->expected_build_id(start);
+}
+
+Result<std::unique_ptr<Interpreter>> Session::make_interpreter(
+    const process::Process& proc, std::shared_ptr<modules::TargetFiles> files) {
+  const pid_t pid = proc.pid();
+  if (!files) files = modules::TargetFiles::live(pid);
+  // A child gone by now (its samples are named later than taken) is named by the maps
+  // watch() read last while it lived.
+  auto maps = [this, &proc] { return maps_of(proc); };
+  auto interpreter = Interpreter::create(std::move(maps), std::move(files), &proc, pid, profile_,
+                                         options_.interpreter);
+  if (!interpreter) return interpreter;
+  PythonHook* python = python_ ? python_->hook(pid) : nullptr;
+  (*interpreter)->set_thread_namer([&proc, python](pid_t tid) {
+    return python != nullptr ? python->shown_thread_name(tid) : proc.thread_name(tid);
+  });
+  (*interpreter)->set_python(python);
+  return interpreter;
+}
+
 Result<void> Session::start_interpreter() {
   const process::Process& proc = target_.process();
-  auto create = [&] {
-    return Interpreter::create([&proc] { return proc.maps(); },
-                               modules::TargetFiles::live(proc.pid()), &proc, proc.pid(), profile_,
-                               options_.interpreter);
-  };
-  auto interpreter = create();
+  auto interpreter = make_interpreter(proc);
   // A program that exits at once leaves no maps to read: nothing to sample, no error. Its
   // maps empty before its exit can be seen, so a failure is looked at again for a while.
   for (int look = 0; !interpreter && look < kExitLooks; ++look) {
@@ -82,24 +117,112 @@ Result<void> Session::start_interpreter() {
       return {};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    interpreter = create();
+    interpreter = make_interpreter(proc);
   }
   if (!interpreter) return interpreter.error();
-  interpreter_ = std::move(*interpreter);
-  interpreter_->set_thread_namer([&proc, python = python_.get()](pid_t tid) {
-    return python != nullptr ? python->shown_thread_name(tid) : proc.thread_name(tid);
-  });
-  interpreter_->set_python(python_.get());
-  sink_ = interpreter_.get();
+  processes_[proc.pid()].interpreter = std::move(*interpreter);
+  sink_ = &router_;
   if (!options_.raw_output.empty()) {
-    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), *interpreter_);
+    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), router_);
     if (!writer) return writer.error();
     raw_writer_ = std::move(*writer);
     raw_writer_->write_info(options_.rate_hz, profile_.info().start_unix_ns);
-    save_raw_maps();
+    save_raw_maps(proc.pid(), processes_[proc.pid()]);
     sink_ = raw_writer_.get();
   }
   return {};
+}
+
+Session::Traced* Session::traced(pid_t pid) {
+  auto it = processes_.find(pid);
+  if (it != processes_.end()) return &it->second;
+  if (!options_.subprocesses) return nullptr;
+  Traced& t = processes_[pid];
+  std::shared_ptr<modules::TargetFiles> files;
+  std::string name;
+  {
+    std::lock_guard lock(watched_mutex_);
+    if (auto w = watched_.find(pid); w != watched_.end()) {
+      files = w->second.files;
+      name = w->second.name;
+    }
+  }
+  auto opened = process::Process::open(pid);
+  if (!opened && !files) {  // gone already, never seen alive: its samples are [unknown]
+    log::debug("process {}: {}", pid, opened.error().describe());
+    return &t;
+  }
+  t.process =
+      std::make_unique<process::Process>(opened ? *opened : process::Process::unchecked(pid));
+  if (std::string now = t.process->thread_name(pid); !now.empty()) name = now;
+  profile_.set_process_name(pid, name);
+  auto interpreter = make_interpreter(*t.process, std::move(files));
+  if (!interpreter) log::debug("process {}: {}", pid, interpreter.error().describe());
+  if (interpreter) t.interpreter = std::move(*interpreter);
+  if (raw_writer_) save_raw_maps(pid, t);
+  return &t;
+}
+
+void Session::name_processes() {
+  std::lock_guard lock(watched_mutex_);
+  for (const auto& [pid, w] : watched_) {
+    auto p = profile_.processes().find(pid);
+    if (p != profile_.processes().end() && !w.name.empty() && p->second.name != w.name) {
+      profile_.set_process_name(pid, w.name);
+    }
+  }
+}
+
+void Session::watch(pid_t pid) {
+  std::lock_guard lock(watched_mutex_);
+  auto [it, added] = watched_.try_emplace(pid);
+  Watched& w = it->second;
+  if (added) w.files = modules::TargetFiles::live(pid);
+  // Its name after an exec, which the kernel may not have told (an exec before its
+  // events were opened).
+  if (auto comm = process::read_text_file(fmt::format("/proc/{}/comm", pid))) {
+    w.name = comm->substr(0, comm->find('\n'));
+  }
+  auto maps = process::read_text_file(fmt::format("/proc/{}/maps", pid));
+  if (!maps || maps->empty() || *maps == w.maps) return;
+  w.files->remember_build_ids(modules::parse_maps(*maps));
+  w.maps = std::move(*maps);
+}
+
+void Session::Router::on_sample(const sampling::RawSample& sample) {
+  Session& s = session_;
+  Traced* t = s.traced(sample.pid);
+  if (t == nullptr) t = &s.processes_.at(s.target_.pid());  // not followed: the target's
+  t->last_sample_ns = sample.time_ns;
+  s.latest_sample_ns_ = std::max(s.latest_sample_ns_, sample.time_ns);
+  if (t->interpreter) {
+    t->interpreter->on_sample(sample);
+    return;
+  }
+  // A process gone before its maps could be read: counted, not named.
+  if (s.profile_.threads().count(sample.tid) == 0)
+    s.profile_.set_thread_process(sample.tid, sample.pid);
+  const aggregate::FrameId unknown = s.profile_.frames().unknown();
+  s.profile_.add_sample(sample.tid, std::span<const aggregate::FrameId>(&unknown, 1),
+                        sample.time_ns, 1, sample.idle);
+}
+
+void Session::Router::on_lost(pid_t tid, std::uint64_t count) {
+  session_.profile_.add_lost(tid, count);
+}
+
+void Session::Router::on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
+  Session& s = session_;
+  log::debug("process {} exec {} at {} (now {})", pid, name, time_ns, monotonic_ns());
+  Traced* t = s.traced(pid);
+  if (t == nullptr) return;
+  // The samples after it are of the new program: name them by its maps, and look for a
+  // Python interpreter in it afresh.
+  if (t->interpreter) t->interpreter->refresh_modules();
+  if (s.python_) {
+    if (PythonHook* hook = s.python_->hook(pid)) hook->exec_seen();
+  }
+  if (s.profile_.processes().count(pid) != 0) s.profile_.set_process_name(pid, name);
 }
 
 Result<void> Session::start() {
@@ -111,12 +234,14 @@ Result<void> Session::start() {
   info.rate_hz = options_.rate_hz;
   info.idle = options_.idle;
   info.sampler = source_->name();
+  info.process_roots = options_.subprocesses;
+  if (options_.subprocesses) profile_.set_process_name(target_.pid(), target_.name());
   start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;
   info.start_unix_ns = realtime_ns();
   auto interpreter = start_interpreter();
   // An attached CPython is found now, so that a version cspy cannot read is said at once.
-  if (interpreter && python_ && !target_.launched()) python_->locate_now();
+  if (interpreter && python_ && !target_.launched()) python_->root().locate_now();
   return interpreter;
 }
 
@@ -130,9 +255,14 @@ Result<bool> Session::step(int timeout_ms) {
   }
   if (now - last_modules_ns_ > kModulesRefreshNs) {
     last_modules_ns_ = now;
-    interpreter_->refresh_modules();  // libraries loaded or unloaded since the last look
+    for (auto& [pid, t] : processes_) {
+      // Libraries loaded or unloaded since the last look.
+      if (t.interpreter) t.interpreter->refresh_modules();
+    }
+    if (options_.subprocesses) name_processes();
     // A raw file keeps the last maps written: the target may be gone by finish().
-    save_raw_maps();
+    save_all_raw_maps();
+    retire_exited();
   }
   if (!target_.running()) {
     target_exited_ = true;
@@ -150,22 +280,33 @@ void Session::finish() {
   // Samples written before the target exited are still in the buffers.
   if (sink_ != nullptr) {
     (void)source_->poll(*sink_, 0);
-    interpreter_->refresh_thread_names();
+    for (auto& [pid, t] : processes_) {
+      if (t.interpreter) t.interpreter->refresh_thread_names();
+    }
   }
   // Sampling stops (the target runs on, untraced) before anything slow is written.
   source_->stop();
+  if (options_.subprocesses) name_processes();
   if (raw_writer_) {
     // The maps at the end also hold libraries loaded during the run.
-    save_raw_maps();
+    save_all_raw_maps();
     // Names for `report --thread NAME` and for the thread root frames of a replay.
     for (const auto& [tid, thread] : profile_.threads()) {
       if (!thread.name.empty()) raw_writer_->write_thread_name(tid, thread.name);
     }
-    if (const std::string& jit = interpreter_->perf_map_text(); !jit.empty()) {
-      raw_writer_->write_perf_map(jit);
+    if (options_.subprocesses) {
+      for (const auto& [pid, process] : profile_.processes()) {
+        raw_writer_->write_process_name(pid, process.name);
+      }
     }
-    if (auto codes = interpreter_->python_codes(); !codes.empty()) {
-      raw_writer_->write_blob(python::encode_codes(codes));
+    for (auto& [pid, t] : processes_) {
+      if (!t.interpreter) continue;
+      const std::string& jit = t.interpreter->perf_map_text();
+      auto codes = t.interpreter->python_codes();
+      if (jit.empty() && codes.empty()) continue;
+      select_raw_process(pid);
+      if (!jit.empty()) raw_writer_->write_perf_map(jit);
+      if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
     }
     if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
   }
@@ -174,20 +315,65 @@ void Session::finish() {
   info.target_exited = target_exited_;
 }
 
-void Session::save_raw_maps() {
+void Session::select_raw_process(pid_t pid) { raw_writer_->select_process(pid); }
+
+void Session::save_raw_maps(pid_t pid, Traced& traced) {
   if (!raw_writer_) return;
-  auto maps = target_.process().maps();
-  if (!maps || maps->empty() || *maps == raw_maps_) return;
+  auto maps = maps_of(process_of(traced));
+  if (!maps || maps->empty() || *maps == traced.raw_maps) return;
+  select_raw_process(pid);
   raw_writer_->write_maps(*maps);
   // With the build-id of each module, so that a replay can tell its files are the same.
   for (const modules::Mapping& m : modules::parse_maps(*maps)) {
     if (m.offset != 0 || !m.path.starts_with("/")) continue;
-    std::string id = modules::build_id_in_memory(target_.process().pid(), m.start);
-    if (id.empty() || raw_build_ids_[m.start] == id) continue;
+    std::string id = build_id_of(pid, m.start);
+    if (id.empty() || traced.raw_build_ids[m.start] == id) continue;
     raw_writer_->write_build_id(m.start, id);
-    raw_build_ids_[m.start] = std::move(id);
+    traced.raw_build_ids[m.start] = std::move(id);
   }
-  raw_maps_ = std::move(*maps);
+  traced.raw_maps = std::move(*maps);
+}
+
+void Session::save_all_raw_maps() {
+  for (auto& [pid, t] : processes_) {
+    if (t.interpreter) save_raw_maps(pid, t);
+  }
+}
+
+void Session::retire_exited() {
+  // Samples are named later than taken, in the order taken: a process is done with when
+  // the samples named reach 2 s past its last one (its samples still queued are older).
+  constexpr std::uint64_t kQuietNs = 2'000'000'000ULL;
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    Traced& t = it->second;
+    const bool quiet = t.last_sample_ns != 0 && latest_sample_ns_ > t.last_sample_ns + kQuietNs;
+    if (t.process && t.interpreter && quiet && !t.process->alive()) {
+      // What a recording keeps of it is written before it goes.
+      if (raw_writer_) {
+        const std::string& jit = t.interpreter->perf_map_text();
+        auto codes = t.interpreter->python_codes();
+        if (!jit.empty() || !codes.empty()) select_raw_process(it->first);
+        if (!jit.empty()) raw_writer_->write_perf_map(jit);
+        if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
+      }
+      for (std::string& n : t.interpreter->take_notices()) retired_notices_.push_back(std::move(n));
+      t.interpreter.reset();
+      t.process.reset();
+      std::lock_guard lock(watched_mutex_);
+      watched_.erase(it->first);
+    }
+    ++it;
+  }
+}
+
+std::vector<std::string> Session::take_notices() {
+  std::vector<std::string> all = std::move(retired_notices_);
+  retired_notices_.clear();
+  for (auto& [pid, t] : processes_) {
+    if (!t.interpreter) continue;
+    for (std::string& n : t.interpreter->take_notices()) all.push_back(std::move(n));
+  }
+  return all;
 }
 
 double Session::elapsed_s() const {

@@ -1,4 +1,5 @@
-// group_descendants: one pass over /proc/[0-9]*/stat, then a walk down from the root.
+// group_descendants: one pass over /proc/[0-9]*/stat, then a walk down from the root;
+// descendants: the kernel's children lists, thread by thread.
 #include "cspy/process/process_tree.h"
 
 #include <cstdlib>
@@ -38,17 +39,9 @@ std::optional<StatFields> read_stat(pid_t pid) {
   return f;
 }
 
-}  // namespace
-
-bool ProcessId::running() const {
-  auto f = read_stat(pid);
-  return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
-}
-
-std::vector<ProcessId> group_descendants(pid_t root) {
-  auto root_stat = read_stat(root);
-  if (!root_stat) return {};
-  std::multimap<pid_t, std::pair<pid_t, StatFields>> children;  // by parent
+// Every process in /proc, by parent PID.
+std::multimap<pid_t, std::pair<pid_t, StatFields>> all_by_parent() {
+  std::multimap<pid_t, std::pair<pid_t, StatFields>> children;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
@@ -59,6 +52,68 @@ std::vector<ProcessId> group_descendants(pid_t root) {
       children.emplace(f->ppid, std::pair{static_cast<pid_t>(pid), *f});
     }
   }
+  return children;
+}
+
+// The children of every thread of `pid` (a child's parent is the thread that forked it);
+// nullopt when the kernel keeps no children lists (CONFIG_PROC_CHILDREN).
+std::optional<std::vector<pid_t>> children_of(pid_t pid) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  bool any_list = false;
+  for (const auto& entry : std::filesystem::directory_iterator(task, ec)) {
+    auto text = read_text_file(entry.path().string() + "/children");
+    if (!text) continue;
+    any_list = true;
+    std::istringstream in(*text);
+    for (pid_t child = 0; in >> child;) found.push_back(child);
+  }
+  if (!any_list && !ec && std::filesystem::exists(task)) return std::nullopt;
+  return found;
+}
+
+}  // namespace
+
+std::vector<pid_t> descendants(pid_t root) {
+  std::vector<pid_t> found;
+  std::vector<pid_t> parents{root};
+  while (!parents.empty()) {
+    const pid_t parent = parents.back();
+    parents.pop_back();
+    auto children = children_of(parent);
+    if (!children) {  // no children lists: one pass over /proc instead
+      found.clear();
+      const auto all = all_by_parent();
+      std::vector<pid_t> below{root};
+      while (!below.empty()) {
+        const pid_t p = below.back();
+        below.pop_back();
+        auto [first, last] = all.equal_range(p);
+        for (auto it = first; it != last; ++it) {
+          found.push_back(it->second.first);
+          below.push_back(it->second.first);
+        }
+      }
+      return found;
+    }
+    for (pid_t child : *children) {
+      found.push_back(child);
+      parents.push_back(child);
+    }
+  }
+  return found;
+}
+
+bool ProcessId::running() const {
+  auto f = read_stat(pid);
+  return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
+}
+
+std::vector<ProcessId> group_descendants(pid_t root) {
+  auto root_stat = read_stat(root);
+  if (!root_stat) return {};
+  const auto children = all_by_parent();
   std::vector<ProcessId> found;
   std::vector<pid_t> parents{root};
   while (!parents.empty()) {

@@ -60,7 +60,7 @@ bool IdleSampler::sample_thread(pid_t tid) {
   buffer_.resize(n ? *n : 0);
   sample_.stack = std::span<const std::uint8_t>(buffer_.data(), buffer_.size());
   words_.clear();
-  if (hook_ != nullptr) hook_->capture(tid, words_);
+  if (hook_ != nullptr) hook_->capture(target_.pid(), tid, words_);
   sample_.interp = std::span<const std::uint64_t>(words_.data(), words_.size());
   return true;
 }

@@ -31,6 +31,7 @@
 #include "cspy/core/clock.h"
 #include "cspy/core/unique_fd.h"
 #include "cspy/process/permissions.h"
+#include "cspy/process/process_tree.h"
 #include "cspy/sampling/idle_sampler.h"
 #include "cspy/sampling/perf_event_source.h"
 
@@ -192,6 +193,8 @@ class PerfEventSource final : public SampleSource {
     std::vector<std::uint64_t> interp;  // the capture hook's words
     pid_t lost_tid = 0;
     std::uint64_t lost = 0;  // non-zero: a PERF_RECORD_LOST
+    bool exec = false;       // a PERF_RECORD_COMM of an exec: sample's pid and time
+    std::string exec_name;
   };
 
   // The reader thread: empties the rings into the queue as they fill, whatever the
@@ -260,7 +263,18 @@ class PerfEventSource final : public SampleSource {
 
   void scan_threads() {
     last_scan_ns_ = monotonic_ns();
-    for (pid_t tid : target_.threads()) {
+    scan_threads_of(target_);
+    if (!options_.sampler.children) return;
+    for (pid_t pid : process::descendants(target_.pid())) {
+      auto child = process::Process::open(pid);
+      if (!child) continue;
+      if (options_.sampler.process_seen) options_.sampler.process_seen(pid);
+      scan_threads_of(*child);
+    }
+  }
+
+  void scan_threads_of(const process::Process& process) {
+    for (pid_t tid : process.threads()) {
       if (seen_.count(tid) != 0) continue;
       auto opened = open_thread(tid);
       if (!opened && opened.error().kind() != ErrorKind::kTargetExited) {
@@ -288,6 +302,11 @@ class PerfEventSource final : public SampleSource {
     attr.exclude_hv = 1;
     attr.use_clockid = 1;
     attr.clockid = CLOCK_MONOTONIC;
+    // An exec is a PERF_RECORD_COMM, timed like the samples around it (sample_id_all):
+    // samples after it are of the new program.
+    attr.comm = 1;
+    attr.comm_exec = 1;
+    attr.sample_id_all = 1;
     // A launched child held before exec counts from its exec on; threads found later
     // (necessarily after the exec) count at once.
     const bool before_exec = options_.enable_on_exec && tid == target_.pid() && events_.empty();
@@ -363,11 +382,13 @@ class PerfEventSource final : public SampleSource {
           q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
           q.sample.stack = {};
           if (options_.sampler.hook != nullptr)
-            options_.sampler.hook->capture(q.sample.tid, q.interp);
+            options_.sampler.hook->capture(q.sample.pid, q.sample.tid, q.interp);
         } else if (hdr.type == PERF_RECORD_LOST) {
           std::memcpy(&q.lost, rec + sizeof hdr + 8, 8);
           q.lost_tid = ev.tid;
           if (q.lost == 0) return;
+        } else if (hdr.type == PERF_RECORD_COMM && (hdr.misc & PERF_RECORD_MISC_COMM_EXEC) != 0) {
+          if (!parse_exec(rec + sizeof hdr, rec + hdr.size, q)) return;
         } else {
           return;
         }
@@ -385,6 +406,10 @@ class PerfEventSource final : public SampleSource {
   }
 
   std::size_t deliver(Queued& q, SampleSink& sink) {
+    if (q.exec) {
+      sink.on_exec(q.sample.pid, q.sample.time_ns, q.exec_name);
+      return 0;
+    }
     if (q.lost != 0) {
       sink.on_lost(q.lost_tid, q.lost);
       return 0;
@@ -393,6 +418,27 @@ class PerfEventSource final : public SampleSource {
     q.sample.interp = std::span<const std::uint64_t>(q.interp.data(), q.interp.size());
     sink.on_sample(q.sample);
     return 1;
+  }
+
+  // Reads an exec's PERF_RECORD_COMM body: pid, tid, the new name (NUL-padded to 8
+  // bytes), then the sample_id fields TID and TIME.
+  static bool parse_exec(const std::uint8_t* p, const std::uint8_t* end, Queued& q) {
+    std::uint32_t ids[2];
+    if (end - p < 8) return false;
+    std::memcpy(ids, p, 8);
+    const auto* name = reinterpret_cast<const char*>(p + 8);
+    const std::size_t room = static_cast<std::size_t>(end - p) - 8;
+    const std::size_t len = ::strnlen(name, room);
+    const std::size_t padded = (len + 1 + 7) / 8 * 8;
+    if (padded + 16 > room) return false;
+    std::uint64_t time = 0;
+    std::memcpy(&time, p + 8 + padded + 8, 8);
+    q.exec = true;
+    q.exec_name.assign(name, len);
+    q.sample.pid = static_cast<pid_t>(ids[0]);
+    q.sample.tid = static_cast<pid_t>(ids[1]);
+    q.sample.time_ns = time;
+    return true;
   }
 
   // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record.

@@ -140,7 +140,8 @@ class PtraceSource final : public SampleSource {
     bool ok = read_stopped(target_, attachment.tid(), options_.stack_bytes, sample_, buffer_);
     sample_.idle = state != 'R';
     words_.clear();
-    if (ok && options_.hook != nullptr) options_.hook->capture(attachment.tid(), words_);
+    if (ok && options_.hook != nullptr)
+      options_.hook->capture(target_.pid(), attachment.tid(), words_);
     sample_.interp = std::span<const std::uint64_t>(words_.data(), words_.size());
     (void)attachment.resume();
     return ok;
@@ -172,7 +173,7 @@ Result<ThreadSnapshot> snapshot_thread(const process::Process& target, pid_t tid
   if (!seized) return seized.error();
   if (auto stopped = seized->interrupt(); !stopped) return stopped.error();
   bool ok = read_stopped(target, tid, stack_bytes, snap.sample, snap.stack_bytes);
-  if (ok && hook != nullptr) hook->capture(tid, snap.interp_words);
+  if (ok && hook != nullptr) hook->capture(target.pid(), tid, snap.interp_words);
   if (auto detached = seized->detach(); !detached) return detached.error();
   if (!ok) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
   snap.sample.stack =

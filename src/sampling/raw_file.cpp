@@ -10,6 +10,9 @@
 //   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
 //     starts at `start`, read from memory with the maps before it; the last one wins)
 //   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
+//  14 process: u32 pid (--subprocesses: the samples, maps, build-ids, perf map and blobs
+//     after it are of process `pid`, until the next; before the first, of the header's)
+//  15 process name: u32 pid, u32 n, n bytes (its comm at the end of the run)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -35,7 +38,9 @@ enum : std::uint8_t {
   kThreadName = 6,
   kInfo = 7,
   kBuildId = 8,
-  kPerfMap = 9
+  kPerfMap = 9,
+  kProcess = 14,
+  kProcessName = 15
 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
@@ -53,7 +58,22 @@ Result<std::unique_ptr<RawFileWriter>> RawFileWriter::create(const std::string& 
   if (!w->out_) return errno_error(ErrorKind::kBadInput, "cannot write " + path);
   w->out_.write(kRawFileMagic.data(), static_cast<std::streamsize>(kRawFileMagic.size()));
   put(w->out_, static_cast<std::uint32_t>(pid));
+  w->process_ = pid;
   return w;
+}
+
+void RawFileWriter::select_process(pid_t pid) {
+  if (pid == process_) return;
+  process_ = pid;
+  put(out_, kProcess);
+  put(out_, static_cast<std::uint32_t>(pid));
+}
+
+void RawFileWriter::write_process_name(pid_t pid, const std::string& name) {
+  put(out_, kProcessName);
+  put(out_, static_cast<std::uint32_t>(pid));
+  put(out_, static_cast<std::uint32_t>(name.size()));
+  out_.write(name.data(), static_cast<std::streamsize>(name.size()));
 }
 
 void RawFileWriter::write_maps(const std::string& maps) {
@@ -96,6 +116,7 @@ void RawFileWriter::write_thread_name(pid_t tid, const std::string& name) {
 }
 
 void RawFileWriter::on_sample(const RawSample& s) {
+  if (s.pid != 0) select_process(s.pid);
   put(out_, kSample);
   put(out_, static_cast<std::uint32_t>(s.tid));
   put(out_, s.time_ns);
@@ -204,12 +225,17 @@ Result<RawRecording> read_raw_file(const std::string& path) {
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   }
   rec.pid = static_cast<pid_t>(pid);
+  pid_t current = rec.pid;  // whose samples and maps the records are (record 14)
+  // The per-process records of the current process: the header's own, or a child's.
+  auto process_record = [&]() -> RawRecording::ProcessRecord& {
+    return current == rec.pid ? rec.own : rec.children[current];
+  };
   auto corrupt = [&] { return Error(ErrorKind::kBadInput, path + " is truncated or corrupt"); };
   std::uint8_t type = 0;
   while (in.get(type)) {
     if (type == kSample) {
       StoredSample s;
-      if (!read_sample(in, rec.pid, s)) return corrupt();
+      if (!read_sample(in, current, s)) return corrupt();
       rec.samples.push_back(s);
     } else if (type == kLost) {
       std::uint32_t tid = 0;
@@ -230,12 +256,12 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;
       if (!in.get(n) || !in.bytes(n, bytes)) return corrupt();
-      rec.blobs.push_back(bytes);
+      process_record().blobs.push_back(bytes);
     } else if (type == kMaps) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;
       if (!in.get(n) || !in.bytes(n, text)) return corrupt();
-      rec.maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
+      process_record().maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
     } else if (type == kThreadName) {
       std::uint32_t tid = 0, n = 0;
       std::span<const std::uint8_t> text;
@@ -249,12 +275,22 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> id;
       if (!in.get(start) || !in.get(n) || n > 64 || !in.bytes(n, id)) return corrupt();
-      rec.build_ids[start].assign(reinterpret_cast<const char*>(id.data()), id.size());
+      process_record().build_ids[start].assign(reinterpret_cast<const char*>(id.data()), id.size());
     } else if (type == kPerfMap) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;
       if (!in.get(n) || !in.bytes(n, text)) return corrupt();
-      rec.perf_map.assign(reinterpret_cast<const char*>(text.data()), text.size());
+      process_record().perf_map.assign(reinterpret_cast<const char*>(text.data()), text.size());
+    } else if (type == kProcess) {
+      std::uint32_t p = 0;
+      if (!in.get(p) || p == 0) return corrupt();
+      current = static_cast<pid_t>(p);
+    } else if (type == kProcessName) {
+      std::uint32_t p = 0, n = 0;
+      std::span<const std::uint8_t> text;
+      if (!in.get(p) || !in.get(n) || !in.bytes(n, text)) return corrupt();
+      rec.process_names[static_cast<pid_t>(p)].assign(reinterpret_cast<const char*>(text.data()),
+                                                      n);
     } else {
       return corrupt();
     }

@@ -28,7 +28,7 @@ inline std::string remap_chain(std::string maps) {
 
 inline Result<std::unique_ptr<modules::ModuleMap>> replay_modules(
     const sampling::RawRecording& rec) {
-  std::string maps = remap_chain(rec.maps);
+  std::string maps = remap_chain(rec.own.maps);
   return modules::ModuleMap::create([maps]() -> Result<std::string> { return maps; });
 }
 

@@ -21,10 +21,18 @@ namespace cspy::aggregate {
 
 struct ThreadInfo {
   pid_t tid = 0;
+  pid_t pid = 0;     // its process (0: not said)
   std::string name;  // /proc/PID/task/TID/comm
   FrameId root;      // "thread TID (name)", the root frame of --threads
   std::uint64_t samples = 0;
   CallTree tree;
+};
+
+// A process the recording sampled, for the root frames of --subprocesses.
+struct ProcessInfo {
+  pid_t pid = 0;
+  std::string name;  // its comm (after its last exec)
+  FrameId root;      // "name (PID)"
 };
 
 // One sample in time order, for speedscope-like outputs (only if timeline is enabled).
@@ -44,6 +52,8 @@ struct RecordingInfo {
   double duration_s = 0;
   bool target_exited = false;
   bool idle = false;  // --idle: threads off CPU were sampled too (wall-clock time)
+  // --subprocesses: every stack starts with its process's root frame, "name (PID)".
+  bool process_roots = false;
 };
 
 // A binary that native frames were found in, under the name their Frame::module gives it:
@@ -82,6 +92,10 @@ class Profile {
   // Records `count` samples the kernel dropped, as a [lost] stack of thread `tid`.
   void add_lost(pid_t tid, std::uint64_t count);
   void set_thread_name(pid_t tid, const std::string& name);
+  // Says which process thread `tid` belongs to, and names that process (its comm).
+  void set_thread_process(pid_t tid, pid_t pid);
+  void set_process_name(pid_t pid, const std::string& name);
+  const std::map<pid_t, ProcessInfo>& processes() const { return processes_; }
   // The binary behind Frame::module `name`; the first one given for a name is kept.
   void add_module(const std::string& name, const ModuleInfo& info);
   const std::map<std::string, ModuleInfo>& modules() const { return modules_; }
@@ -94,8 +108,15 @@ class Profile {
   const std::vector<TimelineEntry>& timeline() const { return timeline_; }
   bool keeps_timeline() const { return keep_timeline_; }
 
-  // One tree for the writers: all threads merged, or with a root frame per thread.
+  // One tree for the writers: all threads merged, or with a root frame per thread; with
+  // info().process_roots, a process root frame above those.
   CallTree combined_tree(bool thread_roots) const;
+  // How many root frames combined_tree puts above each stack.
+  std::size_t root_frames(bool thread_roots) const {
+    return (info_.process_roots ? 1 : 0) + (thread_roots ? 1 : 0);
+  }
+  // The frames combined_tree puts above thread `tid`'s stacks.
+  std::vector<FrameId> roots_of(pid_t tid, bool thread_roots) const;
   // The thread root frame, labelled e.g. "thread 1234 (worker)"; interned when the thread
   // first appears and again when it is named.
   FrameId thread_frame(pid_t tid) const;
@@ -110,6 +131,7 @@ class Profile {
   RecordingInfo info_;
   Counters counters_;
   std::map<pid_t, ThreadInfo> threads_;
+  std::map<pid_t, ProcessInfo> processes_;
   std::vector<TimelineEntry> timeline_;
   std::map<std::string, ModuleInfo> modules_;
   std::map<FrameId, std::string> symbol_names_;

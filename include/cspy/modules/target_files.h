@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cspy/core/unique_fd.h"
+#include "cspy/modules/elf_file.h"
 
 namespace cspy::modules {
 
@@ -55,16 +56,23 @@ class TargetFiles {
   const std::string& recorded_perf_map() const { return recorded_perf_map_; }
   // The build-id of the module mapped at `start` as the target has it; "" when unknown.
   std::string expected_build_id(std::uint64_t start) const;
+  // Reads the build-id of every module in `mappings` from the live target's memory now,
+  // so that its files can still be checked after it exits.
+  void remember_build_ids(const std::vector<Mapping>& mappings);
   // The notices since the last call, each module's once.
   std::vector<std::string> take_notices();
 
  private:
   TargetFiles() = default;
   void notice(const std::string& name, std::string text);
+  // The live target's root directory, as a path (held open: valid after it exits).
+  std::string root() const;
 
   pid_t pid_ = 0;
   pid_t ns_pid_ = 0;  // the PID the target has in its own namespace
+  UniqueFd root_fd_;  // /proc/PID/root, O_PATH
   std::map<std::uint64_t, std::string> recorded_;
+  std::map<std::uint64_t, std::string> remembered_;  // remember_build_ids()
   std::string recorded_perf_map_;
   std::vector<std::string> debug_dirs_;
   std::set<std::string> noticed_;  // modules already the subject of a notice

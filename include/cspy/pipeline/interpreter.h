@@ -79,8 +79,8 @@ class Interpreter final : public sampling::SampleSink {
   std::vector<python::CodeRecord> python_codes() const;
 
  private:
-  Interpreter(aggregate::Profile& profile, const InterpreterOptions& options)
-      : profile_(profile), options_(options) {}
+  Interpreter(aggregate::Profile& profile, const InterpreterOptions& options, pid_t pid)
+      : profile_(profile), options_(options), pid_(pid) {}
   const std::vector<aggregate::FrameId>& frames_for(unwind::UnwoundFrame frame);
   // Tells the profile which binary frame `id` (symbolized from `pc`) came from, and the
   // raw symbol name of a named physical frame, for outputs that name binaries (pprof).
@@ -92,6 +92,7 @@ class Interpreter final : public sampling::SampleSink {
 
   aggregate::Profile& profile_;
   InterpreterOptions options_;
+  pid_t pid_;  // the process whose samples these are
   std::unique_ptr<modules::ModuleMap> modules_;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::unique_ptr<symbolize::Symbolizer> symbolizer_;

@@ -23,7 +23,9 @@ class PythonHook final : public sampling::CaptureHook {
  public:
   explicit PythonHook(const process::Process& process) : process_(process) {}
 
-  void capture(pid_t tid, std::vector<std::uint64_t>& words) override;
+  void capture(pid_t pid, pid_t tid, std::vector<std::uint64_t>& words) override;
+  // The process ran exec: what was found belongs to the program before; look again.
+  void exec_seen();
   // Looks for CPython now (and no more later if it is found or cannot be read), and
   // checks at once that its interpreter state can be read (an attached program).
   void locate_now();

@@ -3,7 +3,9 @@
 // check. The maps text is passed separately so that the caller may remap its paths.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/core/result.h"
@@ -18,9 +20,11 @@ namespace cspy::pipeline {
 // rate and wall-clock start from the recording (0 when an older one did not keep them),
 // and `idle` when any sample is of a thread off CPU (--idle).
 // What could not be used to name frames (a file that is not the recorded one) is added to
-// `notices` when given.
+// `notices` when given. A recording of several processes (--subprocesses) names each
+// process's samples by its own maps, edited by `child_maps` when given (as `maps` was).
+using MapsEdit = std::function<Result<std::string>(const std::string&)>;
 Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
                     aggregate::Profile& profile, const InterpreterOptions& options,
-                    std::vector<std::string>* notices = nullptr);
+                    std::vector<std::string>* notices = nullptr, const MapsEdit& child_maps = {});
 
 }  // namespace cspy::pipeline

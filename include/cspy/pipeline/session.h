@@ -1,20 +1,22 @@
 // Session: one capture run over a Target — picks the sampling backend (perf_event, or
-// ptrace where perf_event is refused), feeds every sample through an Interpreter into a
-// Profile (and into a raw file when asked), and says when to stop: the duration, the
-// target's exit, or a stop request. It prints nothing; the CLI reads fallback_reason(),
-// the profile's counters and the accessors below. Usage: start(); while (step(50)) {...};
-// finish() — `record` in one loop, `top` between screen refreshes.
+// ptrace where perf_event is refused), feeds every sample through its process's
+// Interpreter into a Profile (and into a raw file when asked), and says when to stop: the
+// duration, the target's exit, or a stop request. With `subprocesses`, every process the
+// target starts is sampled too, each with an Interpreter (module map) of its own. It prints
+// nothing; the CLI reads fallback_reason(), the profile's counters and the accessors below. Usage:
+// start(); while (step(50)) {...}; finish() — `record` in one loop, `top` between screen refreshes.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/pipeline/interpreter.h"
-#include "cspy/pipeline/python_hook.h"
+#include "cspy/pipeline/python_hooks.h"
 #include "cspy/process/target.h"
 #include "cspy/sampling/raw_file.h"
 #include "cspy/sampling/sample_source.h"
@@ -29,7 +31,8 @@ struct SessionOptions {
   SamplerKind sampler = SamplerKind::kPerfEvent;
   std::size_t stack_bytes = 16384;
   bool idle = false;
-  std::string raw_output;  // also save raw samples here (for `cspy report`)
+  bool subprocesses = false;  // also the target's child processes (perf_event only)
+  std::string raw_output;     // also save raw samples here (for `cspy report`)
   InterpreterOptions interpreter;
   std::function<bool()> stop_requested;  // polled at every step; empty: never
 };
@@ -62,32 +65,89 @@ class Session {
   const char* sampler_name() const { return source_ ? source_->name() : "none"; }
   bool target_exited() const { return target_exited_; }
   // Why the target's Python frames cannot be read ("" when they can or it is not Python).
-  std::string python_problem() const { return python_ ? python_->problem() : ""; }
+  std::string python_problem() const { return python_ ? python_->root().problem() : ""; }
   // What could not be used to name frames since the last call (a file that is not the
   // one mapped), each module's once.
-  std::vector<std::string> take_notices() {
-    return interpreter_ ? interpreter_->take_notices() : std::vector<std::string>{};
-  }
+  std::vector<std::string> take_notices();
   // Whether a CPython interpreter was found in the target.
-  bool python_found() const { return python_ && python_->runtime().has_value(); }
+  bool python_found() const { return python_ && python_->root().runtime().has_value(); }
+  // How many processes were sampled (more than one with subprocesses).
+  std::size_t processes_seen() const { return processes_.size(); }
 
  private:
-  // Writes the target's maps to the raw file if they changed since last written.
-  void save_raw_maps();
+  // One sampled process: its Interpreter, and what the raw file has of it.
+  struct Traced {
+    // Null for the target (target_.process()), and for a process gone (no interpreter).
+    std::unique_ptr<process::Process> process;
+    std::unique_ptr<Interpreter> interpreter;  // null: its maps could not be read, or gone
+    std::string raw_maps;                      // the maps text last written to the raw file
+    std::map<std::uint64_t, std::string> raw_build_ids;  // module start -> build-id written
+    std::uint64_t last_sample_ns = 0;
+  };
+  // What watch() read of a child process while it lived.
+  struct Watched {
+    std::string name;  // its comm when first seen
+    std::string maps;  // the last read
+    std::shared_ptr<modules::TargetFiles> files;
+  };
+  // Hands each sample to its process's Interpreter, making one for a process not seen yet.
+  class Router final : public sampling::SampleSink {
+   public:
+    explicit Router(Session& session) : session_(session) {}
+    void on_sample(const sampling::RawSample& sample) override;
+    void on_lost(pid_t tid, std::uint64_t count) override;
+    void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) override;
+
+   private:
+    Session& session_;
+  };
+
+  // Writes a process's maps to the raw file if they changed since last written.
+  void save_raw_maps(pid_t pid, Traced& traced);
+  void save_all_raw_maps();
+  // Makes the raw file's per-process records that follow be of process `pid`.
+  void select_raw_process(pid_t pid);
   Result<void> start_source();
   Result<void> start_interpreter();
+  // An Interpreter for `proc`: its files through `files` (made now when null), its maps
+  // read live, or as watch() last read them if it is gone.
+  Result<std::unique_ptr<Interpreter>> make_interpreter(
+      const process::Process& proc, std::shared_ptr<modules::TargetFiles> files = nullptr);
+  // The maps of `proc`: read now, or as watch() last read them if it is gone.
+  Result<std::string> maps_of(const process::Process& proc);
+  // The build-id of the module at `start` in process `pid`: read from its memory now, or
+  // as watch() read it while it lived.
+  std::string build_id_of(pid_t pid, std::uint64_t start);
+  // A child process seen alive (on the sampler's thread, at every look for threads): what
+  // names its samples is read while it lives — its root (held open), its maps and its
+  // modules' build-ids, again as they change.
+  void watch(pid_t pid);
+  // Gives each process's root frame the name watch() last read (after its last exec).
+  void name_processes();
+  // The Traced of process `pid`, made now if need be (null when it is not followed).
+  Traced* traced(pid_t pid);
+  const process::Process& process_of(const Traced& traced) const {
+    return traced.process ? *traced.process : target_.process();
+  }
+  // Drops the Interpreters of processes gone for a while (a fork loop's children).
+  void retire_exited();
 
   process::Target& target_;
   aggregate::Profile& profile_;
   SessionOptions options_;
   SourceFactory factory_;
-  std::unique_ptr<PythonHook> python_;  // before source_: the source calls it until stopped
+  // Before source_: the source calls them until it is stopped.
+  std::unique_ptr<PythonHooks> python_;
+  std::mutex watched_mutex_;  // watch() runs on the sampler's thread
+  std::map<pid_t, Watched> watched_;
   std::unique_ptr<sampling::SampleSource> source_;
-  std::unique_ptr<Interpreter> interpreter_;
+  std::map<pid_t, Traced> processes_;
+  Router router_{*this};
   std::unique_ptr<sampling::RawFileWriter> raw_writer_;
-  std::string raw_maps_;  // the maps text last written to the raw file
-  std::map<std::uint64_t, std::string> raw_build_ids_;  // module start -> build-id written
-  sampling::SampleSink* sink_ = nullptr;  // the interpreter, or the raw writer before it
+  std::vector<std::string> retired_notices_;
+  std::uint64_t latest_sample_ns_ =
+      0;  // the newest sample named so far  // of Interpreters retire_exited() dropped
+  sampling::SampleSink* sink_ = nullptr;  // the router, or the raw writer before it
   std::string fallback_reason_;
   std::uint64_t start_ns_ = 0;
   std::uint64_t end_ns_ = 0;

@@ -19,6 +19,9 @@ class Process {
  public:
   // Fails with kNoSuchProcess, kNotTraceable (zombie, kernel thread) or kPermission.
   static Result<Process> open(pid_t pid);
+  // `pid` without open()'s checks: a process known to have existed, maybe gone now (its
+  // reads then fail as a gone process's do).
+  static Process unchecked(pid_t pid) { return Process(pid); }
 
   pid_t pid() const { return pid_; }
   bool alive() const;

@@ -26,3 +26,12 @@ struct ProcessId {
 std::vector<ProcessId> group_descendants(pid_t root);
 
 }  // namespace cspy::process
+
+namespace cspy::process {
+
+// Every process below `root` (children, theirs, and so on, whatever their process group),
+// parents before children; none if `root` is gone. Read from /proc/PID/task/TID/children,
+// or from one pass over /proc/[0-9]*/stat where the kernel has no such file.
+std::vector<pid_t> descendants(pid_t root);
+
+}  // namespace cspy::process

@@ -51,15 +51,22 @@ class MappedFile {
 };
 
 struct RawRecording {
+  // What a recording keeps of one process.
+  struct ProcessRecord {
+    std::string maps;                                  // the last maps text written
+    std::vector<std::span<const std::uint8_t>> blobs;  // write_blob()'s, in the mapping
+    std::map<std::uint64_t, std::string> build_ids;    // module start -> build-id bytes
+    std::string perf_map;                              // the JIT's names, /tmp/perf-PID.map
+  };
   MappedFile file;  // samples' stacks point into it
   pid_t pid = 0;
-  std::string maps;  // the last maps text written
+  ProcessRecord own;  // of process `pid`
+  // --subprocesses: the other processes sampled, by PID (each sample's pid says whose).
+  std::map<pid_t, ProcessRecord> children;
+  std::map<pid_t, std::string> process_names;  // their comm as the run ended
   std::vector<StoredSample> samples;
   std::vector<std::pair<pid_t, std::uint64_t>> lost;        // (tid, count)
-  std::vector<std::span<const std::uint8_t>> blobs;         // write_blob()'s, in the mapping
   std::vector<std::pair<pid_t, std::string>> thread_names;  // (tid, comm) as the run ended
-  std::map<std::uint64_t, std::string> build_ids;           // module start -> build-id bytes
-  std::string perf_map;                                     // the JIT's names, /tmp/perf-PID.map
   // Kept since pprof output (0 in older files): samples per second per thread, and the
   // wall-clock time the recording started.
   double rate_hz = 0;
@@ -79,6 +86,10 @@ class RawFileWriter final : public SampleSink {
   // Bytes the pipeline keeps for replaying (Python code objects), read back as blobs.
   void write_blob(std::span<const std::uint8_t> bytes);
   void write_thread_name(pid_t tid, const std::string& name);
+  // Makes the samples, maps, build-ids, perf map and blobs written next be of process
+  // `pid` (--subprocesses); samples select their own process.
+  void select_process(pid_t pid);
+  void write_process_name(pid_t pid, const std::string& name);
   // The sampling rate and the wall-clock start, for outputs that weigh samples in time and
   // date them (pprof's period and time_nanos).
   void write_info(double rate_hz, std::uint64_t start_unix_ns);
@@ -91,6 +102,7 @@ class RawFileWriter final : public SampleSink {
   std::string path_;
   SampleSink& next_;
   std::ofstream out_;
+  pid_t process_ = 0;  // whose records are written now
 };
 
 Result<RawRecording> read_raw_file(const std::string& path);

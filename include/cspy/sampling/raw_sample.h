@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace cspy::sampling {
@@ -43,8 +44,9 @@ struct RawSample {
 class CaptureHook {
  public:
   virtual ~CaptureHook() = default;
-  // Appends words describing thread `tid` as it is now; nothing when it has none.
-  virtual void capture(pid_t tid, std::vector<std::uint64_t>& words) = 0;
+  // Appends words describing thread `tid` of process `pid` as it is now; nothing when it
+  // has none.
+  virtual void capture(pid_t pid, pid_t tid, std::vector<std::uint64_t>& words) = 0;
 };
 
 // Reads the 8-byte word at `addr` from the sample's stack copy; false when the copy does
@@ -66,6 +68,12 @@ class SampleSink {
   virtual void on_sample(const RawSample& sample) = 0;
   // The kernel dropped `count` samples of thread `tid` (ring buffer full).
   virtual void on_lost(pid_t tid, std::uint64_t count) = 0;
+  // Process `pid` called exec at `time_ns`, now running the program called `name`:
+  // samples after it are of another program (its maps were replaced). In time order with
+  // the samples.
+  virtual void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
+    (void)pid, (void)time_ns, (void)name;
+  }
 };
 
 }  // namespace cspy::sampling

@@ -1,6 +1,8 @@
 // Tests for FrameTable, CallTree and Profile: interning, counts that add up, merging.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "cspy/aggregate/profile.h"
@@ -100,6 +102,39 @@ TEST(Profile, ThreadsTimelineAndCombinedTree) {
   p.reset_counts();
   EXPECT_EQ(p.counters().samples, 0u);
   EXPECT_EQ(p.combined_tree(false).total_samples(), 0u);
+}
+
+}  // namespace
+}  // namespace cspy::aggregate
+
+namespace cspy::aggregate {
+namespace {
+
+// --subprocesses: each stack under its process's root frame "name (PID)", above the thread
+// roots; a thread not said to be another's is the recorded process's.
+TEST(Profile, ProcessRootsAboveThreadRoots) {
+  Profile p;
+  p.info().pid = 10;
+  p.info().process_roots = true;
+  p.set_process_name(10, "sh");
+  p.set_process_name(20, "julia");
+  const FrameId f = p.frames().intern(fn("work"));
+  p.add_sample(10, std::vector<FrameId>{f}, 0);
+  p.set_thread_process(21, 20);
+  p.add_sample(21, std::vector<FrameId>{f}, 0, 3);
+  EXPECT_EQ(p.root_frames(true), 2u);
+  EXPECT_EQ(p.root_frames(false), 1u);
+  const CallTree tree = p.combined_tree(false);
+  std::vector<std::string> roots;
+  for (NodeId child : tree.node(CallTree::kRoot).children) {
+    roots.push_back(p.frames().get(tree.node(child).frame).function + " " +
+                    std::to_string(tree.node(child).total));
+  }
+  std::sort(roots.begin(), roots.end());
+  EXPECT_EQ(roots, (std::vector<std::string>{"julia (20) 3", "sh (10) 1"}));
+  // Without process roots, the same samples merge.
+  p.info().process_roots = false;
+  EXPECT_EQ(p.combined_tree(false).node(CallTree::kRoot).children.size(), 1u);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -66,7 +68,34 @@ TEST(TargetFiles, OpensThroughTheTargetsRoot) {
   auto files = TargetFiles::live(julia.pid());
   auto opened = files->open(path, m.start, m.end);
   ASSERT_TRUE(opened.has_value());
-  EXPECT_EQ(opened->path, "/proc/" + std::to_string(julia.pid()) + "/root" + path);
+  // Through the target's root, held open (/proc/self/fd/N): the same directory as
+  // /proc/PID/root.
+  ASSERT_TRUE(opened->path.starts_with("/proc/self/fd/")) << opened->path;
+  ASSERT_TRUE(opened->path.ends_with(path)) << opened->path;
+  struct stat through_fd {};
+  struct stat through_pid {};
+  const std::string root = opened->path.substr(0, opened->path.size() - path.size());
+  ASSERT_EQ(::stat(root.c_str(), &through_fd), 0);
+  ASSERT_EQ(::stat(("/proc/" + std::to_string(julia.pid()) + "/root").c_str(), &through_pid), 0);
+  EXPECT_EQ(through_fd.st_ino, through_pid.st_ino);
+  EXPECT_EQ(through_fd.st_dev, through_pid.st_dev);
+  EXPECT_TRUE(files->take_notices().empty());
+}
+
+// Samples are named after they are taken: a target that exited meanwhile still has its
+// files opened through its root, checked against the build-ids read while it lived.
+TEST(TargetFiles, OpensAfterTheTargetExited) {
+  ChildProcess julia({test::target_binary("julia"), "--seconds", "30"});
+  const std::string path = std::filesystem::canonical(test::target_binary("julia"));
+  const Mapping m = wait_for_mapping(julia.pid(), path);
+  ASSERT_NE(m.start, 0u);
+  auto files = TargetFiles::live(julia.pid());
+  files->remember_build_ids({m});
+  julia.kill_and_reap();
+  ASSERT_FALSE(std::filesystem::exists("/proc/" + std::to_string(julia.pid()) + "/root/"));
+  EXPECT_EQ(to_hex(files->expected_build_id(m.start)), to_hex(file_build_id(path)));
+  auto opened = files->open(path, m.start, m.end);
+  ASSERT_TRUE(opened.has_value());
   EXPECT_TRUE(files->take_notices().empty());
 }
 

@@ -36,7 +36,7 @@ Replayed replay_chain(const pipeline::InterpreterOptions& options, bool thread_r
   EXPECT_TRUE(recording) << recording.error().describe();
   if (!recording) return r;
   auto replayed =
-      pipeline::replay(*recording, chain_only_maps(recording->maps), r.profile, options);
+      pipeline::replay(*recording, chain_only_maps(recording->own.maps), r.profile, options);
   EXPECT_TRUE(replayed) << replayed.error().describe();
   std::ostringstream out;
   output::write_folded(

@@ -166,7 +166,7 @@ TEST_F(SessionTest, TeesRawSamplesToAFileThatReplays) {
   std::uint64_t lost = 0;
   for (const auto& [tid, count] : recording->lost) lost += count;
   EXPECT_EQ(lost, log_.lost);
-  EXPECT_NE(recording->maps.find("sleep"), std::string::npos) << "the target's maps are saved";
+  EXPECT_NE(recording->own.maps.find("sleep"), std::string::npos) << "the target's maps are saved";
 }
 
 }  // namespace

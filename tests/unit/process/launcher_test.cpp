@@ -20,8 +20,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
@@ -338,6 +340,38 @@ class KillAtExit {
   }
   std::vector<ProcessId> processes;
 };
+
+TEST_F(LauncherTest, DescendantsAreEveryProcessBelowParentsFirst) {
+  // A grandchild in a process group of its own is a descendant too (not of the group).
+  auto child =
+      LaunchedProcess::spawn({"sh", "-c", "sleep 300 & setsid sh -c 'sleep 300 & wait' & wait"});
+  ASSERT_TRUE(child) << child.error().describe();
+  ReapAtExit reap(*child);
+  KillAtExit kill_them;
+  ASSERT_TRUE(child->release());
+  kill_them.processes = wait_for_descendants(child->pid(), 1);
+  std::vector<pid_t> found;
+  for (int i = 0; i < 200 && found.size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    found = descendants(child->pid());
+  }
+  // Each one's parent is the launched sh or one found before it.
+  std::set<pid_t> before{child->pid()};
+  for (pid_t pid : found) {
+    auto stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) continue;
+    std::istringstream rest(stat->substr(stat->rfind(')') + 1));
+    std::vector<std::string> fields;  // from field 3 (state) on
+    for (std::string f; rest >> f;) fields.push_back(f);
+    ASSERT_GE(fields.size(), 20u);
+    kill_them.processes.push_back(
+        ProcessId{.pid = pid, .start_time = std::stoull(fields[19])});  // field 22
+    EXPECT_EQ(before.count(std::stoi(fields[1])), 1u) << pid << "'s parent " << fields[1];
+    before.insert(pid);
+  }
+  ASSERT_EQ(found.size(), 3u) << "sleep, setsid's sh and its sleep";
+  EXPECT_TRUE(descendants(999999999).empty());
+}
 
 TEST_F(LauncherTest, GroupDescendantsAreTheChildsProcessesInItsGroup) {
   auto child = LaunchedProcess::spawn({"sh", "-c", "sleep 300 & sleep 300; true"});

@@ -49,7 +49,7 @@ std::string describe(const unwind::UnwoundStack& s) {
 
 Outcome replay_both(const sampling::RawRecording& rec) {
   Outcome o;
-  const std::string maps = rec.maps;
+  const std::string maps = rec.own.maps;
   auto source = [maps]() -> Result<std::string> { return maps; };
   auto dw_modules = modules::ModuleMap::create(source);
   auto lu_modules = modules::ModuleMap::create(source);

@@ -21,7 +21,7 @@ TEST(Replay, ReadsTheRawFile) {
   ASSERT_TRUE(rec) << rec.error().describe();
   EXPECT_GT(rec->pid, 0);
   EXPECT_GE(rec->samples.size(), 20u);
-  EXPECT_NE(rec->maps.find(kRecordedChainPath), std::string::npos);
+  EXPECT_NE(rec->own.maps.find(kRecordedChainPath), std::string::npos);
   for (const auto& s : rec->samples) {
     EXPECT_TRUE(s.sample.has_regs);
     EXPECT_EQ(s.sample.stack.size(), s.stack.size());

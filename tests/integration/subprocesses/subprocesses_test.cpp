@@ -1,0 +1,152 @@
+// --subprocesses: every process the target starts is sampled and named by its own maps,
+// under a root frame "name (PID)" — a shell that starts four julia workers (two at once,
+// then two more), a shell attached by PID with workers already running, a raw recording
+// replayed. Without the option, a target that execs (a shell exec chain, as pyenv's shims
+// do) is profiled as the program it became.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/child_process.h"
+#include "support/test_files.h"
+
+namespace cspy::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Folded stacks grouped by their first frame (the process root with --subprocesses).
+std::map<std::string, std::map<std::string, std::uint64_t>> by_root(
+    const std::map<std::string, std::uint64_t>& stacks) {
+  std::map<std::string, std::map<std::string, std::uint64_t>> roots;
+  for (const auto& [stack, count] : stacks) {
+    const auto semi = stack.find(';');
+    roots[stack.substr(0, semi)][semi == std::string::npos ? "" : stack.substr(semi + 1)] += count;
+  }
+  return roots;
+}
+
+std::uint64_t total(const std::map<std::string, std::uint64_t>& stacks) {
+  std::uint64_t n = 0;
+  for (const auto& [stack, count] : stacks) n += count;
+  return n;
+}
+
+// The samples whose stack holds julia's chain from _start to its work, calc_pure_python
+// (which builds its lists and calls calculate_z_serial_purepython).
+std::uint64_t with_julia_chain(const std::map<std::string, std::uint64_t>& stacks) {
+  std::uint64_t n = 0;
+  for (const auto& [stack, count] : stacks) {
+    if (stack.starts_with("_start;") && stack.find(";main;calc_pure_python") != std::string::npos) {
+      n += count;
+    }
+  }
+  return n;
+}
+
+const std::regex kJuliaRoot(R"(julia \(\d+\))");
+
+// Each julia root has its samples, nearly all of them with the full chain and none
+// unnamed; returns how many julia roots there were.
+std::size_t check_julia_roots(
+    const std::map<std::string, std::map<std::string, std::uint64_t>>& roots,
+    const std::string& what) {
+  std::size_t julias = 0;
+  for (const auto& [root, stacks] : roots) {
+    if (!std::regex_match(root, kJuliaRoot)) continue;
+    ++julias;
+    const std::uint64_t n = total(stacks);
+    EXPECT_GE(n, 15u) << what << ": " << root;
+    EXPECT_GE(with_julia_chain(stacks), n * 9 / 10)
+        << what << ": " << root << " has " << n << " samples";
+    std::uint64_t unknown = 0;
+    for (const auto& [stack, count] : stacks) {
+      if (stack.starts_with("[unknown]")) unknown += count;
+    }
+    EXPECT_LE(unknown, 2u) << what << ": " << root;
+  }
+  return julias;
+}
+
+std::string workers_script(const std::string& seconds) {
+  const std::string j = target_binary("julia") + " --seconds " + seconds + " >/dev/null";
+  return j + " & " + j + "; wait; " + j + " & " + j + "; wait";
+}
+
+TEST(Subprocesses, FourWorkersEachUnderItsOwnRoot) {
+  const std::string dir = make_temp_dir();
+  const std::string out = dir + "/out.folded", raw = dir + "/out.raw";
+  CommandResult r = run_command({cspy_binary(), "record", "--subprocesses", "--rate", "200", "-o",
+                                 out, "--raw", raw, "--", "/bin/sh", "-c", workers_script("1")},
+                                120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto live = parse_folded(read_file(out));
+  const auto roots = by_root(live);
+  EXPECT_EQ(check_julia_roots(roots, "live"), 4u) << read_file(out);
+  for (const auto& [root, stacks] : roots) {
+    EXPECT_TRUE(std::regex_match(root, kJuliaRoot) ||
+                std::regex_match(root, std::regex(R"(sh \(\d+\))")))
+        << "a root that is neither the shell nor a worker: " << root;
+    // Nothing of julia is named under the shell.
+    if (!std::regex_match(root, kJuliaRoot)) {
+      EXPECT_EQ(with_julia_chain(stacks), 0u) << root;
+    }
+  }
+
+  // The raw recording keeps each process's maps: report names it all the same way.
+  CommandResult replayed =
+      run_command({cspy_binary(), "report", "-i", raw, "-o", dir + "/r.folded"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_EQ(parse_folded(read_file(dir + "/r.folded")), live);
+}
+
+TEST(Subprocesses, AttachedShellsWorkersAlreadyRunning) {
+  const std::string j = target_binary("julia") + " --seconds 6 >/dev/null";
+  ChildProcess shell({"/bin/sh", "-c", "echo ready; " + j + " & " + j + "; wait"});
+  ASSERT_TRUE(shell.wait_for_output("ready", 10s));
+  std::this_thread::sleep_for(300ms);  // the workers start
+  const std::string out = make_temp_dir() + "/out.folded";
+  CommandResult r =
+      run_command({cspy_binary(), "record", "--subprocesses", "--pid", std::to_string(shell.pid()),
+                   "-d", "2", "--rate", "200", "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(check_julia_roots(by_root(parse_folded(read_file(out))), "attached"), 2u)
+      << read_file(out);
+}
+
+TEST(Subprocesses, NeedsThePerfEventSampler) {
+  CommandResult r = run_command({cspy_binary(), "record", "--subprocesses", "--sampler", "ptrace",
+                                 "-o", make_temp_dir() + "/x.folded", "--", "true"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--subprocesses needs the perf_event sampler"), std::string::npos) << r.err;
+}
+
+// A shell that execs a shell that execs julia, as pyenv's shims exec the interpreter: the
+// samples after the exec are julia's, named by julia's maps, under no process root.
+TEST(ExecChain, ProfiledAsTheFinalProgram) {
+  const std::string out = make_temp_dir() + "/out.folded";
+  const std::string inner = "sleep 0.2; exec " + target_binary("julia") + " --seconds 2";
+  CommandResult r = run_command({cspy_binary(), "record", "--rate", "200", "-o", out, "--",
+                                 "/bin/sh", "-c", "sleep 0.2; exec /bin/sh -c '" + inner + "'"},
+                                60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stacks = parse_folded(read_file(out));
+  const std::uint64_t n = total(stacks);
+  ASSERT_GE(n, 40u);
+  EXPECT_GE(with_julia_chain(stacks), n * 9 / 10) << read_file(out);
+  std::uint64_t unknown = 0;
+  for (const auto& [stack, count] : stacks) {
+    if (stack.starts_with("[unknown]")) unknown += count;
+  }
+  EXPECT_LE(unknown, 3u) << read_file(out);
+}
+
+}  // namespace
+}  // namespace cspy::test
