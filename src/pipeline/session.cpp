@@ -167,7 +167,7 @@ void Session::finish() {
     if (auto codes = interpreter_->python_codes(); !codes.empty()) {
       raw_writer_->write_blob(python::encode_codes(codes));
     }
-    if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
+    if (auto closed = raw_writer_->close(); !closed) raw_file_error_ = closed.error();
   }
   auto& info = profile_.info();
   info.duration_s = static_cast<double>(end_ns_ - start_ns_) / 1e9;

@@ -1,7 +1,10 @@
 // Tests that a raw sample file gives back what was written: the PID, the last maps, lost
 // records, the thread names (record type 6) and the rate and start time (type 7).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +71,51 @@ TEST(RawFile, OlderFilesHaveNoRate) {
   ASSERT_TRUE(read.has_value()) << read.error().message();
   EXPECT_EQ(read->rate_hz, 0.0);
   EXPECT_EQ(read->start_unix_ns, 0u);
+}
+
+std::size_t files_in(const std::string& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+// Until close() the file has a temporary name: a writer dropped unclosed leaves nothing.
+TEST(RawFile, NothingUnderTheNameUntilClosed) {
+  const std::string dir = test::make_test_dir("raw_file_unclosed");
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(dir + "/run.raw", 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    (*writer)->write_maps("maps");
+    EXPECT_FALSE(std::filesystem::exists(dir + "/run.raw"));
+  }
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
+// A write error (a file size limit here, as a full disk) is an error of close(), and no
+// truncated file is left (tests/reliability also fills a real tmpfs).
+TEST(RawFile, WriteErrorLeavesNoFile) {
+  const std::string dir = test::make_test_dir("raw_file_efbig");
+  NullSink sink;
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  Result<void> closed;
+  {
+    auto writer = RawFileWriter::create(dir + "/run.raw", 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    struct rlimit small = old;
+    small.rlim_cur = 4096;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    (*writer)->write_maps(std::string(1 << 20, 'm'));
+    closed = (*writer)->close();
+    ::setrlimit(RLIMIT_FSIZE, &old);
+  }
+  (void)std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(closed.has_value());
+  EXPECT_EQ(closed.error().sys_errno(), EFBIG) << closed.error().describe();
+  EXPECT_NE(closed.error().message().find(dir + "/run.raw"), std::string::npos);
+  EXPECT_EQ(files_in(dir), 0u);
 }
 
 }  // namespace
