@@ -268,7 +268,8 @@ Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> file, const st
       }
       auto& out = rec.samples.back().interp_words;
       out.resize(n);
-      std::memcpy(out.data(), words.data(), words.size());
+      // An empty record is valid, and memcpy may not be given its null pointers.
+      if (n > 0) std::memcpy(out.data(), words.data(), words.size());
     } else if (type == kBlob) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;

@@ -118,5 +118,26 @@ TEST(RawFile, WriteErrorLeavesNoFile) {
   EXPECT_EQ(files_in(dir), 0u);
 }
 
+// Found by fuzz/raw_file_fuzzer.cpp: an interpreter record of zero words passed a null
+// pointer to memcpy (undefined behaviour). It reads as an empty record.
+TEST(RawFile, EmptyInterpRecordIsRead) {
+  const std::string path =
+      std::string(CSPY_SOURCE_DIR) + "/fuzz/corpus/raw_file/regression-empty-interp.raw";
+  (void)read_raw_file(path);  // the fuzzer's input: an Error or not, no UB (CI's UBSan build)
+  std::string bytes(kRawFileMagic);
+  const std::uint32_t pid = 5;
+  bytes.append(reinterpret_cast<const char*>(&pid), sizeof pid);
+  bytes += '\x01';                         // a sample
+  bytes.append(4 + 8 + 1 + 17 * 8, '\0');  // tid, time, flags, registers
+  bytes.append(4, '\0');                   // no stack bytes
+  bytes += '\x04';                         // its interpreter words:
+  bytes.append(4, '\0');                   // none
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  auto rec = parse_raw_file({data, bytes.size()}, "empty-interp");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message();
+  ASSERT_EQ(rec->samples.size(), 1u);
+  EXPECT_TRUE(rec->samples[0].interp_words.empty());
+}
+
 }  // namespace
 }  // namespace cspy::sampling
