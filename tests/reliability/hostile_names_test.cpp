@@ -1,7 +1,7 @@
 // Hostile names through every output (issue 14): thread names with terminal escapes, ';',
 // newlines, markup, quotes and invalid UTF-8, from a binary at a path with such characters
 // too. SVG stays valid XML with no live markup, folded one stack per line, speedscope and
-// `dump --json` parse, and `dump`'s text holds no byte a terminal would act on.
+// `dump --json` parse, pprof decodes, and `dump`'s text holds no byte a terminal would act on.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -58,7 +58,7 @@ class HostileNames : public ::testing::Test {
 };
 
 TEST_F(HostileNames, EveryRecordOutputStaysValid) {
-  for (const char* ext : {"svg", "folded", "json"}) {
+  for (const char* ext : {"svg", "folded", "json", "pb.gz"}) {
     const std::string out = dir_ + "/out." + ext;
     CommandResult r = run_command(
         {cspy_binary(), "record", "--pid", pid(), "-d", "0.5", "--threads", "-q", "-o", out}, 60s);

@@ -48,6 +48,15 @@ std::string output_problem(const std::string& path) {
     if (!nlohmann::json::accept(text)) return "not valid JSON";
     return "";
   }
+  if (path.ends_with(".pb.gz")) {
+    // gzip intact, and a protobuf message all through (protoc parses it field by field).
+    CommandResult r =
+        run_command({"bash", "-c",
+                     "set -o pipefail; gunzip -c -- \"$0\" | protoc --decode_raw >/dev/null", path},
+                    milliseconds(30'000));
+    if (r.exit_code != 0) return "not a gzip'd protobuf: " + r.err;
+    return "";
+  }
   if (path.ends_with(".folded")) {
     if (!text.empty() && text.back() != '\n') return "last line unterminated";
     std::size_t start = 0;

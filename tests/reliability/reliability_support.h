@@ -27,7 +27,8 @@ class TmpfsMount {
 std::string hostile_target();
 
 // "" when the file at `path` is a complete, valid output of its format (by extension:
-// .svg checked with xmllint, .json parsed, .folded one "stack count" per line); otherwise
+// .svg checked with xmllint, .json parsed, .pb.gz gunzipped and decoded by protoc, .folded
+// one "stack count" per line); otherwise
 // what is wrong with it.
 std::string output_problem(const std::string& path);
 // The number of files in `dir`.
