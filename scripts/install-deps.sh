@@ -19,6 +19,7 @@ packages=(
   debuginfod libdebuginfod1  # a loopback debuginfod server, and libdw's client of it
   libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
   golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
+  clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ)
 )
 
 SUDO=""

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "cspy/output/escape.h"
 #include "cspy/pipeline/interpreter.h"
 #include "cspy/process/target.h"
 #include "cspy/process/thread_status.h"
@@ -35,12 +36,14 @@ struct ThreadDump {
   std::vector<std::vector<python::Local>> locals;
 };
 
+// Every name in the text comes from the target and goes to a terminal: terminal_escape.
 std::string frame_text(const aggregate::Frame& f) {
-  std::string s = f.function;
+  using output::terminal_escape;
+  std::string s = terminal_escape(f.function);
   if (!f.file.empty()) {
-    s += fmt::format(" ({}:{})", f.file, f.line);
+    s += fmt::format(" ({}:{})", terminal_escape(f.file), f.line);
   } else if (!f.module.empty() && f.kind == aggregate::FrameKind::kNative) {
-    s += fmt::format(" ({})", f.module);
+    s += fmt::format(" ({})", terminal_escape(f.module));
   }
   if (f.inlined) s += " [inlined]";
   if (f.kind == aggregate::FrameKind::kPython) s += " [python]";
@@ -49,16 +52,19 @@ std::string frame_text(const aggregate::Frame& f) {
 
 void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTable& frames,
                 const process::Target& target) {
-  std::printf("Process %d: %s\n", target.pid(), target.command_line().c_str());
+  using output::terminal_escape;
+  std::printf("Process %d: %s\n", target.pid(), terminal_escape(target.command_line()).c_str());
   for (const ThreadDump& d : dumps) {
     std::string state = d.status.state_name;
     if (!d.status.syscall_name.empty()) state += " in " + d.status.syscall_name + "()";
     if (d.python >= 0) state += d.python == 1 ? ", Python, holds the GIL" : ", Python";
-    const std::string names =
-        d.python_name.empty() ? d.name : fmt::format("{}; Python \"{}\"", d.name, d.python_name);
+    const std::string name = terminal_escape(d.name);
+    const std::string names = d.python_name.empty() ? name
+                                                    : fmt::format("{}; Python \"{}\"", name,
+                                                                  terminal_escape(d.python_name));
     std::printf("\nThread %d (%s): %s\n", d.tid, names.c_str(), state.c_str());
     if (!d.error.empty()) {
-      std::printf("    (%s)\n", d.error.c_str());
+      std::printf("    (%s)\n", terminal_escape(d.error).c_str());
       continue;
     }
     int i = 0;
@@ -69,7 +75,8 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
       if (f.kind != aggregate::FrameKind::kPython) continue;
       if (python_frame < d.locals.size()) {
         for (const python::Local& local : d.locals[python_frame])
-          std::printf("            %s = %s\n", local.name.c_str(), local.value.c_str());
+          std::printf("            %s = %s\n", terminal_escape(local.name).c_str(),
+                      terminal_escape(local.value).c_str());
       }
       ++python_frame;
     }

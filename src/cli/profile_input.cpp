@@ -1,6 +1,8 @@
 // Raw or folded inputs, remapped paths, and the profile filters' options.
 #include "profile_input.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -39,6 +41,12 @@ Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputO
   auto maps = remap(recording->own.maps, input.map_paths);
   if (!maps) return maps.error();
   aggregate::Profile profile(input.keep_timeline);
+  if (recording->samples.empty()) {
+    // A recording that ended before its first sample: an empty profile, said so (its maps
+    // may name no module at all, which replaying would take for an error).
+    (void)std::fprintf(stderr, "cspy: %s holds no samples: the profile is empty\n", path.c_str());
+    return profile;
+  }
   std::vector<std::string> notices;
   auto replayed =
       pipeline::replay(*recording, *maps, profile, input.interpret, &notices,
@@ -49,6 +57,13 @@ Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputO
 }
 
 Result<aggregate::Profile> load_profile(const std::string& path, const InputOptions& input) {
+  // Only regular files: a FIFO would block the open until a writer comes.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return Error(ErrorKind::kBadInput,
+                 path + " is not a regular file (a FIFO, device or directory): give a saved " +
+                     "raw or folded file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return errno_error(ErrorKind::kBadInput, "cannot open " + path);
   std::string text(sampling::kRawFileMagic.size(), '\0');

@@ -14,8 +14,10 @@
 
 #include "command.h"
 #include "cspy/core/clock.h"
+#include "cspy/output/output_file.h"
 #include "cspy/output/writer.h"
 #include "cspy/pipeline/session.h"
+#include "cspy/process/fd_budget.h"
 #include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
 #include "exit_codes.h"
@@ -195,7 +197,19 @@ class RecordCommand final : public Command {
     return python_.invalid();
   }
 
+  // -o and --raw can be written (exit code 6 when not).
+  Result<void> check_outputs() const {
+    for (const std::string& path : {output_, session_.raw_output}) {
+      if (path.empty() || path == "-") continue;
+      if (auto ok = output::check_writable(path); !ok) return ok.error();
+    }
+    return {};
+  }
+
   int run(const std::vector<std::string>& program) override {
+    // First: a SIGINT/SIGTERM/SIGHUP during the start-up ends the recording as one later
+    // does (a valid, maybe empty, profile), instead of killing cspy with nothing said.
+    install_stop_handlers();
     if (auto message = invalid(program)) return usage_error(*message);
     if (nonblocking_) {
       (void)std::fputs(
@@ -210,13 +224,19 @@ class RecordCommand final : public Command {
                       : process::Target::launch(program, {.stdout_to_stderr = output_ == "-"});
     if (!target) return report(target.error());
     if (output_.empty()) output_ = default_output(*target, *format);
+    // Before any sampling: a recording that could not be written is not started.
+    if (auto writable = check_outputs(); !writable) return report(writable.error());
+    // One perf_event descriptor per thread: `ulimit -n` is checked (and raised) first.
+    if (session_.sampler == pipeline::SamplerKind::kPerfEvent) {
+      auto fds = process::ensure_fd_budget(target->process().threads().size());
+      if (!fds) return report(fds.error());
+    }
 
     aggregate::Profile profile(/*keep_timeline=*/*format == output::Format::kSpeedscope);
     session_.interpreter.lines = write_.lines;
     session_.interpreter.inline_frames = !no_inline_;
     python_.apply(session_.interpreter);
     session_.stop_requested = stop_requested;
-    install_stop_handlers();
     pipeline::Session session(*target, profile, session_);
     auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
     // The program's own exit ended the recording (not --duration, a signal or an error).
@@ -233,6 +253,7 @@ class RecordCommand final : public Command {
     }
     auto written = write_profile_file(output_, *format, profile, write_);
     if (!written) return report(written.error());
+    if (const auto& raw_error = session.raw_file_error()) return report(*raw_error);
     if (!quiet_) {
       print_not_python_notice(session, python_.only);
       (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());

@@ -13,6 +13,7 @@
 
 #include "command.h"
 #include "cspy/pipeline/session.h"
+#include "cspy/process/fd_budget.h"
 #include "cspy/process/target.h"
 #include "cspy/ui/top_model.h"
 #include "cspy/ui/top_screen.h"
@@ -169,6 +170,11 @@ class TopCommand final : public Command {
     auto target =
         program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
     if (!target) return report(target.error());
+    // One perf_event descriptor per thread: `ulimit -n` is checked (and raised) first.
+    if (session_.sampler == pipeline::SamplerKind::kPerfEvent) {
+      auto fds = process::ensure_fd_budget(target->process().threads().size());
+      if (!fds) return report(fds.error());
+    }
     aggregate::Profile profile;
     session_.interpreter.lines = true;  // grouping by line or function happens in the view
     python_.apply(session_.interpreter);

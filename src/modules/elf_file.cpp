@@ -105,8 +105,9 @@ std::vector<Mapping> parse_maps(std::string_view text) {
     unsigned long long offset = 0;
     // start-end perms offset dev inode path
     if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset,
-                    &path_at) < 4) {
-      continue;
+                    &path_at) < 4 ||
+        end <= start) {
+      continue;  // not a mapping (the kernel writes none that ends before it starts)
     }
     m.start = start;
     m.end = end;

@@ -1,6 +1,7 @@
 // UTF-8 sanitizing and XML escaping for strings that come from the target.
 #include "cspy/output/escape.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace cspy::output {
@@ -73,6 +74,49 @@ std::string sanitize_utf8(std::string_view in) {
       out.append(in.substr(i, len));
       i += len;
     }
+  }
+  return out;
+}
+
+std::string terminal_escape(std::string_view in) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(in.size());
+  auto hex = [&out, kHex](unsigned char b) {
+    out += "\\x";
+    out += kHex[b >> 4u];
+    out += kHex[b & 0xFu];
+  };
+  std::size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      hex(c);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      std::uint32_t cp = 0;
+      const std::size_t len = decode(in, i, cp);
+      if (len == 0 || (cp >= 0x80 && cp <= 0x9F)) {
+        // A bad byte, or the whole of a C1 control (CSI and OSC have one-code-point forms).
+        for (std::size_t k = 0; k < std::max<std::size_t>(len, 1); ++k)
+          hex(static_cast<unsigned char>(in[i + k]));
+        i += std::max<std::size_t>(len, 1);
+        continue;
+      }
+      out.append(in.substr(i, len));
+      i += len;
+      continue;
+    }
+    ++i;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "cspy/output/escape.h"
 #include "cspy/output/writer.h"
 #include "folded_stacks.h"
 
@@ -9,12 +10,11 @@ namespace cspy::output {
 
 namespace {
 
-// flamegraph.pl splits frames on ';' and lines on '\n'; neither may appear in a name.
+// flamegraph.pl splits frames on ';' and lines on '\n'; neither may appear in a name, nor
+// may a control character (ESC) that a terminal showing the file would act on.
 std::string folded_name(const aggregate::Frame& frame, bool lines) {
-  std::string s = lines ? frame.label_with_line() : frame.function;
+  std::string s = sanitize_utf8(lines ? frame.label_with_line() : frame.function);
   std::replace(s.begin(), s.end(), ';', ':');
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  std::replace(s.begin(), s.end(), '\r', ' ');
   return s;
 }
 

@@ -10,52 +10,13 @@
 #include <cerrno>
 #include <exception>
 #include <fstream>
-#include <streambuf>
 #include <vector>
+
+#include "cspy/core/fd_streambuf.h"
 
 namespace cspy::output {
 
 namespace {
-
-// A streambuf over a file descriptor that remembers the first write error's errno.
-class FdStreamBuf : public std::streambuf {
- public:
-  explicit FdStreamBuf(int fd) : fd_(fd), buf_(1 << 16) {
-    setp(buf_.data(), buf_.data() + buf_.size());
-  }
-  int error() const { return error_; }
-
- protected:
-  int_type overflow(int_type ch) override {
-    if (!flush_buffer()) return traits_type::eof();
-    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(ch);
-      pbump(1);
-    }
-    return traits_type::not_eof(ch);
-  }
-  int sync() override { return flush_buffer() ? 0 : -1; }
-
- private:
-  bool flush_buffer() {
-    const char* p = pbase();
-    while (p < pptr()) {
-      ssize_t n = ::write(fd_, p, static_cast<std::size_t>(pptr() - p));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        if (error_ == 0) error_ = n < 0 ? errno : EIO;
-        return false;
-      }
-      p += n;
-    }
-    setp(buf_.data(), buf_.data() + buf_.size());
-    return true;
-  }
-
-  int fd_;
-  std::vector<char> buf_;
-  int error_ = 0;
-};
 
 // The process umask, read without changing it (umask(2) would race with other threads).
 mode_t current_umask() {
@@ -113,6 +74,47 @@ Result<void> write_in_place(const std::string& path,
 
 }  // namespace
 
+Result<void> check_writable(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return file_error("cannot write", path, EISDIR);
+    if (!S_ISREG(st.st_mode)) {
+      // O_NONBLOCK: a FIFO with no reader yet must not block the start.
+      int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0 && errno != ENXIO) return file_error("cannot open", path, errno);
+      if (fd >= 0) ::close(fd);
+      return {};
+    }
+  } else if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    std::vector<char> target(4096);
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size() - 1);
+    const std::string to = n > 0 ? std::string(target.data(), static_cast<std::size_t>(n)) : "?";
+    return Error(ErrorKind::kBadInput, "cannot write " + path + ": it is a symbolic link to " + to +
+                                           ", which does not exist (remove the link, or give " +
+                                           "another -o)");
+  }
+  // The file's directory must take a new file: create a temporary one there and remove it.
+  std::string real = path;
+  if (char* resolved = ::realpath(path.c_str(), nullptr); resolved != nullptr) {
+    real = resolved;
+    std::free(resolved);
+  }
+  std::string tmp = real + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string dir =
+        real.find('/') == std::string::npos ? "." : real.substr(0, real.rfind('/') + 1);
+    return Error(ErrorKind::kBadInput,
+                 "cannot write " + path + " (no new file can be created in " + dir +
+                     "; give -o a writable directory)",
+                 err);
+  }
+  ::close(fd);
+  ::unlink(tmp.c_str());
+  return {};
+}
+
 Result<void> write_file_atomically(const std::string& path_given,
                                    const std::function<void(std::ostream&)>& write) {
   struct stat st {};
@@ -124,10 +126,10 @@ Result<void> write_file_atomically(const std::string& path_given,
   std::string path = path_given;
   if (::lstat(path_given.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     char* resolved = ::realpath(path_given.c_str(), nullptr);
-    if (resolved != nullptr) {
-      path = resolved;
-      std::free(resolved);
-    }
+    // A dangling link is not replaced by a file (check_writable says why).
+    if (resolved == nullptr) return check_writable(path_given);
+    path = resolved;
+    std::free(resolved);
   }
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);

@@ -308,7 +308,7 @@ void Session::finish() {
       if (!jit.empty()) raw_writer_->write_perf_map(jit);
       if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
     }
-    if (auto closed = raw_writer_->close(); !closed) log::warn("{}", closed.error().describe());
+    if (auto closed = raw_writer_->close(); !closed) raw_file_error_ = closed.error();
   }
   auto& info = profile_.info();
   info.duration_s = static_cast<double>(end_ns_ - start_ns_) / 1e9;

@@ -5,7 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -30,7 +32,36 @@ bool has_cap_sys_ptrace() {
   return (data[CAP_SYS_PTRACE / 32].effective & (1u << (CAP_SYS_PTRACE % 32))) != 0;
 }
 
+std::string explain_already_traced(pid_t pid) {
+  std::vector<std::string> tasks{std::to_string(pid)};
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec))
+    tasks.push_back(e.path().filename().string());
+  for (const std::string& tid : tasks) {
+    std::ifstream status(fmt::format("/proc/{}/task/{}/status", pid, tid));
+    std::string key;
+    pid_t tracer = 0;
+    while (status >> key) {
+      if (key == "TracerPid:") {
+        status >> tracer;
+        break;
+      }
+    }
+    if (tracer <= 0) continue;
+    std::ifstream comm_file(fmt::format("/proc/{}/comm", tracer));
+    std::string comm;
+    std::getline(comm_file, comm);
+    return fmt::format(
+        "not permitted to attach to PID {}: it is already traced by PID {} ({}), and a thread "
+        "has one tracer at a time; detach that debugger or tracer first, or use "
+        "--sampler perf_event",
+        pid, tracer, comm.empty() ? "?" : comm);
+  }
+  return "";
+}
+
 std::string explain_ptrace_refusal(pid_t pid) {
+  if (std::string traced = explain_already_traced(pid); !traced.empty()) return traced;
   return explain_ptrace_refusal(pid, ptrace_scope(), has_cap_sys_ptrace());
 }
 

@@ -110,6 +110,12 @@ bool ProcessId::running() const {
   return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
 }
 
+std::optional<ProcessId> process_id_of(pid_t pid) {
+  auto f = read_stat(pid);
+  if (!f) return std::nullopt;
+  return ProcessId{.pid = pid, .start_time = f->start_time};
+}
+
 std::vector<ProcessId> group_descendants(pid_t root) {
   auto root_stat = read_stat(root);
   if (!root_stat) return {};

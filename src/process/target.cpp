@@ -2,6 +2,7 @@
 #include "cspy/process/target.h"
 
 #include "cspy/core/path.h"
+#include "cspy/process/process_tree.h"
 
 namespace cspy::process {
 
@@ -14,6 +15,8 @@ Result<Target> Target::attach(pid_t pid) {
   if (!p) return p.error();
   Target t(*p, std::nullopt);
   t.command_ = p->command_line();
+  // Its start time tells it from a later process the kernel gives the same PID.
+  if (auto id = process_id_of(pid)) t.id_ = *id;
   return t;
 }
 
@@ -41,6 +44,7 @@ Result<void> Target::release() {
 
 bool Target::running() {
   if (launched_) return !launched_->try_wait().has_value();
+  if (id_.pid > 0) return id_.running();  // exited, or its PID reused by another process
   return process_.alive();
 }
 

@@ -335,6 +335,12 @@ class PerfEventSource final : public SampleSource {
         return Error(ErrorKind::kPermission, process::explain_perf_refusal(target_.pid()), 0);
       }
       if (e == ESRCH) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
+      if (e == EMFILE) {
+        return Error(ErrorKind::kGeneric,
+                     fmt::format("thread {}: one file descriptor per thread, and `ulimit -n` is "
+                                 "reached; raise it",
+                                 tid));
+      }
       return Error(ErrorKind::kGeneric, fmt::format("perf_event_open for thread {}", tid), e);
     }
     UniqueFd owned(fd);

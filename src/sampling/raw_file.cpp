@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -45,7 +47,7 @@ enum : std::uint8_t {
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
 template <typename T>
-void put(std::ofstream& out, const T& v) {
+void put(std::ostream& out, const T& v) {
   out.write(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
@@ -53,13 +55,30 @@ void put(std::ofstream& out, const T& v) {
 
 Result<std::unique_ptr<RawFileWriter>> RawFileWriter::create(const std::string& path, pid_t pid,
                                                              SampleSink& next) {
+  // Written under a temporary name in the same directory and renamed by close(): a full
+  // disk or a crash never leaves a truncated file under `path`. A link is followed.
+  std::string real = path;
+  if (char* resolved = ::realpath(path.c_str(), nullptr); resolved != nullptr) {
+    real = resolved;
+    std::free(resolved);
+  }
+  std::string tmp = real + ".tmp.XXXXXX";
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!fd.valid()) return errno_error(ErrorKind::kBadInput, "cannot write " + path);
   std::unique_ptr<RawFileWriter> w(new RawFileWriter(path, next));
-  w->out_.open(path, std::ios::binary | std::ios::trunc);
-  if (!w->out_) return errno_error(ErrorKind::kBadInput, "cannot write " + path);
+  w->real_path_ = std::move(real);
+  w->tmp_path_ = std::move(tmp);
+  w->buf_ = std::make_unique<FdStreamBuf>(fd.get());
+  w->fd_ = std::move(fd);
+  w->out_.rdbuf(w->buf_.get());
   w->out_.write(kRawFileMagic.data(), static_cast<std::streamsize>(kRawFileMagic.size()));
   put(w->out_, static_cast<std::uint32_t>(pid));
   w->process_ = pid;
   return w;
+}
+
+RawFileWriter::~RawFileWriter() {
+  if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
 }
 
 void RawFileWriter::select_process(pid_t pid) {
@@ -142,9 +161,20 @@ void RawFileWriter::on_lost(pid_t tid, std::uint64_t count) {
 }
 
 Result<void> RawFileWriter::close() {
+  if (tmp_path_.empty()) return {};
   out_.flush();
-  if (!out_) return Error(ErrorKind::kBadInput, "writing " + path_ + " failed (disk full?)");
-  out_.close();
+  int err = out_ ? 0 : (buf_->error() != 0 ? buf_->error() : EIO);
+  // Durable before the rename, so that the name never points at a partial file.
+  if (err == 0 && ::fsync(fd_.get()) != 0) err = errno;
+  fd_ = UniqueFd();
+  if (err == 0 && ::rename(tmp_path_.c_str(), real_path_.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp_path_.c_str());
+    tmp_path_.clear();
+    return Error(ErrorKind::kBadInput,
+                 "cannot write the raw file " + path_ + " (nothing was left under that name)", err);
+  }
+  tmp_path_.clear();
   return {};
 }
 
@@ -206,18 +236,31 @@ bool read_sample(Cursor& in, pid_t pid, StoredSample& s) {
 }  // namespace
 
 Result<RawRecording> read_raw_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO with no writer must not hang; only regular files are read.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   struct stat st {};
   if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
     return errno_error(ErrorKind::kBadInput, "cannot read " + path);
+  if (!S_ISREG(st.st_mode)) {
+    return Error(ErrorKind::kBadInput,
+                 path + " is not a regular file (a FIFO, device or directory): give the file " +
+                     "`cspy record --raw` wrote");
+  }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size < kRawFileMagic.size() + 4)
     return Error(ErrorKind::kBadInput, path + " is not a cspy raw sample file");
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (data == MAP_FAILED) return errno_error(ErrorKind::kBadInput, "cannot map " + path);
+  MappedFile file(data, size);
+  auto rec = parse_raw_file({file.data(), size}, path);
+  if (rec) rec->file = std::move(file);
+  return rec;
+}
+
+Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> file, const std::string& name) {
+  const std::string& path = name;
   RawRecording rec;
-  rec.file = MappedFile(data, size);
-  Cursor in(rec.file.data(), rec.file.data() + size);
+  Cursor in(file.data(), file.data() + file.size());
   std::span<const std::uint8_t> magic;
   std::uint32_t pid = 0;
   if (!in.bytes(kRawFileMagic.size(), magic) ||
@@ -251,7 +294,8 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       }
       auto& out = rec.samples.back().interp_words;
       out.resize(n);
-      std::memcpy(out.data(), words.data(), words.size());
+      // An empty record is valid, and memcpy may not be given its null pointers.
+      if (n > 0) std::memcpy(out.data(), words.data(), words.size());
     } else if (type == kBlob) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;

@@ -18,4 +18,11 @@ namespace cspy::output {
 Result<void> write_file_atomically(const std::string& path,
                                    const std::function<void(std::ostream&)>& write);
 
+// Whether write_file_atomically(path) can succeed, checked before a recording starts so
+// that no data is collected for nothing: the directory exists and takes a new file (a
+// temporary one is created and removed), `path` is no directory. A dangling symbolic link
+// is refused (its target may be a typo; cspy neither replaces the link nor creates the
+// file it names). A FIFO or device is written in place, so it is only opened for writing.
+Result<void> check_writable(const std::string& path);
+
 }  // namespace cspy::output

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "cspy/aggregate/profile.h"
@@ -64,6 +65,8 @@ class Session {
   std::string unsampled_reason() const { return source_ ? source_->unsampled_reason() : ""; }
   const char* sampler_name() const { return source_ ? source_->name() : "none"; }
   bool target_exited() const { return target_exited_; }
+  // Why the raw file (SessionOptions::raw_output) could not be completed, after finish().
+  const std::optional<Error>& raw_file_error() const { return raw_file_error_; }
   // Why the target's Python frames cannot be read ("" when they can or it is not Python).
   std::string python_problem() const { return python_ ? python_->root().problem() : ""; }
   // What could not be used to name frames since the last call (a file that is not the
@@ -154,6 +157,7 @@ class Session {
   std::uint64_t last_modules_ns_ = 0;
   bool target_exited_ = false;
   bool finished_ = false;
+  std::optional<Error> raw_file_error_;
 };
 
 }  // namespace cspy::pipeline

@@ -15,8 +15,12 @@ int ptrace_scope();
 int perf_event_paranoid();
 bool has_cap_sys_ptrace();
 
-// "not permitted to ptrace PID N: <cause>; <fix>" for an EPERM from ptrace.
+// "not permitted to ptrace PID N: <cause>; <fix>" for an EPERM from ptrace: first whether
+// it is traced already (explain_already_traced), then the settings below.
 std::string explain_ptrace_refusal(pid_t pid);
+// When a thread of `pid` has a tracer (TracerPid != 0), the refusal naming it (its PID and
+// comm); "" when none has.
+std::string explain_already_traced(pid_t pid);
 // The same for given settings: the Yama scope (-1 if absent) and whether cspy has
 // CAP_SYS_PTRACE; the one above passes this system's.
 std::string explain_ptrace_refusal(pid_t pid, int scope, bool has_cap);

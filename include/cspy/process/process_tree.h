@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace cspy::process {
@@ -20,6 +21,9 @@ struct ProcessId {
   bool running() const;
   bool operator==(const ProcessId&) const = default;
 };
+
+// `pid` as /proc names it now; nullopt when there is no such process.
+std::optional<ProcessId> process_id_of(pid_t pid);
 
 // The children of `root`, theirs, and so on, that are in `root`'s process group; none if
 // `root` is gone. Read from /proc/[0-9]*/stat.

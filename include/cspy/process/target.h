@@ -14,6 +14,7 @@
 #include "cspy/core/result.h"
 #include "cspy/process/launcher.h"
 #include "cspy/process/process.h"
+#include "cspy/process/process_tree.h"
 
 namespace cspy::process {
 
@@ -27,7 +28,8 @@ class Target {
   bool launched() const { return launched_.has_value(); }
   // Lets a launched command exec (no-op for --pid).
   Result<void> release();
-  // False once the process has exited (a launched one is reaped then).
+  // False once the process has exited (a launched one is reaped then); for --pid, also
+  // once its PID belongs to another process (the start time differs: PID reuse).
   bool running();
   // A launched target's wait status once it has exited.
   std::optional<int> exit_status();
@@ -47,6 +49,7 @@ class Target {
   std::optional<LaunchedProcess> launched_;
   std::string command_;
   std::string launched_name_;  // a launched program's name after exec
+  ProcessId id_;               // a --pid target's PID and start time
 };
 
 }  // namespace cspy::process

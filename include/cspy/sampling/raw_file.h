@@ -1,22 +1,25 @@
 // Raw sample files: what a recording captured before unwinding — the target's memory
 // maps and every RawSample (registers + stack copy) — so that unwinding and
 // symbolization can be replayed later without the process (tests under tests/data/).
-// RawFileWriter is a SampleSink that tees samples to a file; read_raw_file() loads one.
+// RawFileWriter is a SampleSink that tees samples to a file (complete, or not there at all);
+// read_raw_file() loads one.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "cspy/core/fd_streambuf.h"
 #include "cspy/core/result.h"
+#include "cspy/core/unique_fd.h"
 #include "cspy/sampling/raw_sample.h"
 
 namespace cspy::sampling {
@@ -95,16 +98,30 @@ class RawFileWriter final : public SampleSink {
   void write_info(double rate_hz, std::uint64_t start_unix_ns);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
+  // Completes the file: flushed, synced and renamed from its temporary name to `path`. On
+  // an error (a full disk) the temporary file is removed and nothing is left at `path`.
   Result<void> close();
+  // Removes the temporary file of a writer that was never closed.
+  ~RawFileWriter() override;
+  RawFileWriter(const RawFileWriter&) = delete;
+  RawFileWriter& operator=(const RawFileWriter&) = delete;
 
  private:
   RawFileWriter(std::string path, SampleSink& next) : path_(std::move(path)), next_(next) {}
   std::string path_;
+  std::string real_path_;  // path_ with links resolved: where the rename goes
+  std::string tmp_path_;   // "" once closed
   SampleSink& next_;
-  std::ofstream out_;
+  UniqueFd fd_;                       // the temporary file
+  std::unique_ptr<FdStreamBuf> buf_;  // remembers a write's errno (ENOSPC); mode 0600: stacks
+  std::ostream out_{nullptr};
   pid_t process_ = 0;  // whose records are written now
 };
 
+// Reads a regular file (a FIFO or device is refused at once, never waited on).
 Result<RawRecording> read_raw_file(const std::string& path);
+// The same from bytes in memory (`name` for messages), which must outlive the result:
+// its samples' stacks and blobs point into them. For tests and the fuzzer.
+Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> bytes, const std::string& name);
 
 }  // namespace cspy::sampling

@@ -34,6 +34,22 @@ TEST(OutputEscape, XmlEscape) {
   EXPECT_EQ(xml_escape("x\x01\xff"), "x" + kFffd + kFffd);
 }
 
+TEST(OutputEscape, TerminalEscape) {
+  EXPECT_EQ(terminal_escape("plain ascii: a;b"), "plain ascii: a;b");
+  EXPECT_EQ(terminal_escape("na\xc3\xafve \xe2\x9c\x93"), "na\xc3\xafve \xe2\x9c\x93");
+  EXPECT_EQ(terminal_escape("\x1b[2J"), "\\x1b[2J");                     // clear screen
+  EXPECT_EQ(terminal_escape("\x1b]0;title\x07"), "\\x1b]0;title\\x07");  // OSC window title
+  EXPECT_EQ(terminal_escape("a\rb\nc\td"), "a\\rb\\nc\\td");
+  EXPECT_EQ(terminal_escape("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(terminal_escape(std::string("x\0y\x7f", 4)), "x\\x00y\\x7f");
+  EXPECT_EQ(terminal_escape("\xc2\x9b"
+                            "2J"),
+            "\\xc2\\x9b"
+            "2J");                                           // C1 CSI
+  EXPECT_EQ(terminal_escape("\xff\xc3("), "\\xff\\xc3(");    // invalid UTF-8
+  EXPECT_EQ(terminal_escape("ab\xe2\x82"), "ab\\xe2\\x82");  // cut at the end
+}
+
 TEST(OutputEscape, TruncateByCodePoints) {
   EXPECT_EQ(truncate_utf8("abcdef", 6, ".."), "abcdef");
   EXPECT_EQ(truncate_utf8("abcdefg", 6, ".."), "abcd..");

@@ -1,6 +1,7 @@
 // Tests for the folded-stacks writer: root-first lines, counts, escaping, thread roots.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cspy/output/writer.h"
@@ -32,6 +33,25 @@ TEST(Folded, OneLinePerStackRootFirst) {
   write_folded(p, WriteOptions{.thread_roots = true}, threads);
   EXPECT_EQ(threads.str(),
             "thread 1;main 1\nthread 1;main;ns::f<int: x> 5\nthread 2 (w);main;ns::f<int: x> 1\n");
+}
+
+// Names from the target (a thread's prctl name, a symbol) cannot split a line or a frame,
+// nor send a terminal escape to whoever cats the file.
+TEST(Folded, HostileNamesStayOneInertStackPerLine) {
+  aggregate::Profile p;
+  FrameId f = p.frames().intern(Frame{.function = "f\x1b[2J;g\nh\ri\xff"});
+  std::vector<FrameId> s{f};
+  p.add_sample(7, s, 0);
+  p.set_thread_name(7, "\x1b]0;pwned\x07;x\ny");
+  std::ostringstream out;
+  write_folded(p, WriteOptions{.thread_roots = true}, out);
+  const std::string text = out.str();
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), ';'), 1) << text;  // thread root;frame
+  EXPECT_TRUE(text.ends_with(" 1\n")) << text;
 }
 
 }  // namespace

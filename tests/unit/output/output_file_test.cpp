@@ -109,7 +109,7 @@ TEST(OutputFile, WriteErrorReportsErrnoAndCleansUp) {
   Result<void> r =
       write_file_atomically(path, [](std::ostream& o) { o << std::string(1 << 20, 'x'); });
   ::setrlimit(RLIMIT_FSIZE, &old);
-  std::signal(SIGXFSZ, old_handler);
+  (void)std::signal(SIGXFSZ, old_handler);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().sys_errno(), EFBIG);
   EXPECT_NE(r.error().message().find(path), std::string::npos);
@@ -122,6 +122,43 @@ TEST(OutputFile, CannotReplaceADirectory) {
   Result<void> r = write_file_atomically(dir + "/target", [](std::ostream& o) { o << "x"; });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().sys_errno(), EISDIR);
+  EXPECT_EQ(files_in(dir), 1u);
+}
+
+// check_writable: what a recording's -o is checked for before anything is sampled.
+TEST(OutputFile, CheckWritableBeforeRecording) {
+  std::string dir = make_test_dir("output_file_check");
+  EXPECT_TRUE(check_writable(dir + "/new.svg"));
+  EXPECT_EQ(files_in(dir), 0u) << "the probe file is removed";
+  write_file(dir + "/old.svg", "old");
+  EXPECT_TRUE(check_writable(dir + "/old.svg"));
+  EXPECT_EQ(read_file(dir + "/old.svg"), "old");
+  EXPECT_TRUE(check_writable("/dev/null"));
+
+  Result<void> missing = check_writable(dir + "/no/such/out.svg");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().sys_errno(), ENOENT);
+  EXPECT_NE(missing.error().message().find(dir + "/no/such/out.svg"), std::string::npos);
+
+  std::filesystem::create_directory(dir + "/sub");
+  Result<void> is_dir = check_writable(dir + "/sub");
+  ASSERT_FALSE(is_dir);
+  EXPECT_EQ(is_dir.error().sys_errno(), EISDIR);
+}
+
+// A dangling link is refused, before recording and when writing: neither the link is
+// replaced by a file nor the file it names created.
+TEST(OutputFile, DanglingSymlinkIsRefusedAndKept) {
+  std::string dir = make_test_dir("output_file_dangling");
+  std::filesystem::create_symlink("missing/target.svg", dir + "/link.svg");
+  Result<void> checked = check_writable(dir + "/link.svg");
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message().find("symbolic link to missing/target.svg"),
+            std::string::npos)
+      << checked.error().message();
+  Result<void> r = write_file_atomically(dir + "/link.svg", [](std::ostream& o) { o << "x"; });
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(std::filesystem::is_symlink(dir + "/link.svg"));
   EXPECT_EQ(files_in(dir), 1u);
 }
 

@@ -3,8 +3,13 @@
 #include "cspy/process/permissions.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -61,6 +66,29 @@ TEST(Permissions, ExplanationsUseThisSystemsSettings) {
   EXPECT_EQ(explain_ptrace_refusal(7),
             explain_ptrace_refusal(7, ptrace_scope(), has_cap_sys_ptrace()));
   EXPECT_EQ(explain_perf_refusal(7), explain_perf_refusal(7, perf_event_paranoid()));
+}
+
+// A target someone traces already (a debugger, strace) is named with its tracer, not
+// blamed on a container policy.
+TEST(Permissions, AnAlreadyTracedTargetNamesItsTracer) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(child, 0);
+  EXPECT_EQ(explain_already_traced(child), "");
+  const bool seized = ::ptrace(PTRACE_SEIZE, child, nullptr, nullptr) == 0;
+  const std::string text = explain_ptrace_refusal(child);
+  ::kill(child, SIGKILL);  // a tracee that is killed needs no detach
+  ::waitpid(child, nullptr, 0);
+  ASSERT_TRUE(seized);
+  EXPECT_TRUE(contains(text, "already traced by PID " + std::to_string(::getpid()))) << text;
+  std::ifstream comm_file("/proc/self/comm");
+  std::string comm;
+  std::getline(comm_file, comm);
+  EXPECT_TRUE(contains(text, "(" + comm + ")")) << text;
+  EXPECT_FALSE(contains(text, "seccomp")) << text;
 }
 
 TEST(Permissions, PerfRefusalNamesTheParanoidLevel) {

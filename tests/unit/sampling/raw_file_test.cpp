@@ -1,7 +1,10 @@
 // Tests that a raw sample file gives back what was written: the PID, the last maps, lost
 // records, the thread names (record type 6) and the rate and start time (type 7).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <utility>
@@ -108,6 +111,72 @@ TEST(RawFile, OlderFilesHaveNoRate) {
   ASSERT_TRUE(read.has_value()) << read.error().message();
   EXPECT_EQ(read->rate_hz, 0.0);
   EXPECT_EQ(read->start_unix_ns, 0u);
+}
+
+std::size_t files_in(const std::string& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+// Until close() the file has a temporary name: a writer dropped unclosed leaves nothing.
+TEST(RawFile, NothingUnderTheNameUntilClosed) {
+  const std::string dir = test::make_test_dir("raw_file_unclosed");
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(dir + "/run.raw", 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    (*writer)->write_maps("maps");
+    EXPECT_FALSE(std::filesystem::exists(dir + "/run.raw"));
+  }
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
+// A write error (a file size limit here, as a full disk) is an error of close(), and no
+// truncated file is left (tests/reliability also fills a real tmpfs).
+TEST(RawFile, WriteErrorLeavesNoFile) {
+  const std::string dir = test::make_test_dir("raw_file_efbig");
+  NullSink sink;
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  Result<void> closed;
+  {
+    auto writer = RawFileWriter::create(dir + "/run.raw", 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    struct rlimit small = old;
+    small.rlim_cur = 4096;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    (*writer)->write_maps(std::string(1 << 20, 'm'));
+    closed = (*writer)->close();
+    ::setrlimit(RLIMIT_FSIZE, &old);
+  }
+  (void)std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(closed.has_value());
+  EXPECT_EQ(closed.error().sys_errno(), EFBIG) << closed.error().describe();
+  EXPECT_NE(closed.error().message().find(dir + "/run.raw"), std::string::npos);
+  EXPECT_EQ(files_in(dir), 0u);
+}
+
+// Found by fuzz/raw_file_fuzzer.cpp: an interpreter record of zero words passed a null
+// pointer to memcpy (undefined behaviour). It reads as an empty record.
+TEST(RawFile, EmptyInterpRecordIsRead) {
+  const std::string path =
+      std::string(CSPY_SOURCE_DIR) + "/fuzz/corpus/raw_file/regression-empty-interp.raw";
+  (void)read_raw_file(path);  // the fuzzer's input: an Error or not, no UB (CI's UBSan build)
+  std::string bytes(kRawFileMagic);
+  const std::uint32_t pid = 5;
+  bytes.append(reinterpret_cast<const char*>(&pid), sizeof pid);
+  bytes += '\x01';                         // a sample
+  bytes.append(4 + 8 + 1 + 17 * 8, '\0');  // tid, time, flags, registers
+  bytes.append(4, '\0');                   // no stack bytes
+  bytes += '\x04';                         // its interpreter words:
+  bytes.append(4, '\0');                   // none
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  auto rec = parse_raw_file({data, bytes.size()}, "empty-interp");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message();
+  ASSERT_EQ(rec->samples.size(), 1u);
+  EXPECT_TRUE(rec->samples[0].interp_words.empty());
 }
 
 }  // namespace
