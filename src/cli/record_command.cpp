@@ -132,8 +132,6 @@ class RecordCommand final : public Command {
         "samples per second per thread; -F HZ is the same, as in perf")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
         "seconds to record (0: until the target exits or Ctrl-C)")(
-        "idle", po::bool_switch(&session_.idle),
-        "also sample threads that are off CPU (blocked in a system call): wall-clock time")(
         "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
         "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
         "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
@@ -168,6 +166,7 @@ class RecordCommand final : public Command {
         "leave a program cspy started running when the recording ends first (by default it "
         "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+    add_off_cpu_options(d, session_);
     add_sampler_option(d, session_.sampler);
     add_python_options(d, python_);
     add_debug_dir_option(d, session_.interpreter.debug_dirs);

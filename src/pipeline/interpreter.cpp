@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cspy/core/path.h"
+#include "cspy/sampling/syscalls.h"
 #include "cspy/symbolize/module_identity.h"
 
 namespace cspy::pipeline {
@@ -169,8 +170,25 @@ void Interpreter::on_sample(const sampling::RawSample& sample) {
   if (profile_.threads().count(sample.tid) == 0 && namer_) {
     profile_.set_thread_name(sample.tid, namer_(sample.tid));
   }
+  if (options_.off_cpu_only && !sample.idle) return;
   resolve(sample, path_);
-  profile_.add_sample(sample.tid, path_, sample.time_ns, 1, sample.idle);
+  std::uint64_t weight = 1;
+  if (profile_.info().weights_ns) {
+    weight = sample.off_cpu_ns != 0 ? sample.off_cpu_ns : profile_.sample_weight();
+  }
+  if (sample.idle) path_.push_back(syscall_frame(sample.syscall));
+  profile_.add_sample(sample.tid, path_, sample.time_ns, weight, sample.idle);
+}
+
+aggregate::FrameId Interpreter::syscall_frame(int nr) {
+  auto [it, added] = syscall_frames_.try_emplace(nr);
+  if (added) {
+    std::string_view name = sampling::syscall_name(nr);
+    it->second = profile_.frames().intern(
+        aggregate::Frame{.function = name.empty() ? std::string("[off-cpu]") : std::string(name),
+                         .kind = aggregate::FrameKind::kSyscall});
+  }
+  return it->second;
 }
 
 void Interpreter::set_recorded_codes(const std::vector<python::CodeRecord>& codes) {

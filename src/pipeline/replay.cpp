@@ -19,6 +19,13 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
       return Error(ErrorKind::kBadInput, "the recording's Python code objects are corrupt");
   }
   if (!codes.empty()) (*interpreter)->set_recorded_codes(codes);
+  // Weights in time (--idle) need the rate before the first sample.
+  auto& info = profile.info();
+  info.rate_hz = recording.rate_hz;
+  info.idle = std::any_of(recording.samples.begin(), recording.samples.end(),
+                          [](const auto& s) { return s.sample.idle; });
+  info.weights_ns = info.idle && info.rate_hz > 0;
+  info.off_cpu_only = options.off_cpu_only;
   for (const auto& s : recording.samples) {
     sampling::RawSample sample = s.sample;
     sample.interp = s.interp_words;
@@ -32,16 +39,15 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
   if (notices != nullptr) {
     for (std::string& n : (*interpreter)->take_notices()) notices->push_back(std::move(n));
   }
-  auto& info = profile.info();
   info.pid = recording.pid;
-  info.rate_hz = recording.rate_hz;
   info.start_unix_ns = recording.start_unix_ns;
-  info.idle = std::any_of(recording.samples.begin(), recording.samples.end(),
-                          [](const auto& s) { return s.sample.idle; });
   if (!recording.samples.empty()) {
-    info.start_mono_ns = recording.samples.front().sample.time_ns;
-    const std::uint64_t last = recording.samples.back().sample.time_ns;
-    info.duration_s = static_cast<double>(last - info.start_mono_ns) / 1e9;
+    // Off-CPU samples are written as their thread runs again, dated when it stopped.
+    auto [first, last] = std::minmax_element(
+        recording.samples.begin(), recording.samples.end(),
+        [](const auto& a, const auto& b) { return a.sample.time_ns < b.sample.time_ns; });
+    info.start_mono_ns = first->sample.time_ns;
+    info.duration_s = static_cast<double>(last->sample.time_ns - info.start_mono_ns) / 1e9;
   }
   return {};
 }

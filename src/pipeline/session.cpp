@@ -53,6 +53,7 @@ Result<void> Session::start_source() {
       fallback_reason_ = started.error().message() + "; falling back to the ptrace sampler";
       options_.sampler = SamplerKind::kPtrace;
     }
+    if (started) fallback_reason_ = source_->notice();
   }
   if (options_.sampler == SamplerKind::kPtrace) {
     source_ = factory_(SamplerKind::kPtrace, target_, sampler);
@@ -110,6 +111,8 @@ Result<void> Session::start() {
   info.pid = target_.pid();
   info.rate_hz = options_.rate_hz;
   info.idle = options_.idle;
+  info.weights_ns = options_.idle;
+  info.off_cpu_only = options_.interpreter.off_cpu_only;
   info.sampler = source_->name();
   start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;

@@ -10,6 +10,8 @@
 //   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
 //     starts at `start`, read from memory with the maps before it; the last one wins)
 //   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
+//   10 off CPU: u64 nanoseconds off CPU, i32 system call (-1 unknown) of the sample before it
+//      (absent: one sampling interval, unknown system call)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -35,7 +37,8 @@ enum : std::uint8_t {
   kThreadName = 6,
   kInfo = 7,
   kBuildId = 8,
-  kPerfMap = 9
+  kPerfMap = 9,
+  kOffCpu = 10
 };
 constexpr std::uint32_t kMaxInterpWords = 1U << 16;
 
@@ -109,6 +112,11 @@ void RawFileWriter::on_sample(const RawSample& s) {
     put(out_, static_cast<std::uint32_t>(s.interp.size()));
     out_.write(reinterpret_cast<const char*>(s.interp.data()),
                static_cast<std::streamsize>(s.interp.size_bytes()));
+  }
+  if (s.idle && (s.off_cpu_ns != 0 || s.syscall >= 0)) {
+    put(out_, kOffCpu);
+    put(out_, s.off_cpu_ns);
+    put(out_, s.syscall);
   }
   next_.on_sample(s);
 }
@@ -226,6 +234,11 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       auto& out = rec.samples.back().interp_words;
       out.resize(n);
       std::memcpy(out.data(), words.data(), words.size());
+    } else if (type == kOffCpu) {
+      if (rec.samples.empty() || !in.get(rec.samples.back().sample.off_cpu_ns) ||
+          !in.get(rec.samples.back().sample.syscall)) {
+        return corrupt();
+      }
     } else if (type == kBlob) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;
