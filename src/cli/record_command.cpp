@@ -234,8 +234,14 @@ class RecordCommand final : public Command {
       print_not_python_notice(session, python_.only);
       (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());
       if (output_ != "-") {
-        (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
-                           static_cast<unsigned long long>(profile.counters().samples));
+        if (profile.info().weights_ns) {  // --idle: weights are nanoseconds
+          (void)std::fprintf(stderr, "cspy: wrote %s (%.2f s, weights in nanoseconds)\n",
+                             output_.c_str(),
+                             static_cast<double>(profile.counters().samples) / 1e9);
+        } else {
+          (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
+                             static_cast<unsigned long long>(profile.counters().samples));
+        }
       }
     }
     // Also with --quiet: an empty profile needs its reason.
