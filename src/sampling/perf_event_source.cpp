@@ -489,10 +489,10 @@ class PerfEventSource final : public SampleSource {
           off_cpu_.switched_in(ev.tid, time_ns, emit);
         }
       } else if (hdr.type == PERF_RECORD_LOST) {
-        Queued q;
-        std::memcpy(&q.lost, body + 8, 8);
-        q.lost_tid = ev.tid;
-        if (q.lost != 0) batch.push_back(std::move(q));
+        // A full ring (most often many preemptions, whose samples are dropped anyway):
+        // the pending switch-out may be older than the next switch-in, so it is forgotten.
+        // Not [lost] samples: those weigh a sampling interval each, these are unknown.
+        off_cpu_.forget(ev.tid);
       }
     });
   }
