@@ -24,7 +24,7 @@ _cspy_command_options() {
             --python-only --no-python --python-internals --gil --debug-dir" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
-            --full-signatures --reverse --title --thread --focus --exclude
+            --full-signatures --off-cpu --reverse --title --thread --focus --exclude
             --python-only --no-python --python-internals --debug-dir" ;;
     diff)
       echo "-h --help --before --after -o --output -f --format --map-path --lines

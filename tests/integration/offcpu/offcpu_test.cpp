@@ -129,6 +129,13 @@ TEST(OffCpu, RawRecordingKeepsTheWeights) {
   EXPECT_EQ(weight_of(again, "main;outer;middle;leaf", "read"),
             weight_of(r.stacks, "main;outer;middle;leaf", "read"));
   EXPECT_GT(weight_of(again, "main;outer;middle;leaf", "read"), 500'000'000u);
+  // --off-cpu: the same recording, only its off-CPU stacks (all end in a system call).
+  CommandResult off = run_command({cspy_binary(), "report", "-i", dir + "/run.raw", "--off-cpu",
+                                   "-f", "folded", "-o", dir + "/off"},
+                                  60s);
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  const Stacks off_stacks = parse_folded(read_file(dir + "/off"));
+  EXPECT_EQ(total_samples(off_stacks), weight_of(again, "main;outer;middle;leaf", "read"));
 }
 
 // perf_event_paranoid 2 and no capability: blocked threads are polled from /proc, said once.
