@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "cspy/core/path.h"
 #include "cspy/sampling/syscalls.h"
 #include "cspy/symbolize/module_identity.h"
@@ -175,6 +177,14 @@ void Interpreter::on_sample(const sampling::RawSample& sample) {
   std::uint64_t weight = 1;
   if (profile_.info().weights_ns) {
     weight = sample.off_cpu_ns != 0 ? sample.off_cpu_ns : profile_.sample_weight();
+  }
+  if (sample.lock_holder != 0) {  // waiting for a mutex: who holds it, above the futex
+    const std::string name = namer_ ? namer_(sample.lock_holder) : std::string();
+    path_.push_back(profile_.frames().intern(aggregate::Frame{
+        .function = name.empty()
+                        ? fmt::format("[lock held by thread {}]", sample.lock_holder)
+                        : fmt::format("[lock held by thread {} ({})]", sample.lock_holder, name),
+        .kind = aggregate::FrameKind::kSpecial}));
   }
   if (sample.idle) path_.push_back(syscall_frame(sample.syscall));
   profile_.add_sample(sample.tid, path_, sample.time_ns, weight, sample.idle);

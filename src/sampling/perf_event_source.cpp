@@ -474,6 +474,7 @@ class PerfEventSource final : public SampleSource {
         if (!parse_sample(body, rec + hdr.size, q.sample, &kernel_ips)) return;
         q.sample.idle = true;
         q.sample.syscall = kernel_syscalls_.syscall_in(kernel_ips);
+        q.sample.lock_holder = lock_holder(q.sample);
         q.stack = take_spare();
         q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
         q.sample.stack = {};
@@ -495,6 +496,25 @@ class PerfEventSource final : public SampleSource {
         off_cpu_.forget(ev.tid);
       }
     });
+  }
+
+  // A thread waiting in futex for a pthread mutex: the TID that holds it, read from the
+  // mutex as the sample arrives (glibc: the lock word is 2 when contended and __owner
+  // follows 8 bytes on; a PI mutex's word is the owner's TID), if it is one of the
+  // target's threads; else 0. rdi and rsi hold the futex's address and operation.
+  pid_t lock_holder(const RawSample& sample) const {
+    constexpr int kFutex = 202, kWait = 0, kLockPi = 6, kLockPi2 = 13, kDwarfRsi = 4, kDwarfRdi = 5;
+    constexpr std::uint32_t kPiTidMask = 0x3fffffff;
+    if (sample.syscall != kFutex || !sample.has_regs) return 0;
+    const std::uint64_t op = sample.regs.dwarf[kDwarfRsi] & 127;  // without FUTEX_PRIVATE
+    std::int32_t words[3] = {};                                   // __lock, __count, __owner
+    auto n = target_.read_memory(RemoteAddr(sample.regs.dwarf[kDwarfRdi]), words, sizeof words);
+    if (!n || *n != sizeof words) return 0;
+    pid_t owner = 0;
+    if (op == kWait && words[0] == 2) owner = words[2];
+    if (op == kLockPi || op == kLockPi2) owner = static_cast<pid_t>(words[0] & kPiTidMask);
+    if (owner <= 0 || owner == sample.tid || seen_.count(owner) == 0) return 0;
+    return owner;
   }
 
   std::vector<std::uint8_t> take_spare() {

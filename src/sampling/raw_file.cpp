@@ -10,8 +10,9 @@
 //   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
 //     starts at `start`, read from memory with the maps before it; the last one wins)
 //   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
-//   10 off CPU: u64 nanoseconds off CPU, i32 system call (-1 unknown) of the sample before it
-//      (absent: one sampling interval, unknown system call)
+//   10 off CPU: u64 nanoseconds off CPU, i32 system call (-1 unknown), i32 the TID holding
+//      the mutex it waited for (0 unknown), of the sample before it (absent: one sampling
+//      interval, unknown system call)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -117,6 +118,7 @@ void RawFileWriter::on_sample(const RawSample& s) {
     put(out_, kOffCpu);
     put(out_, s.off_cpu_ns);
     put(out_, s.syscall);
+    put(out_, static_cast<std::int32_t>(s.lock_holder));
   }
   next_.on_sample(s);
 }
@@ -235,10 +237,12 @@ Result<RawRecording> read_raw_file(const std::string& path) {
       out.resize(n);
       std::memcpy(out.data(), words.data(), words.size());
     } else if (type == kOffCpu) {
+      std::int32_t holder = 0;
       if (rec.samples.empty() || !in.get(rec.samples.back().sample.off_cpu_ns) ||
-          !in.get(rec.samples.back().sample.syscall)) {
+          !in.get(rec.samples.back().sample.syscall) || !in.get(holder)) {
         return corrupt();
       }
+      rec.samples.back().sample.lock_holder = static_cast<pid_t>(holder);
     } else if (type == kBlob) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;

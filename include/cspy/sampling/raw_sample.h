@@ -36,6 +36,8 @@ struct RawSample {
   // thread waited in, -1 when unknown.
   std::uint64_t off_cpu_ns = 0;
   std::int32_t syscall = -1;
+  // Off CPU in futex on a locked pthread mutex: the thread holding it (0: unknown).
+  pid_t lock_holder = 0;
   UserRegs regs;
   std::span<const std::uint8_t> stack;  // bytes starting at regs.sp()
   // What a CaptureHook read at the same moment (an interpreter's frames); may be empty.

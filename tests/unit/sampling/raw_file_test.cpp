@@ -89,6 +89,7 @@ TEST(RawFile, RoundTripOfOffCpuWeightAndSystemCall) {
     off.idle = true;
     off.off_cpu_ns = 123'456'789;
     off.syscall = 202;
+    off.lock_holder = 4321;
     (*writer)->on_sample(off);
     ASSERT_TRUE((*writer)->close().has_value());
   }
@@ -100,6 +101,7 @@ TEST(RawFile, RoundTripOfOffCpuWeightAndSystemCall) {
   EXPECT_TRUE(read->samples[1].sample.idle);
   EXPECT_EQ(read->samples[1].sample.off_cpu_ns, 123'456'789u);
   EXPECT_EQ(read->samples[1].sample.syscall, 202);
+  EXPECT_EQ(read->samples[1].sample.lock_holder, 4321);
 }
 
 }  // namespace
