@@ -13,18 +13,18 @@ _cspy_command_options() {
   case $1 in
     record)
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
-            --subprocesses --idle --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
+            --subprocesses --idle --off-cpu --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
             --python-only --no-python --python-internals --gil --debug-dir
             --max-depth --unwinder --raw --nonblocking --native --nolineno --keep-running -q --quiet" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
             --locals --debug-dir" ;;
     top)
-      echo "-h --help -p --pid -r --rate -d --delay --sampler --subprocesses --idle --full-signatures
+      echo "-h --help -p --pid -r --rate -d --delay --sampler --subprocesses --idle --off-cpu --full-signatures
             --python-only --no-python --python-internals --gil --debug-dir" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
-            --full-signatures --reverse --title --thread --focus --exclude
+            --full-signatures --off-cpu --reverse --title --thread --focus --exclude
             --python-only --no-python --python-internals --debug-dir" ;;
     diff)
       echo "-h --help --before --after -o --output -f --format --map-path --lines

@@ -22,6 +22,8 @@ const char* kind_name(FrameKind kind) {
       return "python";
     case FrameKind::kJit:
       return "jit";
+    case FrameKind::kSyscall:
+      return "syscall";
   }
   return "native";
 }

@@ -53,8 +53,13 @@ void Profile::add_lost(pid_t tid, std::uint64_t count) {
   // The kernel says how many samples it dropped, not when: they are placed in time at the
   // last sample seen, so that a timeline stays in order.
   const std::uint64_t when = timeline_.empty() ? info_.start_mono_ns : timeline_.back().time_ns;
-  add_sample(tid, std::span<const FrameId>(&lost, 1), when, count);
+  add_sample(tid, std::span<const FrameId>(&lost, 1), when, count * sample_weight());
   counters_.lost += count;
+}
+
+std::uint64_t Profile::sample_weight() const {
+  if (!info_.weights_ns || info_.rate_hz <= 0) return 1;
+  return static_cast<std::uint64_t>(1e9 / info_.rate_hz);
 }
 
 void Profile::set_thread_name(pid_t tid, const std::string& name) {

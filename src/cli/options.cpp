@@ -146,6 +146,19 @@ std::optional<std::string> subprocesses_invalid(bool subprocesses, pipeline::Sam
   return std::nullopt;
 }
 
+void add_off_cpu_options(po::options_description& options, pipeline::SessionOptions& session) {
+  options.add_options()(
+      "idle", po::bool_switch(&session.idle),
+      "also sample threads off CPU (blocked): wall-clock time, each off-CPU stack weighted by the "
+      "time until the thread ran again and ending in the system call it waited in")(
+      "off-cpu", po::bool_switch()->notifier([&session](bool on) {
+        if (!on) return;
+        session.idle = true;
+        session.interpreter.off_cpu_only = true;
+      }),
+      "only the time threads spent blocked off CPU (as --idle, without the on-CPU samples)");
+}
+
 std::optional<std::string> PythonOptions::invalid() const {
   if (only && none) return "--python-only and --no-python contradict each other";
   return std::nullopt;

@@ -69,4 +69,9 @@ std::optional<std::string> subprocesses_invalid(bool subprocesses, pipeline::Sam
 void add_sampler_option(boost::program_options::options_description& options,
                         pipeline::SamplerKind& sampler);
 
+// `--idle` (wall-clock time: on and off CPU) and `--off-cpu` (off CPU only), shared by
+// record and top; both weigh samples in time.
+void add_off_cpu_options(boost::program_options::options_description& options,
+                         pipeline::SessionOptions& session);
+
 }  // namespace cspy::cli

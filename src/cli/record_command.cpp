@@ -134,8 +134,6 @@ class RecordCommand final : public Command {
         "samples per second per thread; -F HZ is the same, as in perf")(
         "duration,d", po::value<double>(&session_.duration_s)->default_value(0)->value_name("S"),
         "seconds to record (0: until the target exits or Ctrl-C)")(
-        "idle", po::bool_switch(&session_.idle),
-        "also sample threads that are off CPU (blocked in a system call): wall-clock time")(
         "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
         "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
         "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
@@ -170,6 +168,7 @@ class RecordCommand final : public Command {
         "leave a program cspy started running when the recording ends first (by default it "
         "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+    add_off_cpu_options(d, session_);
     add_sampler_option(d, session_.sampler);
     add_subprocesses_option(d, session_.subprocesses);
     add_python_options(d, python_);
@@ -258,8 +257,14 @@ class RecordCommand final : public Command {
       print_not_python_notice(session, python_.only);
       (void)std::fprintf(stderr, "%s\n", session_summary(session, profile, session_).c_str());
       if (output_ != "-") {
-        (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
-                           static_cast<unsigned long long>(profile.counters().samples));
+        if (profile.info().weights_ns) {  // --idle: weights are nanoseconds
+          (void)std::fprintf(stderr, "cspy: wrote %s (%.2f s, weights in nanoseconds)\n",
+                             output_.c_str(),
+                             static_cast<double>(profile.counters().samples) / 1e9);
+        } else {
+          (void)std::fprintf(stderr, "cspy: wrote %s (%llu samples)\n", output_.c_str(),
+                             static_cast<unsigned long long>(profile.counters().samples));
+        }
       }
     }
     // Also with --quiet: an empty profile needs its reason.

@@ -45,6 +45,8 @@ class ReportCommand final : public Command {
         "threads", po::bool_switch(&write_.thread_roots), "a root frame per thread")(
         "lines", po::bool_switch(&write_.lines), "group by source line: file:line in each frame")(
         "full-signatures", po::bool_switch(&full_signatures_), "keep C++ parameter lists in names")(
+        "off-cpu", po::bool_switch(&off_cpu_),
+        "only the time threads spent off CPU (a recording made with --idle)")(
         "reverse", po::bool_switch(&write_.reverse),
         "flamegraph: icicle graph, callees at the root")(
         "title", po::value<std::string>(&write_.title)->value_name("TEXT"), "flamegraph title");
@@ -64,8 +66,10 @@ class ReportCommand final : public Command {
     auto filter = aggregate::ProfileFilter::make(filter_);
     if (!filter) return report(filter.error());
     input_options_.keep_timeline = *format == output::Format::kSpeedscope;
-    input_options_.interpret = {
-        .lines = write_.lines, .full_signatures = full_signatures_, .debug_dirs = debug_dirs_};
+    input_options_.interpret = {.lines = write_.lines,
+                                .full_signatures = full_signatures_,
+                                .debug_dirs = debug_dirs_,
+                                .off_cpu_only = off_cpu_};
     python_.apply(input_options_.interpret);
     auto replayed = replay_raw_file(input_, input_options_);
     if (!replayed) return report(replayed.error());
@@ -78,6 +82,7 @@ class ReportCommand final : public Command {
   }
 
   std::string input_;
+  bool off_cpu_ = false;  // --off-cpu
   std::string output_;
   std::optional<output::Format> format_;
   InputOptions input_options_;

@@ -18,6 +18,15 @@ void print_status_line(const pipeline::Session& session, const aggregate::Profil
                        bool final_line) {
   const auto& c = profile.counters();
   const double t = session.elapsed_s();
+  if (profile.info().weights_ns) {  // --idle: the counters are nanoseconds
+    (void)std::fputs(
+        fmt::format("\r\033[Kcspy: {:.1f}s  {:.2f}s of thread time  {} lost{}", t,
+                    static_cast<double>(c.samples) / 1e9, c.lost, final_line ? "\n" : "")
+            .c_str(),
+        stderr);
+    (void)std::fflush(stderr);
+    return;
+  }
   (void)std::fputs(fmt::format("\r\033[Kcspy: {:.1f}s  {} samples ({:.0f}/s)  {} lost  {} errors{}",
                                t, c.samples, per_second(c.samples, t), c.lost, c.unwind_failures,
                                final_line ? "\n" : "")
@@ -61,6 +70,14 @@ std::string summary_line(const RunFigures& figures) {
   const double per_thread = figures.threads == 0 ? 0.0
                                                  : per_second(c.samples, figures.seconds) /
                                                        static_cast<double>(figures.threads);
+  if (figures.idle) {  // the counters are nanoseconds
+    return fmt::format(
+        "cspy: {:.2f} s of thread time ({:.2f} s off CPU) in {:.2f} s ({} thread{}), {} lost, "
+        "{:.1f}% unwind failures, {} truncated, sampler {}",
+        static_cast<double>(c.samples) / 1e9, static_cast<double>(c.idle) / 1e9, figures.seconds,
+        figures.threads, figures.threads == 1 ? "" : "s", c.lost, fail_pct, c.truncated,
+        figures.sampler);
+  }
   return fmt::format(
       "cspy: {} samples in {:.2f} s ({:.1f}/s per thread, {} thread{}), {} lost, {:.1f}% unwind "
       "failures, {} truncated, sampler {}",

@@ -20,7 +20,7 @@ struct RunFigures {
   std::size_t threads = 0;  // threads seen (sampled or not)
   std::string sampler;      // "perf_event", "ptrace"
   double rate_hz = 0;       // asked for, per thread
-  bool idle = false;        // --idle
+  bool idle = false;        // --idle, --off-cpu: the counters are nanoseconds
   // Processes the target started, still there at the end (counted only without samples).
   std::size_t child_processes = 0;
 };

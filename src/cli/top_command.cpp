@@ -135,11 +135,10 @@ class TopCommand final : public Command {
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
         "samples per second per thread; -F HZ is the same, as in perf")(
         "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
-        "seconds between screen refreshes")(
-        "idle", po::bool_switch(&session_.idle),
-        "also sample threads that are off CPU (blocked in a system call)")(
-        "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
-        "keep C++ parameter lists in names");
+        "seconds between screen refreshes")("full-signatures",
+                                            po::bool_switch(&session_.interpreter.full_signatures),
+                                            "keep C++ parameter lists in names");
+    add_off_cpu_options(d, session_);
     add_sampler_option(d, session_.sampler);
     add_subprocesses_option(d, session_.subprocesses);
     add_python_options(d, python_);

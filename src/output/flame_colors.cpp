@@ -93,6 +93,8 @@ ColorFamily color_family(const aggregate::Frame& frame) {
       return ColorFamily::kPython;
     case aggregate::FrameKind::kJit:
       return ColorFamily::kJit;
+    case aggregate::FrameKind::kSyscall:
+      return ColorFamily::kSyscall;
     case aggregate::FrameKind::kNative:
       break;
   }
@@ -127,6 +129,9 @@ std::string family_color(ColorFamily family, std::string_view name, bool inlined
       break;
     case ColorFamily::kJit:
       c = {296 + 30 * u1, 0.5 + 0.2 * u2, 0.62 + 0.08 * u3};
+      break;
+    case ColorFamily::kSyscall:  // off CPU: blue, as in Gregg's off-CPU flame graphs
+      c = {205 + 25 * u1, 0.6 + 0.2 * u2, 0.6 + 0.08 * u3};
       break;
     case ColorFamily::kAll:
       c = {220, 0.15, 0.75};

@@ -11,7 +11,17 @@
 
 namespace cspy::output {
 
-enum class ColorFamily { kProgram, kSystem, kPython, kKernel, kSpecial, kThread, kJit, kAll };
+enum class ColorFamily {
+  kProgram,
+  kSystem,
+  kPython,
+  kKernel,
+  kSpecial,
+  kThread,
+  kJit,
+  kSyscall,
+  kAll
+};
 
 // True for the C runtime and toolchain libraries: libc, libm, libpthread, libdl, librt,
 // libstdc++, libgcc_s, libc++, ld-linux*, [vdso] ... (by the module's basename).

@@ -109,6 +109,14 @@ std::string count_of(std::uint64_t n, const char* one, const char* many) {
   return thousands(n) + " " + (n == 1 ? one : many);
 }
 
+std::string amount_of(const aggregate::Profile& profile, std::uint64_t weight) {
+  if (!profile.info().weights_ns) return count_of(weight, "sample", "samples");
+  const double ns = static_cast<double>(weight);
+  if (ns >= 1e9) return fmt::format("{:.2f} s", ns / 1e9);
+  if (ns >= 1e6) return fmt::format("{:.1f} ms", ns / 1e6);
+  return fmt::format("{:.0f} \u00b5s", ns / 1e3);
+}
+
 std::string percent(std::uint64_t part, std::uint64_t total) {
   return fmt::format(
       "{:.2f}%", total == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(total));
@@ -130,7 +138,8 @@ std::string subtitle_text(const aggregate::Profile& profile, std::uint64_t sampl
   if (info.duration_s > 0)
     parts.push_back(info.duration_s < 10 ? fmt::format("{:.2f} s", info.duration_s)
                                          : fmt::format("{:.1f} s", info.duration_s));
-  std::string s = count_of(samples, "sample", "samples");
+  std::string s = amount_of(profile, samples);
+  if (info.weights_ns) s += info.off_cpu_only ? " off CPU" : " on and off CPU";
   if (info.rate_hz > 0) s += fmt::format(" at {:g} Hz", info.rate_hz);
   if (!info.sampler.empty()) s += " (" + sanitize_utf8(info.sampler) + ")";
   parts.push_back(s);

@@ -43,6 +43,9 @@ std::vector<std::string> frame_details(const aggregate::Frame& frame);
 std::string thousands(std::uint64_t n);                                    // "2,345"
 std::string count_of(std::uint64_t n, const char* one, const char* many);  // "1 sample"
 std::string percent(std::uint64_t part, std::uint64_t total);              // "12.50%"
+// A weight as the profile counts it: "1,234 samples", or a time ("1.25 s", "3.4 ms") when
+// its weights are nanoseconds (--idle, --off-cpu).
+std::string amount_of(const aggregate::Profile& profile, std::uint64_t weight);
 
 inline constexpr std::string_view kDot = " \xC2\xB7 ";  // " · " between subtitle parts
 

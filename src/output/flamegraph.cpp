@@ -21,8 +21,11 @@ void write_flamegraph(const aggregate::Profile& profile, const WriteOptions& opt
     FramePaint p;
     p.fill = frame ? frame_color(*frame) : family_color(ColorFamily::kAll, "all", false);
     std::string counts =
-        count_of(ff.total, "sample", "samples") + " (" + percent(ff.total, layout.total) + ")";
-    if (ff.self > 0 && ff.self != ff.total) counts += ", self " + thousands(ff.self);
+        amount_of(profile, ff.total) + " (" + percent(ff.total, layout.total) + ")";
+    if (ff.self > 0 && ff.self != ff.total) {
+      counts += ", self " +
+                (profile.info().weights_ns ? amount_of(profile, ff.self) : thousands(ff.self));
+    }
     p.tooltip = {clean_label, counts};
     if (frame != nullptr) {
       for (std::string& line : frame_details(*frame)) p.tooltip.push_back(std::move(line));

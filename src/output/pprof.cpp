@@ -59,8 +59,16 @@ class PprofBuilder {
   // Sample types, period, times and the command line as a comment.
   void describe() {
     const aggregate::RecordingInfo& info = profile_.info();
-    set_value_type(out_.add_sample_type(), "samples", "count");
-    if (info.rate_hz > 0) {
+    if (info.weights_ns) {
+      // --idle, --off-cpu: one value, the time (off-CPU samples weigh what they blocked).
+      const char* time = info.off_cpu_only ? "off_cpu" : "wall";
+      set_value_type(out_.add_sample_type(), time, "nanoseconds");
+      set_value_type(out_.mutable_period_type(), time, "nanoseconds");
+      if (info.rate_hz > 0) out_.set_period(std::llround(1e9 / info.rate_hz));
+      weights_ns_ = true;
+    }
+    if (!info.weights_ns) set_value_type(out_.add_sample_type(), "samples", "count");
+    if (info.rate_hz > 0 && !info.weights_ns) {
       period_ns_ = std::llround(1e9 / info.rate_hz);
       const char* time = info.idle ? "wall" : "cpu";
       set_value_type(out_.add_sample_type(), time, "nanoseconds");
@@ -178,7 +186,7 @@ class PprofBuilder {
     for (auto id = ids.rbegin(); id != ids.rend(); ++id) sample->add_location_id(*id);
     const auto n = static_cast<std::int64_t>(count);
     sample->add_value(n);
-    if (period_ns_ > 0) sample->add_value(n * period_ns_);
+    if (period_ns_ > 0 && !weights_ns_) sample->add_value(n * period_ns_);
     if (!thread.name.empty()) {
       pprof::Label* name = sample->add_label();
       name->set_key(str("thread"));
@@ -218,6 +226,7 @@ class PprofBuilder {
   const WriteOptions& options_;
   pprof::Profile out_;
   std::int64_t period_ns_ = 0;  // 0: the rate is unknown, samples are counted only
+  bool weights_ns_ = false;     // the profile's weights are nanoseconds: one value each
   std::unordered_map<std::string, std::int64_t> strings_;
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, std::uint64_t> functions_;
   std::vector<std::uint64_t> function_of_;  // by FrameId; 0: not yet added

@@ -105,10 +105,12 @@ ThreadSamples from_timeline(std::vector<aggregate::TimelineEntry> entries, std::
   return ts;
 }
 
-// One sample per distinct stack, weighted by count x interval (or count, without a rate).
-ThreadSamples from_tree(const CallTree& tree, double rate_hz) {
+// One sample per distinct stack, weighted by count x interval (or count, without a rate;
+// or as weighed, when the weights are nanoseconds already: --idle).
+ThreadSamples from_tree(const CallTree& tree, double rate_hz, bool weights_ns) {
   ThreadSamples ts;
-  ts.unit = rate_hz > 0 ? "nanoseconds" : "none";
+  if (weights_ns) rate_hz = 0;
+  ts.unit = rate_hz > 0 || weights_ns ? "nanoseconds" : "none";
   auto add = [&](NodeId id) {
     std::uint64_t count = tree.node(id).self;
     if (count == 0) return;
@@ -149,9 +151,11 @@ void write_speedscope(const aggregate::Profile& profile, const WriteOptions& opt
   std::vector<ThreadSamples> threads;
   for (const auto& [tid, thread] : profile.threads()) {
     if (thread.samples == 0) continue;
-    threads.push_back(profile.keeps_timeline() ? from_timeline(std::move(timelines[tid]),
-                                                               info.start_mono_ns, interval_ns)
-                                               : from_tree(thread.tree, info.rate_hz));
+    // A timeline weighs samples by the gaps between them: not off-CPU samples' own weights.
+    threads.push_back(
+        profile.keeps_timeline() && !info.weights_ns
+            ? from_timeline(std::move(timelines[tid]), info.start_mono_ns, interval_ns)
+            : from_tree(thread.tree, info.rate_hz, info.weights_ns));
     threads.back().name = thread_name(profile, thread);
     add_stacks(threads.back(), thread.tree, shared);
   }

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "cspy/core/path.h"
+#include "cspy/sampling/syscalls.h"
 #include "cspy/symbolize/module_identity.h"
 
 namespace cspy::pipeline {
@@ -165,13 +168,51 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
   for (std::uint32_t id : merged_) root_first.emplace_back(id);
 }
 
+namespace {
+std::uint64_t weight_of(const aggregate::Profile& profile, const sampling::RawSample& sample) {
+  if (!profile.info().weights_ns) return 1;
+  return sample.off_cpu_ns != 0 ? sample.off_cpu_ns : profile.sample_weight();
+}
+}  // namespace
+
+void add_unnamed_sample(aggregate::Profile& profile, const sampling::RawSample& sample,
+                        bool off_cpu_only) {
+  if (profile.threads().count(sample.tid) == 0) profile.set_thread_process(sample.tid, sample.pid);
+  if (off_cpu_only && !sample.idle) return;
+  const aggregate::FrameId unknown = profile.frames().unknown();
+  profile.add_sample(sample.tid, std::span<const aggregate::FrameId>(&unknown, 1), sample.time_ns,
+                     weight_of(profile, sample), sample.idle);
+}
+
 void Interpreter::on_sample(const sampling::RawSample& sample) {
   if (profile_.threads().count(sample.tid) == 0) {
     profile_.set_thread_process(sample.tid, pid_);
     if (namer_) profile_.set_thread_name(sample.tid, namer_(sample.tid));
   }
+  if (options_.off_cpu_only && !sample.idle) return;
   resolve(sample, path_);
-  profile_.add_sample(sample.tid, path_, sample.time_ns, 1, sample.idle);
+  const std::uint64_t weight = weight_of(profile_, sample);
+  if (sample.lock_holder != 0) {  // waiting for a mutex: who holds it, above the futex
+    const std::string name = namer_ ? namer_(sample.lock_holder) : std::string();
+    path_.push_back(profile_.frames().intern(aggregate::Frame{
+        .function = name.empty()
+                        ? fmt::format("[lock held by thread {}]", sample.lock_holder)
+                        : fmt::format("[lock held by thread {} ({})]", sample.lock_holder, name),
+        .kind = aggregate::FrameKind::kSpecial}));
+  }
+  if (sample.idle) path_.push_back(syscall_frame(sample.syscall));
+  profile_.add_sample(sample.tid, path_, sample.time_ns, weight, sample.idle);
+}
+
+aggregate::FrameId Interpreter::syscall_frame(int nr) {
+  auto [it, added] = syscall_frames_.try_emplace(nr);
+  if (added) {
+    std::string_view name = sampling::syscall_name(nr);
+    it->second = profile_.frames().intern(
+        aggregate::Frame{.function = name.empty() ? std::string("[off-cpu]") : std::string(name),
+                         .kind = aggregate::FrameKind::kSyscall});
+  }
+  return it->second;
 }
 
 void Interpreter::set_recorded_codes(const std::vector<python::CodeRecord>& codes) {

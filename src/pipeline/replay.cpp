@@ -49,7 +49,12 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     if (!child) return child.error();
     interpreters.emplace(pid, std::move(*child));
   }
-  const aggregate::FrameId unknown = profile.frames().unknown();
+  // Weights in time (--idle) need the rate before the first sample.
+  info.rate_hz = recording.rate_hz;
+  info.idle = std::any_of(recording.samples.begin(), recording.samples.end(),
+                          [](const auto& s) { return s.sample.idle; });
+  info.weights_ns = info.idle && info.rate_hz > 0;
+  info.off_cpu_only = options.off_cpu_only;
   for (const auto& s : recording.samples) {
     sampling::RawSample sample = s.sample;
     sample.interp = s.interp_words;
@@ -58,10 +63,7 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     } else if (auto it = interpreters.find(sample.pid); it != interpreters.end()) {
       it->second->on_sample(sample);
     } else {
-      if (profile.threads().count(sample.tid) == 0)
-        profile.set_thread_process(sample.tid, sample.pid);
-      profile.add_sample(sample.tid, std::span<const aggregate::FrameId>(&unknown, 1),
-                         sample.time_ns, 1, sample.idle);
+      add_unnamed_sample(profile, sample, options.off_cpu_only);
     }
   }
   for (const auto& [tid, count] : recording.lost) (*own)->on_lost(tid, count);
@@ -76,14 +78,14 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     take(**own);
     for (auto& [pid, i] : interpreters) take(*i);
   }
-  info.rate_hz = recording.rate_hz;
   info.start_unix_ns = recording.start_unix_ns;
-  info.idle = std::any_of(recording.samples.begin(), recording.samples.end(),
-                          [](const auto& s) { return s.sample.idle; });
   if (!recording.samples.empty()) {
-    info.start_mono_ns = recording.samples.front().sample.time_ns;
-    const std::uint64_t last = recording.samples.back().sample.time_ns;
-    info.duration_s = static_cast<double>(last - info.start_mono_ns) / 1e9;
+    // Off-CPU samples are written as their thread runs again, dated when it stopped.
+    auto [first, last] = std::minmax_element(
+        recording.samples.begin(), recording.samples.end(),
+        [](const auto& a, const auto& b) { return a.sample.time_ns < b.sample.time_ns; });
+    info.start_mono_ns = first->sample.time_ns;
+    info.duration_s = static_cast<double>(last->sample.time_ns - info.start_mono_ns) / 1e9;
   }
   return {};
 }

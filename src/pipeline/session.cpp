@@ -58,6 +58,7 @@ Result<void> Session::start_source() {
       if (options_.subprocesses) fallback_reason_ += ", which samples the target alone";
       options_.sampler = SamplerKind::kPtrace;
     }
+    if (started) fallback_reason_ = source_->notice();
   }
   if (options_.sampler == SamplerKind::kPtrace) {
     source_ = factory_(SamplerKind::kPtrace, target_, sampler);
@@ -200,11 +201,7 @@ void Session::Router::on_sample(const sampling::RawSample& sample) {
     return;
   }
   // A process gone before its maps could be read: counted, not named.
-  if (s.profile_.threads().count(sample.tid) == 0)
-    s.profile_.set_thread_process(sample.tid, sample.pid);
-  const aggregate::FrameId unknown = s.profile_.frames().unknown();
-  s.profile_.add_sample(sample.tid, std::span<const aggregate::FrameId>(&unknown, 1),
-                        sample.time_ns, 1, sample.idle);
+  add_unnamed_sample(s.profile_, sample, s.options_.interpreter.off_cpu_only);
 }
 
 void Session::Router::on_lost(pid_t tid, std::uint64_t count) {
@@ -233,6 +230,8 @@ Result<void> Session::start() {
   info.pid = target_.pid();
   info.rate_hz = options_.rate_hz;
   info.idle = options_.idle;
+  info.weights_ns = options_.idle;
+  info.off_cpu_only = options_.interpreter.off_cpu_only;
   info.sampler = source_->name();
   info.process_roots = options_.subprocesses;
   if (options_.subprocesses) profile_.set_process_name(target_.pid(), target_.name());

@@ -53,6 +53,7 @@ bool IdleSampler::sample_thread(pid_t tid) {
   sample_.tid = tid;
   sample_.has_regs = true;
   sample_.idle = true;
+  sample_.syscall = static_cast<std::int32_t>(nr);
   sample_.regs.dwarf[kDwarfSp] = sp;
   sample_.regs.dwarf[kDwarfIp] = pc;
   buffer_.resize(stack_bytes_);

@@ -1,6 +1,8 @@
 // The perf_event backend: one task-clock event per thread, sampling user registers and
 // a copy of the user stack into an mmap'd ring buffer that the kernel fills. The target
-// is never stopped; threads born later are picked up from /proc/PID/task.
+// is never stopped; threads born later are picked up from /proc/PID/task. With --idle, a
+// context-switch event per thread samples the stack each time it leaves the CPU, weighted
+// by the time until it runs again (OffCpuPairing); /proc is polled where that is refused.
 #include <linux/perf_event.h>
 #include <malloc.h>
 #include <poll.h>
@@ -34,6 +36,8 @@
 #include "cspy/process/process_tree.h"
 #include "cspy/sampling/idle_sampler.h"
 #include "cspy/sampling/perf_event_source.h"
+#include "cspy/sampling/syscalls.h"
+#include "off_cpu_pairing.h"
 
 namespace cspy::sampling {
 
@@ -49,6 +53,11 @@ constexpr std::size_t kMaxQueuedBytes = std::size_t{160} * 1024 * 1024;
 constexpr std::size_t kSpareBuffers = 64;
 // A batch this large (a start-up backlog) leaves freed heap behind: give it back.
 constexpr std::size_t kTrimAfterBytes = std::size_t{8} * 1024 * 1024;
+// The ring of a context-switch event (--idle): ~15 switches with 16 KiB stacks, drained
+// at a quarter full. 1 MiB cost 200 MiB of zeroed pages for 200 threads at start-up.
+constexpr std::size_t kSwitchRingBytes = std::size_t{256} * 1024;
+// Threads still off CPU are handed on this often, weighted so far (live views see them).
+constexpr std::uint64_t kOffCpuFlushNs = 1'000'000'000ULL;
 
 // perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
 constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
@@ -116,6 +125,7 @@ class PerfEventSource final : public SampleSource {
   ~PerfEventSource() override { stop(); }
 
   Result<void> start() override {
+    if (idle_) kernel_syscalls_ = KernelSyscalls::load();
     auto first = open_thread(target_.pid());
     if (!first) return first.error();
     scan_threads();
@@ -126,8 +136,8 @@ class PerfEventSource final : public SampleSource {
   }
 
   Result<std::size_t> poll(SampleSink& sink, int timeout_ms) override {
-    // With --idle, wake at least once per tick to sweep the blocked threads.
-    if (idle_) {
+    // Polling /proc for --idle: wake at least once per tick to sweep the blocked threads.
+    if (idle_ && switches_refused_) {
       timeout_ms =
           std::min(timeout_ms, std::max(1, static_cast<int>(1000 / options_.sampler.rate_hz)));
     }
@@ -148,6 +158,7 @@ class PerfEventSource final : public SampleSource {
     if (timeout_ms == 0) {
       std::lock_guard rings(rings_mutex_);
       collect_into(batch);
+      off_cpu_.flush(monotonic_ns(), [&batch](Queued&& q) { batch.push_back(std::move(q)); });
     }
     std::size_t delivered = 0;
     for (Queued& q : batch) delivered += deliver(q, sink);
@@ -157,7 +168,7 @@ class PerfEventSource final : public SampleSource {
       batch.shrink_to_fit();
       ::malloc_trim(0);
     }
-    if (idle_) delivered += idle_->poll(sink, monotonic_ns());
+    if (idle_ && switches_refused_) delivered += idle_->poll(sink, monotonic_ns());
     return delivered;
   }
 
@@ -170,6 +181,7 @@ class PerfEventSource final : public SampleSource {
     }
     std::lock_guard rings(rings_mutex_);
     events_.clear();
+    switch_events_.clear();
   }
   std::size_t threads_seen() const override {
     std::lock_guard rings(rings_mutex_);
@@ -182,6 +194,10 @@ class PerfEventSource final : public SampleSource {
   std::string unsampled_reason() const override {
     std::lock_guard rings(rings_mutex_);
     return unsampled_reason_;
+  }
+  std::string notice() const override {
+    std::lock_guard rings(rings_mutex_);
+    return notice_;
   }
   const char* name() const override { return "perf_event"; }
 
@@ -210,6 +226,7 @@ class PerfEventSource final : public SampleSource {
       {
         std::lock_guard rings(rings_mutex_);
         for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
+        for (auto& [tid, ev] : switch_events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
       }
       if (::poll(fds.data(), fds.size(), kReaderWakeMs) < 0 && errno != EINTR) {
         std::lock_guard lock(queue_mutex_);
@@ -220,6 +237,10 @@ class PerfEventSource final : public SampleSource {
       std::lock_guard rings(rings_mutex_);
       std::deque<Queued> batch;
       collect_into(batch);
+      if (monotonic_ns() - last_flush_ns_ > kOffCpuFlushNs) {
+        last_flush_ns_ = monotonic_ns();
+        off_cpu_.flush(last_flush_ns_, [&batch](Queued&& q) { batch.push_back(std::move(q)); });
+      }
       publish(batch);
       // Close the events of threads that exited (POLLHUP), after draining them.
       for (const pollfd& p : fds) {
@@ -227,6 +248,13 @@ class PerfEventSource final : public SampleSource {
         for (auto it = events_.begin(); it != events_.end(); ++it) {
           if (it->second.fd.get() == p.fd) {
             events_.erase(it);
+            break;
+          }
+        }
+        for (auto it = switch_events_.begin(); it != switch_events_.end(); ++it) {
+          if (it->second.fd.get() == p.fd) {
+            off_cpu_.forget(it->first);  // its last switch-out was its exit
+            switch_events_.erase(it);
             break;
           }
         }
@@ -364,7 +392,65 @@ class PerfEventSource final : public SampleSource {
                    errno);
     }
     events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
+    if (idle_ && !switches_refused_) open_switches(tid, before_exec);
     return {};
+  }
+
+  // --idle: the thread's context-switch event, sampled at every switch-out with the user
+  // registers and stack and the kernel's stack (which names the system call); its switch
+  // records (PERF_RECORD_SWITCH) time the switch-ins. A thread blocked already is read
+  // once from /proc. Refused (perf_event_paranoid without CAP_PERFMON): /proc is polled.
+  void open_switches(pid_t tid, bool before_exec) {
+    perf_event_attr attr{};
+    attr.size = sizeof attr;
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+    attr.sample_period = 1;
+    attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CALLCHAIN |
+                       PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+    attr.sample_regs_user = kRegsMask;
+    attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
+    attr.exclude_callchain_user = 1;
+    attr.context_switch = 1;
+    attr.sample_id_all = 1;  // switch records carry the thread and the time
+    attr.exclude_hv = 1;
+    attr.use_clockid = 1;
+    attr.clockid = CLOCK_MONOTONIC;
+    attr.disabled = before_exec ? 1 : 0;
+    attr.enable_on_exec = before_exec ? 1 : 0;
+    attr.watermark = 1;
+    attr.wakeup_watermark = static_cast<std::uint32_t>(kSwitchRingBytes / 4);  // kept <= ring
+    const std::uint64_t opened_ns = monotonic_ns();
+    int fd =
+        static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    if (fd < 0) {
+      if (errno == EACCES || errno == EPERM) {
+        switches_refused_ = true;
+        notice_ =
+            "off-CPU stacks are polled from /proc (inexact): kernel.perf_event_paranoid >= 2 "
+            "refuses context-switch events without CAP_PERFMON; lower it to 1 for exact ones";
+      }
+      return;
+    }
+    UniqueFd owned(fd);
+    std::size_t data_size = kSwitchRingBytes;
+    void* base = MAP_FAILED;
+    for (; data_size >= kMinRingBytes; data_size /= 2) {
+      base = ::mmap(nullptr, data_size + RingBuffer::page_size(), PROT_READ | PROT_WRITE,
+                    MAP_SHARED, fd, 0);
+      if (base != MAP_FAILED) break;
+    }
+    if (base == MAP_FAILED) return;
+    switch_events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
+    if (const RawSample* blocked = idle_->read_blocked(tid)) {
+      Queued q;
+      q.sample = *blocked;
+      q.stack.assign(blocked->stack.begin(), blocked->stack.end());
+      q.interp.assign(blocked->interp.begin(), blocked->interp.end());
+      q.sample.stack = {};
+      q.sample.interp = {};
+      off_cpu_.blocked_since(std::move(q), opened_ns);
+    }
   }
 
   // Room for ~0.25 s of samples at the requested rate, a power of two, 256 KiB..4 MiB.
@@ -378,6 +464,7 @@ class PerfEventSource final : public SampleSource {
 
   // Moves every complete record of every ring into `batch`. Holds rings_mutex_.
   void collect_into(std::deque<Queued>& batch) {
+    for (auto& entry : switch_events_) collect_switches(entry.second, batch);
     for (auto& entry : events_) {
       ThreadEvent& ev = entry.second;
       ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
@@ -401,6 +488,60 @@ class PerfEventSource final : public SampleSource {
         batch.push_back(std::move(q));
       });
     }
+  }
+
+  // A context-switch ring: switch-out samples wait for their switch-in (OffCpuPairing).
+  void collect_switches(ThreadEvent& ev, std::deque<Queued>& batch) {
+    auto emit = [&batch](Queued&& q) { batch.push_back(std::move(q)); };
+    ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
+      const std::uint8_t* body = rec + sizeof hdr;
+      if (hdr.type == PERF_RECORD_SAMPLE) {
+        Queued q;
+        std::span<const std::uint64_t> kernel_ips;
+        if (!parse_sample(body, rec + hdr.size, q.sample, &kernel_ips)) return;
+        q.sample.idle = true;
+        q.sample.syscall = kernel_syscalls_.syscall_in(kernel_ips);
+        q.sample.lock_holder = lock_holder(q.sample);
+        q.stack = take_spare();
+        q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
+        q.sample.stack = {};
+        if (options_.sampler.hook != nullptr)
+          options_.sampler.hook->capture(q.sample.pid, q.sample.tid, q.interp);
+        off_cpu_.switched_out(std::move(q));
+      } else if (hdr.type == PERF_RECORD_SWITCH && hdr.size >= sizeof hdr + 16) {
+        std::uint64_t time_ns = 0;  // sample_id: u32 pid, u32 tid, u64 time
+        std::memcpy(&time_ns, body + 8, 8);
+        if ((hdr.misc & PERF_RECORD_MISC_SWITCH_OUT) != 0) {
+          off_cpu_.switch_out_record(ev.tid, (hdr.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0);
+        } else {
+          off_cpu_.switched_in(ev.tid, time_ns, emit);
+        }
+      } else if (hdr.type == PERF_RECORD_LOST) {
+        // A full ring (most often many preemptions, whose samples are dropped anyway):
+        // the pending switch-out may be older than the next switch-in, so it is forgotten.
+        // Not [lost] samples: those weigh a sampling interval each, these are unknown.
+        off_cpu_.forget(ev.tid);
+      }
+    });
+  }
+
+  // A thread waiting in futex for a pthread mutex: the TID that holds it, read from the
+  // mutex as the sample arrives (glibc: the lock word is 2 when contended and __owner
+  // follows 8 bytes on; a PI mutex's word is the owner's TID), if it is one of the
+  // target's threads; else 0. rdi and rsi hold the futex's address and operation.
+  pid_t lock_holder(const RawSample& sample) const {
+    constexpr int kFutex = 202, kWait = 0, kLockPi = 6, kLockPi2 = 13, kDwarfRsi = 4, kDwarfRdi = 5;
+    constexpr std::uint32_t kPiTidMask = 0x3fffffff;
+    if (sample.syscall != kFutex || !sample.has_regs) return 0;
+    const std::uint64_t op = sample.regs.dwarf[kDwarfRsi] & 127;  // without FUTEX_PRIVATE
+    std::int32_t words[3] = {};                                   // __lock, __count, __owner
+    auto n = target_.read_memory(RemoteAddr(sample.regs.dwarf[kDwarfRdi]), words, sizeof words);
+    if (!n || *n != sizeof words) return 0;
+    pid_t owner = 0;
+    if (op == kWait && words[0] == 2) owner = words[2];
+    if (op == kLockPi || op == kLockPi2) owner = static_cast<pid_t>(words[0] & kPiTidMask);
+    if (owner <= 0 || owner == sample.tid || seen_.count(owner) == 0) return 0;
+    return owner;
   }
 
   std::vector<std::uint8_t> take_spare() {
@@ -447,8 +588,10 @@ class PerfEventSource final : public SampleSource {
     return true;
   }
 
-  // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record.
-  static bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample) {
+  // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record, and
+  // so do `kernel_ips` when given (the event samples a callchain).
+  static bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample,
+                           std::span<const std::uint64_t>* kernel_ips = nullptr) {
     auto take = [&](void* dst, std::size_t n) {
       if (p + n > end) return false;
       std::memcpy(dst, p, n);
@@ -457,7 +600,14 @@ class PerfEventSource final : public SampleSource {
     };
     std::uint32_t ids[2];
     std::uint64_t abi = 0;
-    if (!take(ids, 8) || !take(&sample.time_ns, 8) || !take(&abi, 8)) return false;
+    if (!take(ids, 8) || !take(&sample.time_ns, 8)) return false;
+    if (kernel_ips != nullptr) {
+      std::uint64_t n = 0;
+      if (!take(&n, 8) || n > static_cast<std::uint64_t>(end - p) / 8) return false;
+      *kernel_ips = std::span<const std::uint64_t>(reinterpret_cast<const std::uint64_t*>(p), n);
+      p += n * 8;
+    }
+    if (!take(&abi, 8)) return false;
     sample.pid = static_cast<pid_t>(ids[0]);
     sample.tid = static_cast<pid_t>(ids[1]);
     sample.has_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
@@ -497,6 +647,13 @@ class PerfEventSource final : public SampleSource {
   std::string reader_error_;
   bool count_kernel_time_ = true;
   std::unique_ptr<IdleSampler> idle_;  // --idle: threads off CPU
+  // --idle: a context-switch event per thread, unless the kernel refuses them.
+  std::map<pid_t, ThreadEvent> switch_events_;
+  bool switches_refused_ = false;
+  std::string notice_;
+  OffCpuPairing<Queued> off_cpu_;
+  KernelSyscalls kernel_syscalls_;
+  std::uint64_t last_flush_ns_ = 0;
   std::size_t unsampled_ = 0;
   std::string unsampled_reason_;
 };

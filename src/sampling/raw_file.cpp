@@ -10,9 +10,12 @@
 //   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
 //     starts at `start`, read from memory with the maps before it; the last one wins)
 //   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
-//  14 process: u32 pid (--subprocesses: the samples, maps, build-ids, perf map and blobs
-//     after it are of process `pid`, until the next; before the first, of the header's)
-//  15 process name: u32 pid, u32 n, n bytes (its comm at the end of the run)
+//   10 off CPU: u64 nanoseconds off CPU, i32 system call (-1 unknown), i32 the TID holding
+//      the mutex it waited for (0 unknown), of the sample before it (absent: one sampling
+//      interval, unknown system call)
+//   14 process: u32 pid (--subprocesses: the samples, maps, build-ids, perf map and blobs
+//      after it are of process `pid`, until the next; before the first, of the header's)
+//   15 process name: u32 pid, u32 n, n bytes (its comm at the end of the run)
 #include "cspy/sampling/raw_file.h"
 
 #include <fcntl.h>
@@ -41,6 +44,7 @@ enum : std::uint8_t {
   kInfo = 7,
   kBuildId = 8,
   kPerfMap = 9,
+  kOffCpu = 10,
   kProcess = 14,
   kProcessName = 15
 };
@@ -149,6 +153,12 @@ void RawFileWriter::on_sample(const RawSample& s) {
     put(out_, static_cast<std::uint32_t>(s.interp.size()));
     out_.write(reinterpret_cast<const char*>(s.interp.data()),
                static_cast<std::streamsize>(s.interp.size_bytes()));
+  }
+  if (s.idle && (s.off_cpu_ns != 0 || s.syscall >= 0)) {
+    put(out_, kOffCpu);
+    put(out_, s.off_cpu_ns);
+    put(out_, s.syscall);
+    put(out_, static_cast<std::int32_t>(s.lock_holder));
   }
   next_.on_sample(s);
 }
@@ -296,6 +306,13 @@ Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> file, const st
       out.resize(n);
       // An empty record is valid, and memcpy may not be given its null pointers.
       if (n > 0) std::memcpy(out.data(), words.data(), words.size());
+    } else if (type == kOffCpu) {
+      std::int32_t holder = 0;
+      if (rec.samples.empty() || !in.get(rec.samples.back().sample.off_cpu_ns) ||
+          !in.get(rec.samples.back().sample.syscall) || !in.get(holder)) {
+        return corrupt();
+      }
+      rec.samples.back().sample.lock_holder = static_cast<pid_t>(holder);
     } else if (type == kBlob) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> bytes;

@@ -47,7 +47,22 @@ class RowIndex {
   std::unordered_map<std::string, std::uint32_t> keys_;
 };
 
-void add_tree(const aggregate::CallTree& tree, RowIndex& index, std::vector<FunctionRow>& rows) {
+// The weight off CPU under each node: its stacks that end in a system call frame (--idle).
+std::vector<std::uint64_t> off_cpu_weights(const aggregate::CallTree& tree,
+                                           const aggregate::FrameTable& frames) {
+  std::vector<std::uint64_t> off(tree.size(), 0);
+  // A child is always added after its parent: children first, from the last node back.
+  for (std::size_t i = tree.size(); i-- > 1;) {
+    const aggregate::CallNode& node = tree.node(aggregate::NodeId(static_cast<std::uint32_t>(i)));
+    if (frames.get(node.frame).kind == aggregate::FrameKind::kSyscall) off[i] += node.total;
+    off[node.parent.index()] += off[i];
+  }
+  return off;
+}
+
+void add_tree(const aggregate::CallTree& tree, const aggregate::FrameTable& frames, RowIndex& index,
+              std::vector<FunctionRow>& rows) {
+  const std::vector<std::uint64_t> off = off_cpu_weights(tree, frames);
   std::vector<std::uint32_t> path;     // the row of each node on the current path
   std::vector<std::uint32_t> on_path;  // by row: how many times it is on the path
   tree.walk([&](aggregate::NodeId id, int depth) {
@@ -58,7 +73,10 @@ void add_tree(const aggregate::CallTree& tree, RowIndex& index, std::vector<Func
     const aggregate::CallNode& node = tree.node(id);
     std::uint32_t row = index.row_for(node.frame);
     if (on_path.size() < rows.size()) on_path.resize(rows.size(), 0);
-    if (on_path[row] == 0) rows[row].total += node.total;  // outermost occurrence only
+    if (on_path[row] == 0) {  // outermost occurrence only
+      rows[row].total += node.total;
+      rows[row].off += off[id.index()];
+    }
     rows[row].own += node.self;
     ++on_path[row];
     path.push_back(row);
@@ -73,7 +91,7 @@ FunctionStats compute_function_stats(const aggregate::Profile& profile, const St
   for (const auto& [tid, thread] : profile.threads()) {
     if (query.thread && *query.thread != tid) continue;
     stats.samples += thread.tree.total_samples();
-    add_tree(thread.tree, index, stats.rows);
+    add_tree(thread.tree, profile.frames(), index, stats.rows);
   }
   // Rows interned for frames this selection never reached (reset counters, other threads).
   std::erase_if(stats.rows, [](const FunctionRow& r) { return r.total == 0 && r.own == 0; });

@@ -16,6 +16,9 @@ constexpr int kCtrlC = 3;  // a key only in raw mode; in cbreak mode it is SIGIN
 // "%Own  %Total  OwnTime  TotalTime  Function (file:line)", right-aligned numbers.
 constexpr const char* kColumnsFormat = "{:>6} {:>7} {:>9} {:>10}  {}";
 constexpr std::size_t kNumbersWidth = 6 + 1 + 7 + 1 + 9 + 1 + 10 + 2;
+// With times off CPU (--idle): %Off, the share of the row's total spent off CPU.
+constexpr const char* kOffColumnsFormat = "{:>6} {:>7} {:>9} {:>10} {:>6}  {}";
+constexpr std::size_t kOffNumbersWidth = kNumbersWidth + 7;
 
 const char* sort_name(SortColumn c) {
   switch (c) {
@@ -46,6 +49,7 @@ void TopModel::refresh(const aggregate::Profile& profile, const TargetStatus& st
   for (const auto& [tid, info] : profile.threads()) threads_.push_back(ThreadLabel{tid, info.name});
   counters_ = profile.counters();
   status_ = status;
+  weights_ns_ = profile.info().weights_ns;
 }
 
 void TopModel::next_thread() {
@@ -122,10 +126,14 @@ std::vector<ScreenLine> TopModel::header_lines(int width) const {
       status_.elapsed_s > 0 ? static_cast<double>(counters_.samples) / status_.elapsed_s : 0.0;
   std::string info = fmt::format("Elapsed {:.1f}s  Samples {}  Rate {:.0f}/s  Threads {}",
                                  status_.elapsed_s, counters_.samples, rate, status_.threads);
+  if (weights_ns_) {  // the counters are nanoseconds
+    info = fmt::format("Elapsed {:.1f}s  Time {:.2f}s  Threads {}", status_.elapsed_s,
+                       static_cast<double>(counters_.samples) / 1e9, status_.threads);
+  }
   if (counters_.idle > 0 && counters_.samples > 0) {
     double idle =
         100.0 * static_cast<double>(counters_.idle) / static_cast<double>(counters_.samples);
-    info += fmt::format("  On CPU {:.0f}%  Idle {:.0f}%", 100.0 - idle, idle);
+    info += fmt::format("  On CPU {:.0f}%  Off CPU {:.0f}%", 100.0 - idle, idle);
   }
   if (counters_.lost > 0) info += fmt::format("  Lost {}", counters_.lost);
   if (counters_.unwind_failures > 0)
@@ -161,9 +169,17 @@ std::vector<ScreenLine> TopModel::help_lines(int width) const {
 }
 
 std::string TopModel::row_text(const FunctionRow& row, int width) const {
-  std::size_t room = static_cast<std::size_t>(width) > kNumbersWidth
-                         ? static_cast<std::size_t>(width) - kNumbersWidth
-                         : 0;
+  const std::size_t numbers = weights_ns_ ? kOffNumbersWidth : kNumbersWidth;
+  std::size_t room =
+      static_cast<std::size_t>(width) > numbers ? static_cast<std::size_t>(width) - numbers : 0;
+  // Weights in nanoseconds are seconds at a "rate" of 1e9 per second.
+  const double rate = weights_ns_ ? 1e9 : rate_hz_;
+  if (weights_ns_) {
+    return fmt::format(kOffColumnsFormat, format_percent(row.own, stats_.samples),
+                       format_percent(row.total, stats_.samples), format_seconds(row.own, rate),
+                       format_seconds(row.total, rate), format_percent(row.off, row.total),
+                       function_cell(row, state_.grouping, room, ellipsis_));
+  }
   return fmt::format(kColumnsFormat, format_percent(row.own, stats_.samples),
                      format_percent(row.total, stats_.samples), format_seconds(row.own, rate_hz_),
                      format_seconds(row.total, rate_hz_),
@@ -177,9 +193,11 @@ std::vector<ScreenLine> TopModel::render(int width, int height) const {
   } else {
     std::string function =
         state_.grouping == Grouping::kLine ? "Function (file:line)" : "Function (file)";
-    lines.push_back(
-        line(fmt::format(kColumnsFormat, "%Own", "%Total", "OwnTime", "TotalTime", function),
-             LineStyle::kColumns, width));
+    lines.push_back(line(weights_ns_ ? fmt::format(kOffColumnsFormat, "%Own", "%Total", "OwnTime",
+                                                   "TotalTime", "%Off", function)
+                                     : fmt::format(kColumnsFormat, "%Own", "%Total", "OwnTime",
+                                                   "TotalTime", function),
+                         LineStyle::kColumns, width));
     for (const FunctionRow& row : stats_.rows) {
       if (static_cast<int>(lines.size()) >= height) break;
       lines.push_back(line(row_text(row, width), LineStyle::kRow, width));

@@ -20,9 +20,10 @@ enum class FrameKind : std::uint8_t {
   kThread,   // a thread root frame, e.g. "thread 1234 (worker)"
   kPython,   // a Python function (module = the .py file's basename)
   kJit,      // code in no file: named by a JIT's perf map, else [anon], [heap], [stack]
+  kSyscall,  // off CPU: the system call a thread waited in ("futex"), the leaf of its stack
 };
 
-// "native", "kernel", "special", "thread", "python", "jit".
+// "native", "kernel", "special", "thread", "python", "jit", "syscall".
 const char* kind_name(FrameKind kind);
 
 struct Frame {

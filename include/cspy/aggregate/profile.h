@@ -54,6 +54,10 @@ struct RecordingInfo {
   bool idle = false;  // --idle: threads off CPU were sampled too (wall-clock time)
   // --subprocesses: every stack starts with its process's root frame, "name (PID)".
   bool process_roots = false;
+  // Weights are nanoseconds, not sample counts (with --idle and --off-cpu): a sample on
+  // CPU weighs one sampling interval, one off CPU the time until the thread ran again.
+  bool weights_ns = false;
+  bool off_cpu_only = false;  // --off-cpu: only the time off CPU was kept
 };
 
 // A binary that native frames were found in, under the name their Frame::module gives it:
@@ -71,7 +75,7 @@ struct Counters {
   std::uint64_t lost = 0;             // samples the kernel dropped (also in [lost] frames)
   std::uint64_t unwind_failures = 0;  // samples whose stack starts (root) at [unknown]
   std::uint64_t truncated = 0;        // samples whose stack starts at [truncated]
-  std::uint64_t idle = 0;             // samples of threads off CPU (--idle)
+  std::uint64_t idle = 0;             // weight of samples of threads off CPU (--idle)
 };
 
 class Profile {
@@ -89,6 +93,8 @@ class Profile {
   // `idle`: the thread was off CPU (--idle).
   void add_sample(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
                   std::uint64_t weight = 1, bool idle = false);
+  // What one sample on CPU weighs: 1, or the sampling interval in nanoseconds.
+  std::uint64_t sample_weight() const;
   // Records `count` samples the kernel dropped, as a [lost] stack of thread `tid`.
   void add_lost(pid_t tid, std::uint64_t count);
   void set_thread_name(pid_t tid, const std::string& name);

@@ -43,12 +43,12 @@ void write_speedscope(const aggregate::Profile& profile, const WriteOptions& opt
                       std::ostream& out);
 
 // pprof (pprof.cpp): gzip-compressed profile.proto, as `go tool pprof`, Pyroscope and Parca
-// read it. Sample types samples/count and cpu/nanoseconds (wall/nanoseconds with --idle;
-// only samples/count when the rate is unknown); threads as labels (thread, thread_id),
-// not root frames; one Location per distinct physical frame with its inlined frames (the
-// Profile keeps no addresses, so Location addresses are 0), in the Mapping of its binary
-// with the binary's build-id. options.lines keeps line numbers; thread_roots and
-// reverse do not apply.
+// read it. Sample types samples/count and cpu/nanoseconds (only wall/nanoseconds with
+// --idle, off_cpu/nanoseconds with --off-cpu; only samples/count when the rate is unknown); threads
+// as labels (thread, thread_id), not root frames; one Location per distinct physical frame with its
+// inlined frames (the Profile keeps no addresses, so Location addresses are 0), in the Mapping of
+// its binary with the binary's build-id. options.lines keeps line numbers; thread_roots and reverse
+// do not apply.
 void write_pprof(const aggregate::Profile& profile, const WriteOptions& options, std::ostream& out);
 
 // Dispatches to the writer for `format`.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,7 +42,14 @@ struct InterpreterOptions {
   bool gil_only = false;
   // Directories searched for separate debug files before the standard ones (--debug-dir).
   std::vector<std::string> debug_dirs;
+  // --off-cpu: count only the samples of threads off CPU.
+  bool off_cpu_only = false;
 };
+
+// Counts a sample of a process whose maps could not be read (gone before it was looked
+// at) as [unknown], weighted as an Interpreter weighs samples.
+void add_unnamed_sample(aggregate::Profile& profile, const sampling::RawSample& sample,
+                        bool off_cpu_only);
 
 class Interpreter final : public sampling::SampleSink {
  public:
@@ -110,6 +118,9 @@ class Interpreter final : public sampling::SampleSink {
   std::unique_ptr<python::RecordedCodes> recorded_codes_;
   python::CodeNames* code_names_ = nullptr;  // one of the two
   std::vector<std::int8_t> eval_frame_;      // by FrameId: -1 not yet known, 0 no, 1 yes
+  // The leaf frame of a sample off CPU: the system call it waited in ("[off-cpu]": unknown).
+  aggregate::FrameId syscall_frame(int nr);
+  std::map<int, aggregate::FrameId> syscall_frames_;
   python::CapturedStack captured_;
   std::vector<python::MergeNative> merge_native_;
   std::vector<python::MergePython> merge_python_;

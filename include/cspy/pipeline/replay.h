@@ -18,7 +18,7 @@ namespace cspy::pipeline {
 // `profile`, naming addresses with the modules of `maps`; names the threads as the
 // recording did; fills the profile's pid, start time and duration from the samples, its
 // rate and wall-clock start from the recording (0 when an older one did not keep them),
-// and `idle` when any sample is of a thread off CPU (--idle).
+// and `idle` when any sample is of a thread off CPU (--idle; weights are then nanoseconds).
 // What could not be used to name frames (a file that is not the recorded one) is added to
 // `notices` when given. A recording of several processes (--subprocesses) names each
 // process's samples by its own maps, edited by `child_maps` when given (as `maps` was).

@@ -57,7 +57,8 @@ class Session {
   // profile's RecordingInfo. Safe to call twice.
   void finish();
 
-  // Why another sampler than the one asked for runs ("" when none): set by start().
+  // Why another sampler than the one asked for runs, or why off-CPU stacks are polled
+  // ("" when neither): set by start().
   const std::string& fallback_reason() const { return fallback_reason_; }
   double elapsed_s() const;
   std::size_t threads_seen() const { return source_ ? source_->threads_seen() : 0; }

@@ -20,6 +20,10 @@ class IdleSampler {
   // At each tick due by `now_ns`, samples every thread blocked in a syscall. Returns the
   // number of samples delivered.
   std::size_t poll(SampleSink& sink, std::uint64_t now_ns);
+  // One read of thread `tid` if it is blocked in a system call (its number in
+  // `syscall`), else null; valid until the next call. For threads already blocked when
+  // exact off-CPU sampling (context-switch events) begins.
+  const RawSample* read_blocked(pid_t tid) { return sample_thread(tid) ? &sample_ : nullptr; }
 
  private:
   // Reads a blocked thread's pc, sp and stack into sample_ (its time is the caller's).

@@ -32,6 +32,13 @@ struct RawSample {
   std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC
   bool has_regs = false;      // false: the sample hit kernel-only context
   bool idle = false;          // the thread was off CPU (--idle)
+  // Off CPU: the nanoseconds this sample stands for (from its switch-out to its switch-in),
+  // 0 when it stands for one sampling interval (a /proc poll); and the system call the
+  // thread waited in, -1 when unknown.
+  std::uint64_t off_cpu_ns = 0;
+  std::int32_t syscall = -1;
+  // Off CPU in futex on a locked pthread mutex: the thread holding it (0: unknown).
+  pid_t lock_holder = 0;
   UserRegs regs;
   std::span<const std::uint8_t> stack;  // bytes starting at regs.sp()
   // What a CaptureHook read at the same moment (an interpreter's frames); may be empty.

@@ -46,6 +46,9 @@ class SampleSource {
   // Threads seen but not sampled (e.g. no ring buffer could be locked for them), and why.
   virtual std::size_t threads_unsampled() const { return 0; }
   virtual std::string unsampled_reason() const { return {}; }
+  // A one-line notice about how the source samples, once started ("" when none): e.g.
+  // that off-CPU stacks are polled from /proc because the kernel refused the exact way.
+  virtual std::string notice() const { return {}; }
   virtual const char* name() const = 0;
 };
 

@@ -28,6 +28,7 @@ struct FunctionRow {
   aggregate::FrameKind kind = aggregate::FrameKind::kNative;
   std::uint64_t own = 0;    // samples whose innermost frame is this row
   std::uint64_t total = 0;  // samples with this row anywhere on the stack, once per stack
+  std::uint64_t off = 0;    // of total: the weight off CPU (stacks ending in a system call)
 };
 
 struct StatsQuery {

@@ -87,6 +87,7 @@ class TopModel {
   std::vector<ThreadLabel> threads_;
   aggregate::Counters counters_;
   TargetStatus status_;
+  bool weights_ns_ = false;  // --idle, --off-cpu: weights are nanoseconds, with a %Off column
 };
 
 }  // namespace cspy::ui

@@ -181,3 +181,37 @@ TEST(RawFile, EmptyInterpRecordIsRead) {
 
 }  // namespace
 }  // namespace cspy::sampling
+
+namespace cspy::sampling {
+namespace {
+
+TEST(RawFile, RoundTripOfOffCpuWeightAndSystemCall) {
+  const std::string path = test::make_test_dir("raw_file_off_cpu") + "/run.raw";
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(path, 7, sink);
+    ASSERT_TRUE(writer.has_value());
+    RawSample on;
+    on.tid = 8;
+    (*writer)->on_sample(on);
+    RawSample off = on;
+    off.idle = true;
+    off.off_cpu_ns = 123'456'789;
+    off.syscall = 202;
+    off.lock_holder = 4321;
+    (*writer)->on_sample(off);
+    ASSERT_TRUE((*writer)->close().has_value());
+  }
+  auto read = read_raw_file(path);
+  ASSERT_TRUE(read.has_value()) << read.error().message();
+  ASSERT_EQ(read->samples.size(), 2u);
+  EXPECT_EQ(read->samples[0].sample.off_cpu_ns, 0u);
+  EXPECT_EQ(read->samples[0].sample.syscall, -1);
+  EXPECT_TRUE(read->samples[1].sample.idle);
+  EXPECT_EQ(read->samples[1].sample.off_cpu_ns, 123'456'789u);
+  EXPECT_EQ(read->samples[1].sample.syscall, 202);
+  EXPECT_EQ(read->samples[1].sample.lock_holder, 4321);
+}
+
+}  // namespace
+}  // namespace cspy::sampling

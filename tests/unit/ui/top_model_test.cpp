@@ -83,7 +83,7 @@ TEST_F(TopModelTest, OnCpuAndIdleShareWhenIdleIsSampled) {
   profile_.add_sample(102, std::vector<FrameId>{main_, cold_}, 0, 50, /*idle=*/true);
   model_.refresh(profile_, status_);
   std::string s = screen();
-  EXPECT_NE(s.find("On CPU 75%  Idle 25%"), std::string::npos) << s;
+  EXPECT_NE(s.find("On CPU 75%  Off CPU 25%"), std::string::npos) << s;
 }
 
 TEST_F(TopModelTest, SortKeys) {
