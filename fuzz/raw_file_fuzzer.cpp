@@ -15,8 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!s.stack.empty() && (s.stack.data() < data || s.stack.data() + s.stack.size() > end))
       __builtin_trap();
   }
-  for (const auto& blob : rec->blobs) {
-    if (!blob.empty() && (blob.data() < data || blob.data() + blob.size() > end)) __builtin_trap();
-  }
+  auto check_blobs = [&](const cspy::sampling::RawRecording::ProcessRecord& process) {
+    for (const auto& blob : process.blobs) {
+      if (!blob.empty() && (blob.data() < data || blob.data() + blob.size() > end))
+        __builtin_trap();
+    }
+  };
+  check_blobs(rec->own);
+  for (const auto& [pid, process] : rec->children) check_blobs(process);
   return 0;
 }
