@@ -298,15 +298,7 @@ void Session::finish() {
         raw_writer_->write_process_name(pid, process.name);
       }
     }
-    for (auto& [pid, t] : processes_) {
-      if (!t.interpreter) continue;
-      const std::string& jit = t.interpreter->perf_map_text();
-      auto codes = t.interpreter->python_codes();
-      if (jit.empty() && codes.empty()) continue;
-      select_raw_process(pid);
-      if (!jit.empty()) raw_writer_->write_perf_map(jit);
-      if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
-    }
+    for (auto& [pid, t] : processes_) save_raw_names(pid, t);
     if (auto closed = raw_writer_->close(); !closed) raw_file_error_ = closed.error();
   }
   auto& info = profile_.info();
@@ -343,26 +335,26 @@ void Session::retire_exited() {
   // Samples are named later than taken, in the order taken: a process is done with when
   // the samples named reach 2 s past its last one (its samples still queued are older).
   constexpr std::uint64_t kQuietNs = 2'000'000'000ULL;
-  for (auto it = processes_.begin(); it != processes_.end();) {
-    Traced& t = it->second;
+  for (auto& [pid, t] : processes_) {
     const bool quiet = t.last_sample_ns != 0 && latest_sample_ns_ > t.last_sample_ns + kQuietNs;
-    if (t.process && t.interpreter && quiet && !t.process->alive()) {
-      // What a recording keeps of it is written before it goes.
-      if (raw_writer_) {
-        const std::string& jit = t.interpreter->perf_map_text();
-        auto codes = t.interpreter->python_codes();
-        if (!jit.empty() || !codes.empty()) select_raw_process(it->first);
-        if (!jit.empty()) raw_writer_->write_perf_map(jit);
-        if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
-      }
-      for (std::string& n : t.interpreter->take_notices()) retired_notices_.push_back(std::move(n));
-      t.interpreter.reset();
-      t.process.reset();
-      std::lock_guard lock(watched_mutex_);
-      watched_.erase(it->first);
-    }
-    ++it;
+    if (!t.process || !t.interpreter || !quiet || t.process->alive()) continue;
+    save_raw_names(pid, t);  // what a recording keeps of it is written before it goes
+    for (std::string& n : t.interpreter->take_notices()) retired_notices_.push_back(std::move(n));
+    t.interpreter.reset();
+    t.process.reset();
+    std::lock_guard lock(watched_mutex_);
+    watched_.erase(pid);
   }
+}
+
+void Session::save_raw_names(pid_t pid, Traced& traced) {
+  if (!raw_writer_ || !traced.interpreter) return;
+  const std::string& jit = traced.interpreter->perf_map_text();
+  auto codes = traced.interpreter->python_codes();
+  if (jit.empty() && codes.empty()) return;
+  select_raw_process(pid);
+  if (!jit.empty()) raw_writer_->write_perf_map(jit);
+  if (!codes.empty()) raw_writer_->write_blob(python::encode_codes(codes));
 }
 
 std::vector<std::string> Session::take_notices() {

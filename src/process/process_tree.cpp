@@ -76,28 +76,22 @@ std::optional<std::vector<pid_t>> children_of(pid_t pid) {
 }  // namespace
 
 std::vector<pid_t> descendants(pid_t root) {
+  // The kernel's children lists, or where it keeps none one pass over /proc.
+  std::optional<std::multimap<pid_t, std::pair<pid_t, StatFields>>> all;
+  if (!children_of(root)) all = all_by_parent();
   std::vector<pid_t> found;
   std::vector<pid_t> parents{root};
   while (!parents.empty()) {
     const pid_t parent = parents.back();
     parents.pop_back();
-    auto children = children_of(parent);
-    if (!children) {  // no children lists: one pass over /proc instead
-      found.clear();
-      const auto all = all_by_parent();
-      std::vector<pid_t> below{root};
-      while (!below.empty()) {
-        const pid_t p = below.back();
-        below.pop_back();
-        auto [first, last] = all.equal_range(p);
-        for (auto it = first; it != last; ++it) {
-          found.push_back(it->second.first);
-          below.push_back(it->second.first);
-        }
-      }
-      return found;
+    std::vector<pid_t> children;
+    if (all) {
+      auto [first, last] = all->equal_range(parent);
+      for (auto it = first; it != last; ++it) children.push_back(it->second.first);
+    } else {
+      children = children_of(parent).value_or(std::vector<pid_t>{});
     }
-    for (pid_t child : *children) {
+    for (pid_t child : children) {
       found.push_back(child);
       parents.push_back(child);
     }

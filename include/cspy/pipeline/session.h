@@ -109,6 +109,9 @@ class Session {
   // Writes a process's maps to the raw file if they changed since last written.
   void save_raw_maps(pid_t pid, Traced& traced);
   void save_all_raw_maps();
+  // Writes what names a process's frames besides its maps (its JIT's perf map, its Python
+  // code objects) to the raw file.
+  void save_raw_names(pid_t pid, Traced& traced);
   // Makes the raw file's per-process records that follow be of process `pid`.
   void select_raw_process(pid_t pid);
   Result<void> start_source();
