@@ -3,8 +3,9 @@
 # then clang-tidy on the build's compile commands), the normal build's tests (the
 # reliability suite among them: CSPY_RELIABILITY_LONG=1 for its long variant), a short run
 # of each libFuzzer target (clang, build-fuzz/; CSPY_FUZZ_SECONDS, 10 by default), then
-# (under CI, or with CSPY_TEST_SANITIZE=1) an ASan/UBSan build of the same tests.
-# Installs dependencies first.
+# (under CI, or with CSPY_TEST_SANITIZE=1) the unit and reliability suites again under
+# ASan/UBSan (build-sanitize/, -O1 -g1: a third of -O2 -g's compile time with the
+# sanitizers; CSPY_TEST_SANITIZE=all runs every suite there). Installs dependencies first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,12 @@ build_tree() {
   local log="$dir.build.log"
   mkdir -p "$dir"
   # Quiet when the build succeeds; the whole log when it does not.
-  if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" && cmake --build "$dir" -j"$jobs"; } >"$log" 2>&1; then
+  local configure=() build=()
+  while [ $# -gt 0 ]; do  # cmake's -D options, then the build's (--target T)
+    case "$1" in --target) build+=("$1" "$2"); shift 2 ;; *) configure+=("$1"); shift ;; esac
+  done
+  if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${configure[@]}" &&
+         cmake --build "$dir" -j"$jobs" "${build[@]}"; } >"$log" 2>&1; then
     grep -E -B2 -A6 "error|Error" "$log" | head -100
     echo "build of $dir failed; the full log is $log" >&2
     return 1
@@ -35,6 +41,7 @@ run_suite build
 echo "== fuzz targets (libFuzzer), ${CSPY_FUZZ_SECONDS:-10} s each =="
 fuzz_log=build-fuzz.build.log
 if ! { CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
          -DCSPY_FUZZ=ON -DCSPY_BUILD_TESTS=OFF -DCSPY_FUZZ_SECONDS="${CSPY_FUZZ_SECONDS:-10}" &&
        cmake --build build-fuzz -j"$jobs" --target fuzz_all; } >"$fuzz_log" 2>&1; then
   grep -E -B2 -A6 "error|Error" "$fuzz_log" | head -100
@@ -42,8 +49,14 @@ if ! { CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithD
   exit 1
 fi
 ctest --test-dir build-fuzz -L fuzz --output-on-failure -j"$jobs"
-if [ "${CI:-}" = "true" ] || [ "${CSPY_TEST_SANITIZE:-}" = "1" ]; then
-  echo "== the same suite under AddressSanitizer + UBSan =="
+sanitize=${CSPY_TEST_SANITIZE:-}
+if [ "${CI:-}" = "true" ] && [ -z "$sanitize" ]; then sanitize=1; fi
+if [ "$sanitize" = "1" ] || [ "$sanitize" = "all" ]; then
+  target=cspy_sanitize_suites labels=(-L 'unit|reliability')
+  if [ "$sanitize" = "all" ]; then target=all labels=(); fi
+  echo "== ${labels[1]:-every} suite under AddressSanitizer + UBSan =="
+  build_tree build-sanitize -DCSPY_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" --target "$target"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-sanitize -DCSPY_SANITIZE=ON
+    ctest --test-dir build-sanitize --output-on-failure -j"$jobs" --timeout 300 "${labels[@]}"
 fi

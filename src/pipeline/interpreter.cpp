@@ -16,7 +16,6 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(
     const process::Process* live, pid_t pid, aggregate::Profile& profile,
     const InterpreterOptions& options) {
   std::unique_ptr<Interpreter> c(new Interpreter(profile, options, pid));
-  c->live_ = live;
   if (files && !options.debug_dirs.empty()) files->set_debug_dirs(options.debug_dirs);
   auto modules = modules::ModuleMap::create(std::move(maps), std::move(files));
   if (!modules) return modules.error();
@@ -112,12 +111,13 @@ bool Interpreter::is_eval_frame(aggregate::FrameId id) {
 void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
                                std::vector<aggregate::FrameId>& root_first) {
   if (!python::decode(sample.interp, captured_)) return;
-  if (code_names_ == nullptr) {
-    if (live_ == nullptr || python_hook_ == nullptr) return;
-    auto runtime = python_hook_->runtime();
-    if (!runtime) return;
-    code_reader_ = std::make_unique<python::CodeReader>(*live_, *runtime);
-    code_names_ = code_reader_.get();
+  if (recorded_codes_ == nullptr) {
+    if (python_hook_ == nullptr) return;
+    auto reader = python_hook_->code_reader();
+    if (reader && (code_readers_.empty() || code_readers_.back() != reader)) {
+      code_readers_.push_back(std::move(reader));
+    }
+    if (code_readers_.empty()) return;
   }
   auto& frames = profile_.frames();
   auto special = [&](const char* name) {
@@ -143,7 +143,7 @@ void Interpreter::merge_python(const sampling::RawSample& sample, bool complete,
   python::PyFrameName name;
   for (const python::CapturedFrame& c : captured_.frames) {
     aggregate::FrameId id;
-    if (code_names_->name(c, name)) {
+    if (name_python(c, name)) {
       id = frames.intern(aggregate::Frame{.function = name.function,
                                           .module = std::string(basename_of(name.file)),
                                           .file = name.file,
@@ -215,14 +215,27 @@ aggregate::FrameId Interpreter::syscall_frame(int nr) {
   return it->second;
 }
 
+bool Interpreter::name_python(const python::CapturedFrame& frame, python::PyFrameName& out) {
+  if (recorded_codes_) return recorded_codes_->name(frame, out);
+  for (auto it = code_readers_.rbegin(); it != code_readers_.rend(); ++it) {
+    if ((*it)->name(frame, out)) return true;
+  }
+  return false;
+}
+
 void Interpreter::set_recorded_codes(const std::vector<python::CodeRecord>& codes) {
   recorded_codes_ = std::make_unique<python::RecordedCodes>();
   for (const auto& code : codes) recorded_codes_->add(code);
-  code_names_ = recorded_codes_.get();
 }
 
 std::vector<python::CodeRecord> Interpreter::python_codes() const {
-  return code_reader_ ? code_reader_->records() : std::vector<python::CodeRecord>{};
+  std::vector<python::CodeRecord> out;
+  for (const auto& reader : code_readers_) {
+    auto records = reader->records();
+    out.insert(out.end(), std::make_move_iterator(records.begin()),
+               std::make_move_iterator(records.end()));
+  }
+  return out;
 }
 
 void Interpreter::on_lost(pid_t tid, std::uint64_t count) { profile_.add_lost(tid, count); }

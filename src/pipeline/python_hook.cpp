@@ -33,6 +33,7 @@ void PythonHook::locate_locked() {
   }
   if (*found) {
     capture_.emplace(process_, std::move(**found));
+    codes_ = std::make_shared<python::CodeReader>(process_, capture_->runtime());
     found_ns_ = now;
   }
 }
@@ -49,12 +50,14 @@ bool PythonHook::state_readable_locked() {
                             rt.major, rt.minor, rt.module, process_.pid())
                       : readable.error().message();
   capture_.reset();
+  codes_.reset();
   return false;
 }
 
 void PythonHook::exec_seen() {
   std::lock_guard lock(mutex_);
   capture_.reset();
+  codes_.reset();
   problem_.clear();
   looks_ = 0;
   next_look_ns_ = 0;
@@ -79,6 +82,7 @@ void PythonHook::capture(pid_t pid, pid_t tid, std::vector<std::uint64_t>& words
   locate_locked();
   if (!capture_ || !state_readable_locked()) return;
   if (!capture_->capture(tid, stack_)) return;
+  codes_->remember(stack_.frames);
   python::encode(stack_, words);
   if (!read_locals_) return;
   auto& frames = locals_[tid];
@@ -98,6 +102,11 @@ std::optional<python::Runtime> PythonHook::runtime() const {
   std::lock_guard lock(mutex_);
   if (!capture_) return std::nullopt;
   return capture_->runtime();
+}
+
+std::shared_ptr<python::CodeReader> PythonHook::code_reader() const {
+  std::lock_guard lock(mutex_);
+  return codes_;
 }
 
 std::string PythonHook::python_thread_name(pid_t tid) {

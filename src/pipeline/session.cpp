@@ -74,7 +74,7 @@ Result<void> Session::start_source() {
 
 Result<std::string> Session::maps_of(const process::Process& proc) {
   auto live = proc.maps();
-  if (proc.pid() == target_.pid() || (live && !live->empty())) return live;
+  if (live && !live->empty()) return live;
   std::lock_guard lock(watched_mutex_);
   auto it = watched_.find(proc.pid());
   if (it == watched_.end() || it->second.maps.empty()) return live;
@@ -83,7 +83,7 @@ Result<std::string> Session::maps_of(const process::Process& proc) {
 
 std::string Session::build_id_of(pid_t pid, std::uint64_t start) {
   std::string id = modules::build_id_in_memory(pid, start);
-  if (!id.empty() || pid == target_.pid()) return id;
+  if (!id.empty()) return id;
   std::lock_guard lock(watched_mutex_);
   auto it = watched_.find(pid);
   return it == watched_.end() ? std::string() : it->second.files->expected_build_id(start);

@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -151,6 +152,34 @@ Result<std::size_t> Process::read_memory(RemoteAddr addr, void* buffer, std::siz
         fmt::format("reading {} bytes at {:#x} in PID {}", size, addr.value(), pid_));
   }
   return static_cast<std::size_t>(n);
+}
+
+void Process::read_pieces(std::span<Piece> pieces) const {
+  constexpr std::size_t kBatch = 256;  // below IOV_MAX
+  std::array<iovec, kBatch> local{};
+  std::array<iovec, kBatch> remote{};
+  std::size_t next = 0;
+  while (next < pieces.size()) {
+    const std::size_t count = std::min(kBatch, pieces.size() - next);
+    for (std::size_t i = 0; i < count; ++i) {
+      Piece& p = pieces[next + i];
+      p.read = false;
+      local[i] = iovec{p.buffer, p.size};
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      remote[i] = iovec{reinterpret_cast<void*>(p.addr.value()), p.size};
+    }
+    const ssize_t n = ::process_vm_readv(pid_, local.data(), count, remote.data(), count, 0);
+    if (n < 0 && errno == ESRCH) return;  // gone: nothing more can be read
+    // The call stops at the first range it cannot read in full: the pieces before it are
+    // read, that one is not, and the call goes on after it.
+    std::size_t left = n < 0 ? 0 : static_cast<std::size_t>(n);
+    std::size_t i = 0;
+    for (; i < count && left >= pieces[next + i].size; ++i) {
+      pieces[next + i].read = true;
+      left -= pieces[next + i].size;
+    }
+    next += i + (i < count ? 1 : 0);
+  }
 }
 
 }  // namespace cspy::process

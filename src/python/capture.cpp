@@ -18,17 +18,19 @@ constexpr std::uint8_t kOwnedByCStack = 3;  // 3.12+: the shim frame of an eval 
 constexpr std::size_t kThreadStateBytes = 256;
 constexpr std::size_t kPthreadScanBytes = 2048;
 constexpr std::uint64_t kWordsMagic = 0x7079000000000000ULL;  // "py" in the top bytes
+constexpr std::uint64_t kWithIds = 1ULL << 16;                // each frame carries its code_id
 
 }  // namespace
 
 void encode(const CapturedStack& stack, std::vector<std::uint64_t>& words) {
-  words.push_back(kWordsMagic | (static_cast<std::uint64_t>(stack.status) << 8) |
+  words.push_back(kWordsMagic | kWithIds | (static_cast<std::uint64_t>(stack.status) << 8) |
                   (stack.holds_gil ? 1U : 0U));
   words.push_back(stack.frames.size());
   for (const CapturedFrame& f : stack.frames) {
     words.push_back(f.code);
     words.push_back(f.instr);
     words.push_back(f.frame | (f.entry ? 1U : 0U));  // frames are 8-aligned
+    words.push_back(f.code_id);
   }
 }
 
@@ -40,12 +42,17 @@ bool decode(std::span<const std::uint64_t> words, CapturedStack& stack) {
   stack.status = static_cast<CaptureStatus>(status);
   stack.holds_gil = (words[0] & 1U) != 0;
   const std::uint64_t n = words[1];
-  if (n > kMaxFrames || words.size() != 2 + 3 * n) return false;
+  // Four words a frame; three in recordings from before code ids.
+  const std::uint64_t per = (words[0] & kWithIds) != 0 ? 4 : 3;
+  if (n > kMaxFrames || words.size() != 2 + per * n) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
-    stack.frames.push_back(CapturedFrame{.code = words[2 + 3 * i],
-                                         .instr = words[3 + 3 * i],
-                                         .entry = (words[4 + 3 * i] & 1U) != 0,
-                                         .frame = words[4 + 3 * i] & ~std::uint64_t{1}});
+    const std::uint64_t* w = &words[2 + per * i];
+    stack.frames.push_back(
+        CapturedFrame{.code = w[0],
+                      .instr = w[1],
+                      .entry = (w[2] & 1U) != 0,
+                      .frame = w[2] & ~std::uint64_t{1},
+                      .code_id = per == 4 ? static_cast<std::uint32_t>(w[3]) : 0});
   }
   return true;
 }

@@ -293,6 +293,8 @@ class PerfEventSource final : public SampleSource {
     last_scan_ns_ = monotonic_ns();
     scan_threads_of(target_);
     if (!options_.sampler.children) return;
+    // The target too: a launched one may exit before its samples are named.
+    if (options_.sampler.process_seen) options_.sampler.process_seen(target_.pid());
     for (pid_t pid : process::descendants(target_.pid())) {
       auto child = process::Process::open(pid);
       if (!child) continue;

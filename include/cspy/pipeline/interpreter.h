@@ -112,12 +112,13 @@ class Interpreter final : public sampling::SampleSink {
   unwind::UnwoundStack stack_;
   std::vector<aggregate::FrameId> path_;
   // Python
-  const process::Process* live_ = nullptr;
   const PythonHook* python_hook_ = nullptr;
-  std::unique_ptr<python::CodeReader> code_reader_;
+  // Live: the hook's readers, the latest last (a new one after each exec); replaying: the
+  // code objects the recording kept.
+  std::vector<std::shared_ptr<python::CodeReader>> code_readers_;
   std::unique_ptr<python::RecordedCodes> recorded_codes_;
-  python::CodeNames* code_names_ = nullptr;  // one of the two
-  std::vector<std::int8_t> eval_frame_;      // by FrameId: -1 not yet known, 0 no, 1 yes
+  bool name_python(const python::CapturedFrame& frame, python::PyFrameName& out);
+  std::vector<std::int8_t> eval_frame_;  // by FrameId: -1 not yet known, 0 no, 1 yes
   // The leaf frame of a sample off CPU: the system call it waited in ("[off-cpu]": unknown).
   aggregate::FrameId syscall_frame(int nr);
   std::map<int, aggregate::FrameId> syscall_frames_;

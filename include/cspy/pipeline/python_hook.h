@@ -1,10 +1,12 @@
 // PythonHook: the sampler's capture hook for CPython targets. It finds the interpreter in
 // the target (lazily: a launched program maps libpython only after its exec) and reads
-// each sampled thread's Python frame chain on the sampler's thread, at the sample.
+// each sampled thread's Python frame chain on the sampler's thread, at the sample, with
+// the code objects it has not read before (a worker may exit before it is named).
 // Thread-safe: the perf_event reader thread and poll()'s idle sampler both call it.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -12,6 +14,7 @@
 
 #include "cspy/process/process.h"
 #include "cspy/python/capture.h"
+#include "cspy/python/code_reader.h"
 #include "cspy/python/locals.h"
 #include "cspy/python/runtime.h"
 #include "cspy/python/thread_names.h"
@@ -31,6 +34,9 @@ class PythonHook final : public sampling::CaptureHook {
   void locate_now();
   // The interpreter found, once it is.
   std::optional<python::Runtime> runtime() const;
+  // What names the captured frames (the code objects read at capture among them), once the
+  // interpreter is found; a new one after an exec.
+  std::shared_ptr<python::CodeReader> code_reader() const;
   // Why a CPython target's frames cannot be read (unsupported version, interpreter state
   // unreadable); "" otherwise.
   std::string problem() const;
@@ -56,6 +62,7 @@ class PythonHook final : public sampling::CaptureHook {
   const process::Process& process_;
   mutable std::mutex mutex_;
   std::optional<python::FrameCapture> capture_;
+  std::shared_ptr<python::CodeReader> codes_;  // with capture_
   std::string problem_;
   std::uint64_t next_look_ns_ = 0;
   int looks_ = 0;

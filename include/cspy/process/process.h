@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,16 @@ class Process {
   // Reads target memory; returns the bytes read (may be short at an unmapped page). Fails
   // with EFAULT where nothing is mapped, and with kTargetExited once the process is gone.
   Result<std::size_t> read_memory(RemoteAddr addr, void* buffer, std::size_t size) const;
+  // One range to read among several (read_pieces).
+  struct Piece {
+    RemoteAddr addr;
+    void* buffer = nullptr;
+    std::size_t size = 0;
+    bool read = false;  // out: read in full
+  };
+  // Reads every piece, with one system call when all of them can be read; a piece that
+  // cannot be read is left `read == false` and the others are still read.
+  void read_pieces(std::span<Piece> pieces) const;
 
  private:
   explicit Process(pid_t pid) : pid_(pid) {}

@@ -29,6 +29,8 @@ struct CapturedFrame {
   std::uint64_t instr = 0;  // 3.8-3.10: bytecode offset in bytes; 3.11+: _Py_CODEUNIT*
   bool entry = false;       // the outermost Python frame of one C-level eval call
   std::uint64_t frame = 0;  // the frame itself (its locals), 8-aligned
+  // The record of its code object as read at the sample (CodeReader::remember); 0: none.
+  std::uint32_t code_id = 0;
 };
 
 struct CapturedStack {

@@ -1,11 +1,14 @@
 // CodeReader: names a captured Python frame — the function (qualified name where the
-// version has one), its file and the line of its instruction — by reading its code object
-// and strings from the target's memory. Answers are cached by code object address and
-// checked against the object at every use (a freed code object's address can be reused).
+// version has one), its file and the line of its instruction. Each frame's code object is
+// read when the frame is captured (remember: one system call for the headers of a whole
+// stack, and the strings of an object not seen before), and the frame is tagged with that
+// object's record: its name is the one it had at the sample, even when the object was
+// freed and its address reused (imports), or its process exited, before it is named.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -13,6 +16,7 @@
 
 #include "cspy/process/process.h"
 #include "cspy/python/capture.h"
+#include "cspy/python/layout.h"
 #include "cspy/python/runtime.h"
 
 namespace cspy::python {
@@ -34,6 +38,7 @@ class CodeNames {
 
 // A code object as a recording keeps it: enough to name its frames and find their lines.
 struct CodeRecord {
+  std::uint32_t id = 0;  // what captured frames are tagged with (CapturedFrame::code_id)
   std::uint64_t addr = 0;
   int version = 0;                  // layout version (311)
   std::uint64_t code_adaptive = 0;  // offset of the bytecode in the object (3.11+), or 0
@@ -50,33 +55,49 @@ PyFrameName name_from(const CodeRecord& code, const CapturedFrame& frame);
 
 class RecordedCodes final : public CodeNames {
  public:
-  void add(CodeRecord code) { codes_[code.addr] = std::move(code); }
+  void add(CodeRecord code);
   bool name(const CapturedFrame& frame, PyFrameName& out) override;
 
  private:
-  std::unordered_map<std::uint64_t, CodeRecord> codes_;
+  std::unordered_map<std::uint32_t, CodeRecord> by_id_;
+  std::unordered_map<std::uint64_t, CodeRecord> by_addr_;  // recordings from before ids
 };
 
+// Thread-safe: the sampler's thread remembers code objects while the pipeline names them.
 class CodeReader final : public CodeNames {
  public:
   CodeReader(const process::Process& process, const Runtime& runtime)
       : process_(process), runtime_(runtime), layout_(*runtime.layout) {}
 
+  // Tags each frame with the record of its code object as it is now (code_id; 0 when it
+  // cannot be read), reading the objects not seen before.
+  void remember(std::vector<CapturedFrame>& frames);
+  // Names a frame from its tag (an untagged frame is not named).
   bool name(const CapturedFrame& frame, PyFrameName& out) override;
-  // Every code object named so far, for a recording.
+  // Every code object remembered (and not dropped since), for a recording.
   std::vector<CodeRecord> records() const;
 
  private:
+  using Key = std::array<std::uint64_t, 5>;  // type, names, file and line table: reuse
   struct Code {
-    std::array<std::uint64_t, 5> key{};  // type, names, file and line table: checks reuse
+    Key key{};
     CodeRecord record;
   };
-  const Code* code(std::uint64_t addr);
+  // The record of the code object whose header was read into `header`, read in full
+  // unless its address already holds the same object; nullptr when it is not one.
+  const Code* code_from_header(std::uint64_t addr, std::span<const std::uint8_t> header);
+  Key key_of(std::span<const std::uint8_t> header) const;
 
   const process::Process& process_;
   Runtime runtime_;
   const Layout& layout_;
-  std::unordered_map<std::uint64_t, Code> codes_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint32_t, Code> codes_;        // by id
+  std::unordered_map<std::uint64_t, std::uint32_t> at_;  // address -> id of its latest object
+  // remember()'s buffers
+  std::vector<std::array<std::uint8_t, kMaxCodeBytes>> headers_;
+  std::vector<process::Process::Piece> pieces_;
+  std::vector<std::uint64_t> addrs_;
 };
 
 }  // namespace cspy::python

@@ -24,9 +24,9 @@ struct SamplerOptions {
   // Also sample every process the target starts (and its existing children): their
   // threads are found as the target's are. perf_event only.
   bool children = false;
-  // With `children`: called (on the sampler's thread) for each child process alive at
-  // each look for threads (the first before its first sample is delivered), so that
-  // what names its samples can be read while it lives.
+  // With `children`: called (on the sampler's thread) for the target and each child
+  // process alive at each look for threads (the first before its first sample is delivered), so
+  // that what names its samples can be read while it lives.
   std::function<void(pid_t)> process_seen;
   // Called on each sample as it is taken; not owned; must outlive the source. With a
   // hook, perf_event wakes its reader at every sample rather than per batch.

@@ -1,8 +1,9 @@
 // --subprocesses: every process the target starts is sampled and named by its own maps,
 // under a root frame "name (PID)" — a shell that starts four julia workers (two at once,
 // then two more), a shell attached by PID with workers already running, a raw recording
-// replayed. Without the option, a target that execs (a shell exec chain, as pyenv's shims
-// do) is profiled as the program it became.
+// replayed; a pool of short-lived forked Python workers, each named by its own Python
+// frames although it exits before its samples are named. Without the option, a target
+// that execs (a shell exec chain, as pyenv's shims do) is profiled as the program it became.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/python/python_support.h"
 #include "support/child_process.h"
 #include "support/test_files.h"
 
@@ -137,6 +139,63 @@ TEST(Subprocesses, NeedsThePerfEventSampler) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--subprocesses needs the perf_event sampler"), std::string::npos) << r.err;
 }
+
+// multiprocessing's fork pool, one task a worker (test_targets/py_pool.py): each worker
+// runs pool_worker_task for 0.4 s and exits. Its code objects are read as its samples are
+// taken, so its frames keep their names (not "[python: unreadable code]") after it exits,
+// and a code object freed and replaced at the same address (imports) never lends its name
+// to an earlier sample. The raw recording names them the same.
+class PythonPool : public ::testing::TestWithParam<Python> {};
+
+TEST_P(PythonPool, ShortLivedWorkersKeepTheirPythonNames) {
+  const std::string dir = make_temp_dir();
+  const std::string out = dir + "/out.folded", raw = dir + "/out.raw";
+  CommandResult r =
+      run_command({cspy_binary(), "record", "--subprocesses", "--rate", "200", "-o", out, "--raw",
+                   raw, "--", GetParam().path, target_source("py_pool.py"), "6", "0.4"},
+                  120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto count = [](const std::map<std::string, std::uint64_t>& stacks, std::uint64_t& worker,
+                  std::uint64_t& unreadable, std::set<std::string>& worker_roots) {
+    for (const auto& [stack, n] : stacks) {
+      if (stack.find(";pool_worker_task") != std::string::npos) {
+        worker += n;
+        worker_roots.insert(stack.substr(0, stack.find(';')));
+      }
+      if (stack.find("[python: unreadable code]") != std::string::npos) unreadable += n;
+    }
+  };
+  const auto live = parse_folded(read_file(out));
+  std::uint64_t worker = 0, unreadable = 0;
+  std::set<std::string> worker_roots;
+  count(live, worker, unreadable, worker_roots);
+  const std::uint64_t n = total(live);
+  // Six workers of 0.4 s of CPU each: most of the run's samples are theirs.
+  EXPECT_GE(worker, n / 3) << read_file(out);
+  EXPECT_GE(worker_roots.size(), 4u) << read_file(out);
+  // A worker's sample may catch it exiting: a stray one, not its frames at large.
+  EXPECT_LE(unreadable, 2 + n / 50) << read_file(out);
+  for (const auto& [stack, c] : live) {
+    // The pool's own modules, never a worker's function, inside an import.
+    if (stack.find("_find_and_load") != std::string::npos) {
+      EXPECT_EQ(stack.find("pool_worker_task"), std::string::npos) << stack;
+    }
+  }
+
+  CommandResult replayed =
+      run_command({cspy_binary(), "report", "-i", raw, "-o", dir + "/r.folded"});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  std::uint64_t replayed_worker = 0, replayed_unreadable = 0;
+  std::set<std::string> replayed_roots;
+  count(parse_folded(read_file(dir + "/r.folded")), replayed_worker, replayed_unreadable,
+        replayed_roots);
+  EXPECT_EQ(replayed_worker, worker);
+  EXPECT_EQ(replayed_unreadable, unreadable);
+  EXPECT_EQ(replayed_roots, worker_roots);
+}
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, PythonPool, ::testing::ValuesIn(interpreters()),
+                         python_name);
 
 // A shell that execs a shell that execs julia, as pyenv's shims exec the interpreter: the
 // samples after the exec are julia's, named by julia's maps, under no process root.
