@@ -13,6 +13,7 @@
 
 #include "cspy/core/path.h"
 #include "cspy/modules/elf_file.h"
+#include "plt_names.h"
 #include "scope_index.h"
 #include "unit_index.h"
 
@@ -78,7 +79,8 @@ Symbolizer::Symbolizer(modules::ModuleMap& modules, SymbolizeOptions options)
     : modules_(modules),
       options_(options),
       scopes_(std::make_unique<ScopeIndex>()),
-      units_(std::make_unique<UnitIndex>()) {}
+      units_(std::make_unique<UnitIndex>()),
+      plt_(std::make_unique<PltNames>()) {}
 
 Symbolizer::~Symbolizer() = default;
 
@@ -88,6 +90,7 @@ void Symbolizer::forget_if_remapped() {
   if (!modules_.refreshed_since(refreshes_seen_)) return;
   scopes_->clear();
   units_->clear();
+  plt_->clear();
 }
 
 SymbolFrame Symbolizer::unbacked_frame(RemoteAddr pc) {
@@ -146,7 +149,16 @@ std::vector<SymbolFrame> Symbolizer::symbolize(RemoteAddr pc) {
   }
   if (!frames.empty() && !frames.back().inlined) return frames;
 
-  // No DWARF subprogram: the ELF symbol table names the function.
+  // No DWARF subprogram: a PLT stub is named after the function it jumps to (the symbol
+  // table has no name for it, and the nearest symbol before it is some other function).
+  GElf_Addr elf_bias = 0;
+  if (Elf* elf = dwfl_module_getelf(mod, &elf_bias)) {
+    if (const std::string* stub = plt_->name_at(elf, pc.value() - elf_bias)) {
+      frames.push_back(SymbolFrame{.function = *stub, .module = module});
+      return frames;
+    }
+  }
+  // Else the ELF symbol table names the function.
   GElf_Off offset = 0;
   GElf_Sym sym;
   const char* name =
