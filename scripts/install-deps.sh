@@ -19,7 +19,8 @@ packages=(
   debuginfod libdebuginfod1  # a loopback debuginfod server, and libdw's client of it
   libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
   golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
-  clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ)
+  clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ); *-clang test targets
+  llvm-14  # llvm-symbolizer: the reference for clang-built targets' inlined frames and lines
 )
 
 SUDO=""

@@ -1,4 +1,5 @@
-// C++ and Rust demangling, and shortening a demangled C++ name to drop its parameter list.
+// C++ and Rust demangling, and shortening a demangled C++ name to drop its parameter list
+// and a function template's return type.
 // Rust (legacy `_ZN...17h<hash>E` and v0 `_R...`) goes through libiberty, binutils'
 // demangler, without its verbose details (the hash, crate disambiguators): `c++filt -i`.
 #include <cxxabi.h>
@@ -35,6 +36,26 @@ std::string drop_parameters(const std::string& name) {
   return name;
 }
 
+// "void std::sort<int*>" -> "std::sort<int*>": a function template's demangled name starts
+// with its return type, which ends at the last space outside brackets before the name (an
+// operator's name may hold spaces and brackets of its own: "bool operator< <int>").
+std::string drop_return_type(const std::string& name) {
+  if (name.empty() || name.back() != '>') return name;  // only templates carry one
+  int depth = 0;
+  std::size_t last_space = std::string::npos;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (depth == 0 && name.compare(i, 8, "operator") == 0 &&
+        (i == 0 || name[i - 1] == ':' || name[i - 1] == ' ')) {
+      break;
+    }
+    if (c == '<' || c == '(' || c == '[' || c == '{') ++depth;
+    if ((c == '>' || c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+    if (c == ' ' && depth == 0) last_space = i;
+  }
+  return last_space == std::string::npos ? name : name.substr(last_space + 1);
+}
+
 // The Rust name's demangled form, "" when `name` is not a Rust symbol (libiberty checks a
 // `_ZN` name for the legacy hash suffix, so C++ names fall through).
 std::string demangle_rust(const std::string& name) {
@@ -55,7 +76,7 @@ std::string demangle(const std::string& name, bool full_signature) {
       abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);
   if (status != 0 || !out) return name;
   std::string s(out.get());
-  return full_signature ? s : drop_parameters(s);
+  return full_signature ? s : drop_return_type(drop_parameters(s));
 }
 
 }  // namespace cspy::symbolize

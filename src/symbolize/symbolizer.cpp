@@ -13,7 +13,9 @@
 
 #include "cspy/core/path.h"
 #include "cspy/modules/elf_file.h"
+#include "plt_names.h"
 #include "scope_index.h"
+#include "unit_index.h"
 
 namespace cspy::symbolize {
 
@@ -59,10 +61,26 @@ void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, std::string& file, int& line) 
   }
 }
 
+// The DWARF compilation unit holding pc (its DIE, in `unit` when libdw's own lookup has
+// none) and the module's DWARF bias; nullptr when no unit covers pc.
+Dwarf_Die* unit_at(Dwfl_Module* mod, RemoteAddr pc, UnitIndex& units, Dwarf_Die& unit,
+                   Dwarf_Addr& bias) {
+  // libdw's lookup reads .debug_aranges only: a unit it does not list (clang leaves the
+  // section out) is found by the units' own ranges.
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, pc.value(), &bias)) return cu;
+  Dwarf* dwarf = dwfl_module_getdwarf(mod, &bias);
+  if (dwarf == nullptr || !units.unit_at(dwarf, pc.value() - bias, unit)) return nullptr;
+  return &unit;
+}
+
 }  // namespace
 
 Symbolizer::Symbolizer(modules::ModuleMap& modules, SymbolizeOptions options)
-    : modules_(modules), options_(options), scopes_(std::make_unique<ScopeIndex>()) {}
+    : modules_(modules),
+      options_(options),
+      scopes_(std::make_unique<ScopeIndex>()),
+      units_(std::make_unique<UnitIndex>()),
+      plt_(std::make_unique<PltNames>()) {}
 
 Symbolizer::~Symbolizer() = default;
 
@@ -71,6 +89,8 @@ void Symbolizer::forget_if_remapped() {
   // Dwarf may be gone (another may take its address).
   if (!modules_.refreshed_since(refreshes_seen_)) return;
   scopes_->clear();
+  units_->clear();
+  plt_->clear();
 }
 
 SymbolFrame Symbolizer::unbacked_frame(RemoteAddr pc) {
@@ -103,13 +123,15 @@ std::vector<SymbolFrame> Symbolizer::symbolize(RemoteAddr pc) {
   // The DWARF compilation unit covering pc, if any: without one, a line-table lookup
   // would return the nearest line of some other unit.
   Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc.value(), &bias);
+  Dwarf_Die unit;
+  Dwarf_Die* cu = unit_at(mod, pc, *units_, unit, bias);
   std::string file;
   int line = 0;
   if (cu != nullptr) {
-    if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc.value())) {
-      const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
+    if (Dwarf_Line* l = dwarf_getsrc_die(cu, pc.value() - bias)) {
+      const char* f = dwarf_linesrc(l, nullptr, nullptr);
       if (f != nullptr) file = f;
+      dwarf_lineno(l, &line);
     }
     // The physical nesting of scopes around pc: innermost inlined subroutine ...
     // subprogram (as eu-addr2line -i gives them: not the abstract origins' nesting).
@@ -127,7 +149,16 @@ std::vector<SymbolFrame> Symbolizer::symbolize(RemoteAddr pc) {
   }
   if (!frames.empty() && !frames.back().inlined) return frames;
 
-  // No DWARF subprogram: the ELF symbol table names the function.
+  // No DWARF subprogram: a PLT stub is named after the function it jumps to (the symbol
+  // table has no name for it, and the nearest symbol before it is some other function).
+  GElf_Addr elf_bias = 0;
+  if (Elf* elf = dwfl_module_getelf(mod, &elf_bias)) {
+    if (const std::string* stub = plt_->name_at(elf, pc.value() - elf_bias)) {
+      frames.push_back(SymbolFrame{.function = *stub, .module = module});
+      return frames;
+    }
+  }
+  // Else the ELF symbol table names the function.
   GElf_Off offset = 0;
   GElf_Sym sym;
   const char* name =

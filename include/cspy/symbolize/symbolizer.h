@@ -1,10 +1,11 @@
 // Symbolizer: an address in the target → its frames, innermost first: the inlined
 // functions at that address (each its own frame with file:line) and the function that
-// contains them. DWARF via libdw when present, the ELF symbol table otherwise,
-// "module+0xoffset" when nothing names it; code in no file (JIT) by the JIT's perf map,
-// else by its mapping ([anon], [heap]) — never credited to a file it is not in. Not cached per
-// address: the pipeline's Interpreter keeps the one pc -> frames cache; this keeps only its
-// per-unit scope index.
+// contains them. DWARF via libdw when present, `symbol@plt` in PLT stubs, the ELF symbol
+// table otherwise, "module+0xoffset" when nothing names it; code in no file (JIT) by the
+// JIT's perf map, else by its mapping ([anon], [heap]) — never credited to a file it is not
+// in. Not cached per address: the pipeline's Interpreter keeps the one pc -> frames cache;
+// this keeps only indexes per module (address -> unit where .debug_aranges falls short, PLT
+// stubs) and per unit (scopes).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,8 @@ struct SymbolizeOptions {
 };
 
 class ScopeIndex;
+class UnitIndex;
+class PltNames;
 
 class Symbolizer {
  public:
@@ -55,6 +58,8 @@ class Symbolizer {
   modules::ModuleMap& modules_;
   SymbolizeOptions options_;
   std::unique_ptr<ScopeIndex> scopes_;  // function scopes per compilation unit
+  std::unique_ptr<UnitIndex> units_;    // address -> unit, where .debug_aranges falls short
+  std::unique_ptr<PltNames> plt_;       // symbol@plt for PLT stubs
   std::size_t refreshes_seen_ = 0;
 };
 

@@ -46,6 +46,27 @@ TEST(Demangle, CxxNamesAsBefore) {
   EXPECT_EQ(demangle("_ZN4core3fmt9Formatter3padE", false), "core::fmt::Formatter::pad");
 }
 
+// Function templates' names start with their return type: dropped with the parameters,
+// as DWARF's DW_AT_name and perf print them (`c++filt` keeps both).
+TEST(Demangle, CxxTemplatesLoseTheirReturnType) {
+  const Pair pairs[] = {
+      {"_ZSt16__introsort_loopIN9__gnu_cxx17__normal_iteratorIPiSt6vectorIiSaIiEEEElNS0_5__"
+       "ops15_Iter_less_iterEEvT_S9_T0_T1_",
+       "std::__introsort_loop<__gnu_cxx::__normal_iterator<int*, std::vector<int, "
+       "std::allocator<int> > >, long, __gnu_cxx::__ops::_Iter_less_iter>"},
+      {"_ZStltIcSt11char_traitsIcESaIcEEbRKNSt7__cxx1112basic_stringIT_T0_T1_EESA_",
+       "std::operator< <char, std::char_traits<char>, std::allocator<char> >"},
+      {"_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_cxx17__normal_iteratorIPiS1_"
+       "EEDpOT_",
+       "std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>"},
+      {"_Z3maxIiET_S0_S0_", "max<int>"},
+      {"_ZN12_GLOBAL__N_13fooIiEEvv", "(anonymous namespace)::foo<int>"},
+  };
+  for (const Pair& p : pairs) EXPECT_EQ(demangle(p.mangled, false), p.expected) << p.mangled;
+  // The full signature keeps it.
+  EXPECT_EQ(demangle("_Z3maxIiET_S0_S0_", true), "int max<int>(int, int)");
+}
+
 TEST(Demangle, OtherNamesUnchanged) {
   for (const char* name : {"main", "_start", "_R", "_RNotAName", "_Z", "runtime.goexit.abi0"}) {
     EXPECT_EQ(demangle(name, false), name);
