@@ -41,6 +41,7 @@
 #include "cspy/sampling/perf_event_source.h"
 #include "cspy/sampling/syscalls.h"
 #include "off_cpu_pairing.h"
+#include "perf_records.h"
 #include "ring_buffer.h"
 
 namespace cspy::sampling {
@@ -68,11 +69,6 @@ constexpr std::uint64_t kPruneNs = 1'000'000'000ULL;
 constexpr int kAttachPasses = 3;
 // Threads still off CPU are handed on this often, weighted so far (live views see them).
 constexpr std::uint64_t kOffCpuFlushNs = 1'000'000'000ULL;
-
-// perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
-constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
-// DWARF register number for each set bit of kRegsMask, in bit order.
-constexpr int kPerfToDwarf[] = {0, 3, 2, 1, 4, 5, 6, 7, 16, 8, 9, 10, 11, 12, 13, 14, 15};
 
 struct ThreadEvent {
   pid_t tid;
@@ -347,7 +343,7 @@ class PerfEventSource final : public SampleSource {
         static_cast<std::uint64_t>(1e9 / std::max(options_.sampler.rate_hz, 0.001));
     attr.sample_type =
         PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-    attr.sample_regs_user = kRegsMask;
+    attr.sample_regs_user = kPerfRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
     // Time spent in the kernel on the thread's behalf (syscalls, page faults) is counted
     // and charged to the user stack that entered it, where perf_event_paranoid allows.
@@ -453,7 +449,7 @@ class PerfEventSource final : public SampleSource {
     attr.sample_period = 1;
     attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CALLCHAIN |
                        PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-    attr.sample_regs_user = kRegsMask;
+    attr.sample_regs_user = kPerfRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
     attr.exclude_callchain_user = 1;
     attr.context_switch = 1;
@@ -557,7 +553,13 @@ class PerfEventSource final : public SampleSource {
       q.lost_tid = shared ? static_cast<pid_t>(tid) : ring_tid;
       if (q.lost == 0) return;
     } else if (hdr.type == PERF_RECORD_COMM && (hdr.misc & PERF_RECORD_MISC_COMM_EXEC) != 0) {
-      if (!parse_exec(body, end, q)) return;
+      ExecRecord exec;
+      if (!parse_exec(body, end, exec)) return;
+      q.exec = true;
+      q.exec_name = std::move(exec.name);
+      q.sample.pid = exec.pid;
+      q.sample.tid = exec.tid;
+      q.sample.time_ns = exec.time_ns;
     } else {
       return;
     }
@@ -651,66 +653,6 @@ class PerfEventSource final : public SampleSource {
     q.sample.interp = std::span<const std::uint64_t>(q.interp.data(), q.interp.size());
     sink.on_sample(q.sample);
     return 1;
-  }
-
-  // Reads an exec's PERF_RECORD_COMM body: pid, tid, the new name (NUL-padded to 8
-  // bytes), then the sample_id fields TID and TIME.
-  static bool parse_exec(const std::uint8_t* p, const std::uint8_t* end, Queued& q) {
-    std::uint32_t ids[2];
-    if (end - p < 8) return false;
-    std::memcpy(ids, p, 8);
-    const auto* name = reinterpret_cast<const char*>(p + 8);
-    const std::size_t room = static_cast<std::size_t>(end - p) - 8;
-    const std::size_t len = ::strnlen(name, room);
-    const std::size_t padded = (len + 1 + 7) / 8 * 8;
-    if (padded + 16 > room) return false;
-    std::uint64_t time = 0;
-    std::memcpy(&time, p + 8 + padded + 8, 8);
-    q.exec = true;
-    q.exec_name.assign(name, len);
-    q.sample.pid = static_cast<pid_t>(ids[0]);
-    q.sample.tid = static_cast<pid_t>(ids[1]);
-    q.sample.time_ns = time;
-    return true;
-  }
-
-  // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record, and
-  // so do `kernel_ips` when given (the event samples a callchain).
-  static bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample,
-                           std::span<const std::uint64_t>* kernel_ips = nullptr) {
-    auto take = [&](void* dst, std::size_t n) {
-      if (p + n > end) return false;
-      std::memcpy(dst, p, n);
-      p += n;
-      return true;
-    };
-    std::uint32_t ids[2];
-    std::uint64_t abi = 0;
-    if (!take(ids, 8) || !take(&sample.time_ns, 8)) return false;
-    if (kernel_ips != nullptr) {
-      std::uint64_t n = 0;
-      if (!take(&n, 8) || n > static_cast<std::uint64_t>(end - p) / 8) return false;
-      *kernel_ips = std::span<const std::uint64_t>(reinterpret_cast<const std::uint64_t*>(p), n);
-      p += n * 8;
-    }
-    if (!take(&abi, 8)) return false;
-    sample.pid = static_cast<pid_t>(ids[0]);
-    sample.tid = static_cast<pid_t>(ids[1]);
-    sample.has_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
-    if (sample.has_regs) {
-      for (int dwarf : kPerfToDwarf) {
-        if (!take(&sample.regs.dwarf[static_cast<std::size_t>(dwarf)], 8)) return false;
-      }
-    }
-    std::uint64_t size = 0;
-    if (!take(&size, 8)) return false;
-    const std::uint8_t* stack = p;
-    if (p + size > end) return false;
-    p += size;
-    std::uint64_t dyn_size = 0;
-    if (size != 0 && !take(&dyn_size, 8)) return false;
-    sample.stack = std::span<const std::uint8_t>(stack, std::min(size, dyn_size));
-    return true;
   }
 
   const process::Process& target_;
