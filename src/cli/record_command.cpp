@@ -20,6 +20,7 @@
 #include "cspy/process/fd_budget.h"
 #include "cspy/process/process_tree.h"
 #include "cspy/process/target.h"
+#include "cspy/sampling/perf_event_source.h"
 #include "exit_codes.h"
 #include "options.h"
 #include "profile_output.h"
@@ -225,9 +226,10 @@ class RecordCommand final : public Command {
     if (output_.empty()) output_ = default_output(*target, *format);
     // Before any sampling: a recording that could not be written is not started.
     if (auto writable = check_outputs(); !writable) return report(writable.error());
-    // One perf_event descriptor per thread: `ulimit -n` is checked (and raised) first.
+    // perf_event descriptors for each thread: `ulimit -n` is checked (and raised) first.
     if (session_.sampler == pipeline::SamplerKind::kPerfEvent) {
-      auto fds = process::ensure_fd_budget(target->process().threads().size());
+      auto fds = process::ensure_fd_budget(target->process().threads().size(),
+                                           sampling::perf_event_fds_per_thread(session_.idle));
       if (!fds) return report(fds.error());
     }
 

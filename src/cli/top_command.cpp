@@ -15,6 +15,7 @@
 #include "cspy/pipeline/session.h"
 #include "cspy/process/fd_budget.h"
 #include "cspy/process/target.h"
+#include "cspy/sampling/perf_event_source.h"
 #include "cspy/ui/top_model.h"
 #include "cspy/ui/top_screen.h"
 #include "exit_codes.h"
@@ -169,9 +170,10 @@ class TopCommand final : public Command {
     auto target =
         program.empty() ? process::Target::attach(pid_) : process::Target::launch(program);
     if (!target) return report(target.error());
-    // One perf_event descriptor per thread: `ulimit -n` is checked (and raised) first.
+    // perf_event descriptors for each thread: `ulimit -n` is checked (and raised) first.
     if (session_.sampler == pipeline::SamplerKind::kPerfEvent) {
-      auto fds = process::ensure_fd_budget(target->process().threads().size());
+      auto fds = process::ensure_fd_budget(target->process().threads().size(),
+                                           sampling::perf_event_fds_per_thread(session_.idle));
       if (!fds) return report(fds.error());
     }
     aggregate::Profile profile;

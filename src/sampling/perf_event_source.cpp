@@ -7,8 +7,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,11 +17,13 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,7 +31,9 @@
 
 #include <fmt/core.h>
 
+#include "cpu_rings.h"
 #include "cspy/core/clock.h"
+#include "cspy/core/log.h"
 #include "cspy/core/unique_fd.h"
 #include "cspy/process/permissions.h"
 #include "cspy/process/process_tree.h"
@@ -38,6 +41,8 @@
 #include "cspy/sampling/perf_event_source.h"
 #include "cspy/sampling/syscalls.h"
 #include "off_cpu_pairing.h"
+#include "perf_records.h"
+#include "ring_buffer.h"
 
 namespace cspy::sampling {
 
@@ -56,56 +61,14 @@ constexpr std::size_t kTrimAfterBytes = std::size_t{8} * 1024 * 1024;
 // The ring of a context-switch event (--idle): ~15 switches with 16 KiB stacks, drained
 // at a quarter full. 1 MiB cost 200 MiB of zeroed pages for 200 threads at start-up.
 constexpr std::size_t kSwitchRingBytes = std::size_t{256} * 1024;
+// The reader lists new processes (--subprocesses) and threads this often; with shared
+// rings, threads of a process past its attach passes only every kPruneNs (they inherit).
+constexpr std::uint64_t kScanNs = 50'000'000ULL;
+constexpr std::uint64_t kPruneNs = 1'000'000'000ULL;
+// Listings of a process while its threads' events are opened (see scan_threads_of).
+constexpr int kAttachPasses = 3;
 // Threads still off CPU are handed on this often, weighted so far (live views see them).
 constexpr std::uint64_t kOffCpuFlushNs = 1'000'000'000ULL;
-
-// perf's x86-64 register bits: AX BX CX DX SI DI BP SP IP (0-8) and R8-R15 (16-23).
-constexpr std::uint64_t kRegsMask = 0x1ffULL | (0xffULL << 16);
-// DWARF register number for each set bit of kRegsMask, in bit order.
-constexpr int kPerfToDwarf[] = {0, 3, 2, 1, 4, 5, 6, 7, 16, 8, 9, 10, 11, 12, 13, 14, 15};
-
-// The mmap'd ring of one thread's event.
-class RingBuffer {
- public:
-  RingBuffer() = default;
-  RingBuffer(void* base, std::size_t data_size) : base_(base), data_size_(data_size) {}
-  RingBuffer(RingBuffer&& o) noexcept
-      : base_(std::exchange(o.base_, nullptr)), data_size_(o.data_size_) {}
-  RingBuffer& operator=(RingBuffer&&) = delete;
-  ~RingBuffer() {
-    if (base_ != nullptr) ::munmap(base_, data_size_ + page_size());
-  }
-  static std::size_t page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
-
-  // Calls fn(header, record bytes) for each complete record, then frees the space.
-  template <typename Fn>
-  void drain(std::vector<std::uint8_t>& scratch, Fn&& fn) {
-    auto* meta = static_cast<perf_event_mmap_page*>(base_);
-    std::uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-    std::uint64_t tail = meta->data_tail;
-    auto* data = static_cast<std::uint8_t*>(base_) + page_size();
-    while (tail + sizeof(perf_event_header) <= head) {
-      perf_event_header hdr{};
-      copy_out(data, tail, &hdr, sizeof hdr);
-      if (hdr.size < sizeof hdr || tail + hdr.size > head) break;
-      scratch.resize(hdr.size);
-      copy_out(data, tail, scratch.data(), hdr.size);
-      fn(hdr, scratch.data());
-      tail += hdr.size;
-    }
-    __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
-  }
-
- private:
-  void copy_out(const std::uint8_t* data, std::uint64_t pos, void* dst, std::size_t n) const {
-    std::size_t off = pos % data_size_;
-    std::size_t first = std::min(n, data_size_ - off);
-    std::memcpy(dst, data + off, first);
-    if (first < n) std::memcpy(static_cast<std::uint8_t*>(dst) + first, data, n - first);
-  }
-  void* base_ = nullptr;
-  std::size_t data_size_ = 0;
-};
 
 struct ThreadEvent {
   pid_t tid;
@@ -125,10 +88,27 @@ class PerfEventSource final : public SampleSource {
   ~PerfEventSource() override { stop(); }
 
   Result<void> start() override {
-    if (idle_) kernel_syscalls_ = KernelSyscalls::load();
+    const std::uint64_t start_ns = monotonic_ns();
+    if (idle_) {
+      kernel_syscalls_ = KernelSyscalls::load();
+    } else {
+      // Rings per CPU, not per thread: locked memory and wake-ups stay bounded at any thread
+      // count. --idle keeps a ring per thread (its switch records are paired per thread).
+      const std::size_t size = ring_size();
+      auto rings = CpuRings::open(size, kMinRingBytes, wakeup_bytes(size));
+      if (rings) {
+        cpu_rings_.emplace(std::move(*rings));
+      } else {
+        log::debug("perf_event: rings per thread: {}", rings.error().describe());
+      }
+    }
     auto first = open_thread(target_.pid());
     if (!first) return first.error();
     scan_threads();
+    log::debug("perf_event: {} threads attached in {:.1f} ms: {} events, {} KiB of rings",
+               seen_.size(), static_cast<double>(monotonic_ns() - start_ns) / 1e6,
+               cpu_rings_ ? cpu_rings_->events() : events_.size() + switch_events_.size(),
+               mapped_bytes() / 1024);
     wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_.valid()) return errno_error("eventfd");
     reader_ = std::thread([this] { read_rings(); });
@@ -182,10 +162,14 @@ class PerfEventSource final : public SampleSource {
     std::lock_guard rings(rings_mutex_);
     events_.clear();
     switch_events_.clear();
+    if (cpu_rings_ && duplicates_ != 0) {
+      log::debug("perf_event: {} samples of threads opened twice dropped", duplicates_);
+    }
+    cpu_rings_.reset();
   }
   std::size_t threads_seen() const override {
     std::lock_guard rings(rings_mutex_);
-    return seen_.size();
+    return seen_.size() + retired_;
   }
   std::size_t threads_unsampled() const override {
     std::lock_guard rings(rings_mutex_);
@@ -225,6 +209,9 @@ class PerfEventSource final : public SampleSource {
       fds.push_back(pollfd{wake_.get(), POLLIN, 0});
       {
         std::lock_guard rings(rings_mutex_);
+        if (cpu_rings_) {
+          for (int fd : cpu_rings_->poll_fds()) fds.push_back(pollfd{fd, POLLIN, 0});
+        }
         for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
         for (auto& [tid, ev] : switch_events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
       }
@@ -259,7 +246,23 @@ class PerfEventSource final : public SampleSource {
           }
         }
       }
-      if (monotonic_ns() - last_scan_ns_ > 50'000'000ULL) scan_threads();
+      if (monotonic_ns() - last_scan_ns_ > kScanNs) scan_threads();
+      if (cpu_rings_ && monotonic_ns() - last_prune_ns_ > kPruneNs) prune_exited();
+    }
+  }
+
+  // Shared rings: closes the events of threads that exited and forgets them (an exited
+  // thread's event never signals the rings' owners). Holds rings_mutex_.
+  void prune_exited() {
+    last_prune_ns_ = monotonic_ns();
+    for (auto it = seen_.begin(); it != seen_.end();) {
+      if (::kill(*it, 0) == 0 || errno != ESRCH) {
+        ++it;
+        continue;
+      }
+      cpu_rings_->remove_thread(*it);
+      ++retired_;
+      it = seen_.erase(it);
     }
   }
 
@@ -291,6 +294,8 @@ class PerfEventSource final : public SampleSource {
 
   void scan_threads() {
     last_scan_ns_ = monotonic_ns();
+    list_settled_ = last_scan_ns_ - last_settled_scan_ns_ >= kPruneNs;
+    if (list_settled_) last_settled_scan_ns_ = last_scan_ns_;
     scan_threads_of(target_);
     if (!options_.sampler.children) return;
     // The target too: a launched one may exit before its samples are named.
@@ -303,19 +308,35 @@ class PerfEventSource final : public SampleSource {
     }
   }
 
+  // Opens the events of the process's threads not seen before. With shared rings, a
+  // thread born after its creator's events opened inherits them: the process is listed
+  // again until a pass finds no thread born during the last one's opening (at most
+  // kAttachPasses), and from then on its new threads are only counted.
   void scan_threads_of(const process::Process& process) {
-    for (pid_t tid : process.threads()) {
-      if (seen_.count(tid) != 0) continue;
-      auto opened = open_thread(tid);
-      if (!opened && opened.error().kind() != ErrorKind::kTargetExited) {
-        ++unsampled_;
-        unsampled_reason_ = opened.error().describe();
+    const bool settled = cpu_rings_ && settled_.count(process.pid()) != 0;
+    if (settled && !list_settled_) return;
+    for (int pass = 0; pass < (cpu_rings_ ? kAttachPasses : 1); ++pass) {
+      std::size_t opened_now = 0;
+      for (pid_t tid : process.threads()) {
+        if (seen_.count(tid) != 0) continue;
+        if (settled) {
+          seen_.insert(tid);
+          continue;
+        }
+        ++opened_now;
+        auto opened = open_thread(tid);
+        if (!opened && opened.error().kind() != ErrorKind::kTargetExited) {
+          ++unsampled_;
+          unsampled_reason_ = opened.error().describe();
+        }
       }
+      if (settled || opened_now == 0) break;
     }
+    if (cpu_rings_) settled_.insert(process.pid());
   }
 
-  Result<void> open_thread(pid_t tid) {
-    seen_.insert(tid);
+  // The task-clock event's attributes (sample_type without the identifier).
+  perf_event_attr sample_attr(bool before_exec) const {
     perf_event_attr attr{};
     attr.size = sizeof attr;
     attr.type = PERF_TYPE_SOFTWARE;
@@ -324,7 +345,7 @@ class PerfEventSource final : public SampleSource {
         static_cast<std::uint64_t>(1e9 / std::max(options_.sampler.rate_hz, 0.001));
     attr.sample_type =
         PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-    attr.sample_regs_user = kRegsMask;
+    attr.sample_regs_user = kPerfRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
     // Time spent in the kernel on the thread's behalf (syscalls, page faults) is counted
     // and charged to the user stack that entered it, where perf_event_paranoid allows.
@@ -337,64 +358,84 @@ class PerfEventSource final : public SampleSource {
     attr.comm = 1;
     attr.comm_exec = 1;
     attr.sample_id_all = 1;
-    // A launched child held before exec counts from its exec on; threads found later
-    // (necessarily after the exec) count at once.
-    const bool before_exec = options_.enable_on_exec && tid == target_.pid() && events_.empty();
     attr.disabled = before_exec ? 1 : 0;
     attr.enable_on_exec = before_exec ? 1 : 0;
-    std::size_t data_size = ring_size();
     if (options_.sampler.hook != nullptr) {
       // The hook reads the target as each sample arrives: wake at every sample.
       attr.wakeup_events = 1;
     } else {
       attr.watermark = 1;
-      attr.wakeup_watermark = static_cast<std::uint32_t>(data_size / 4);
+      attr.wakeup_watermark = wakeup_bytes(ring_size());
     }
+    return attr;
+  }
 
-    int fd =
-        static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
-    if (fd < 0 && (errno == EACCES || errno == EPERM) && count_kernel_time_) {
+  // Opens the thread's event (per CPU into the shared rings, or one with its own ring).
+  Result<void> open_thread(pid_t tid) {
+    seen_.insert(tid);
+    // A launched child held before exec counts from its exec on; threads found later
+    // (necessarily after the exec) count at once.
+    const bool before_exec = options_.enable_on_exec && tid == target_.pid() && events_.empty() &&
+                             (!cpu_rings_ || cpu_rings_->threads() == 0);
+    perf_event_attr attr = sample_attr(before_exec);
+    auto open = [&]() -> Result<void> {
+      if (cpu_rings_) return cpu_rings_->add_thread(tid, attr);
+      return open_own_ring(tid, attr);
+    };
+    auto opened = open();
+    const bool refused =
+        !opened && (opened.error().sys_errno() == EACCES || opened.error().sys_errno() == EPERM);
+    if (refused && count_kernel_time_) {
       count_kernel_time_ = false;  // unprivileged: user time only
       attr.exclude_kernel = 1;
-      fd = static_cast<int>(
-          ::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+      opened = open();
     }
-    if (fd < 0) {
-      int e = errno;
+    if (!opened) {
+      const int e = opened.error().sys_errno();
       if (e == EACCES || e == EPERM) {
         return Error(ErrorKind::kPermission, process::explain_perf_refusal(target_.pid()), 0);
       }
       if (e == ESRCH) return Error(ErrorKind::kTargetExited, fmt::format("thread {} exited", tid));
       if (e == EMFILE) {
-        return Error(ErrorKind::kGeneric,
-                     fmt::format("thread {}: one file descriptor per thread, and `ulimit -n` is "
-                                 "reached; raise it",
-                                 tid));
+        return Error(ErrorKind::kGeneric, fmt::format("thread {}: {}", tid, fd_limit_message()));
       }
+      if (!opened.error().message().starts_with("perf_event_open")) return opened.error();
       return Error(ErrorKind::kGeneric, fmt::format("perf_event_open for thread {}", tid), e);
     }
+    if (idle_ && !switches_refused_) open_switches(tid, before_exec);
+    return {};
+  }
+
+  // `ulimit -n` is reached: how many descriptors a thread takes, and what to raise.
+  std::string fd_limit_message() const {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    const std::size_t per_thread = cpu_rings_ ? cpu_rings_->cpus() : (idle_ ? 2 : 1);
+    return fmt::format(
+        "the perf_event sampler holds {} file descriptor{} per thread and `ulimit -n` ({}) is "
+        "reached at {} threads; raise it (`ulimit -n {}`) or sample fewer threads",
+        per_thread, per_thread == 1 ? "" : "s (one per CPU)", limit.rlim_cur, seen_.size(),
+        (seen_.size() * 2 + 64) * per_thread);
+  }
+
+  // Per-thread rings: the thread's event and its own ring (the errno of a refusal kept).
+  Result<void> open_own_ring(pid_t tid, perf_event_attr& attr) {
+    int fd =
+        static_cast<int>(::syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    if (fd < 0) return Error(ErrorKind::kGeneric, "perf_event_open", errno);
     UniqueFd owned(fd);
     // Unprivileged users may lock only kernel.perf_event_mlock_kb (516 KiB by default) of
     // ring buffers in all: with many threads, settle for smaller rings rather than none.
-    auto map_ring = [fd](std::size_t size) {
-      return ::mmap(nullptr, size + RingBuffer::page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                    0);
-    };
-    void* base = map_ring(data_size);
-    while (base == MAP_FAILED && data_size > kMinRingBytes) {
-      data_size /= 2;
-      base = map_ring(data_size);
-    }
-    if (base == MAP_FAILED) {
+    RingBuffer ring = RingBuffer::map(fd, ring_size(), kMinRingBytes);
+    if (ring.mapped_bytes() == 0) {
       return Error(ErrorKind::kGeneric,
                    fmt::format("no perf ring buffer for thread {}: the locked-memory limit is "
-                               "used up; raise `ulimit -l` or kernel.perf_event_mlock_kb, run as "
-                               "root, or use --sampler ptrace",
+                               "used up; raise kernel.perf_event_mlock_kb or `ulimit -l`, run "
+                               "as root, or use --sampler ptrace",
                                tid),
                    errno);
     }
-    events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
-    if (idle_ && !switches_refused_) open_switches(tid, before_exec);
+    events_.emplace(tid, ThreadEvent{tid, std::move(owned), std::move(ring)});
     return {};
   }
 
@@ -410,7 +451,7 @@ class PerfEventSource final : public SampleSource {
     attr.sample_period = 1;
     attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CALLCHAIN |
                        PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-    attr.sample_regs_user = kRegsMask;
+    attr.sample_regs_user = kPerfRegsMask;
     attr.sample_stack_user = static_cast<std::uint32_t>(options_.sampler.stack_bytes);
     attr.exclude_callchain_user = 1;
     attr.context_switch = 1;
@@ -435,15 +476,9 @@ class PerfEventSource final : public SampleSource {
       return;
     }
     UniqueFd owned(fd);
-    std::size_t data_size = kSwitchRingBytes;
-    void* base = MAP_FAILED;
-    for (; data_size >= kMinRingBytes; data_size /= 2) {
-      base = ::mmap(nullptr, data_size + RingBuffer::page_size(), PROT_READ | PROT_WRITE,
-                    MAP_SHARED, fd, 0);
-      if (base != MAP_FAILED) break;
-    }
-    if (base == MAP_FAILED) return;
-    switch_events_.emplace(tid, ThreadEvent{tid, std::move(owned), RingBuffer(base, data_size)});
+    RingBuffer ring = RingBuffer::map(fd, kSwitchRingBytes, kMinRingBytes);
+    if (ring.mapped_bytes() == 0) return;
+    switch_events_.emplace(tid, ThreadEvent{tid, std::move(owned), std::move(ring)});
     if (const RawSample* blocked = idle_->read_blocked(tid)) {
       Queued q;
       q.sample = *blocked;
@@ -463,33 +498,86 @@ class PerfEventSource final : public SampleSource {
     while (size < want && size < std::size_t{4} * 1024 * 1024) size *= 2;
     return size;
   }
+  static std::uint32_t wakeup_bytes(std::size_t ring) {
+    return static_cast<std::uint32_t>(ring / 4);
+  }
+  // The bytes of rings mapped (locked by the kernel).
+  std::size_t mapped_bytes() const {
+    std::size_t n = cpu_rings_ ? cpu_rings_->locked_bytes() : 0;
+    for (const auto& entry : events_) n += entry.second.ring.mapped_bytes();
+    for (const auto& entry : switch_events_) n += entry.second.ring.mapped_bytes();
+    return n;
+  }
 
   // Moves every complete record of every ring into `batch`. Holds rings_mutex_.
   void collect_into(std::deque<Queued>& batch) {
     for (auto& entry : switch_events_) collect_switches(entry.second, batch);
     for (auto& entry : events_) {
-      ThreadEvent& ev = entry.second;
-      ev.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
-        Queued q;
-        if (hdr.type == PERF_RECORD_SAMPLE) {
-          if (!parse_sample(rec + sizeof hdr, rec + hdr.size, q.sample)) return;
-          q.stack = take_spare();
-          q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
-          q.sample.stack = {};
-          if (options_.sampler.hook != nullptr)
-            options_.sampler.hook->capture(q.sample.pid, q.sample.tid, q.interp);
-        } else if (hdr.type == PERF_RECORD_LOST) {
-          std::memcpy(&q.lost, rec + sizeof hdr + 8, 8);
-          q.lost_tid = ev.tid;
-          if (q.lost == 0) return;
-        } else if (hdr.type == PERF_RECORD_COMM && (hdr.misc & PERF_RECORD_MISC_COMM_EXEC) != 0) {
-          if (!parse_exec(rec + sizeof hdr, rec + hdr.size, q)) return;
-        } else {
-          return;
-        }
-        batch.push_back(std::move(q));
+      const pid_t tid = entry.first;
+      entry.second.ring.drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
+        take_record(hdr, rec, tid, batch);
       });
     }
+    if (cpu_rings_) {
+      cpu_rings_->drain(scratch_, [&](const perf_event_header& hdr, const std::uint8_t* rec) {
+        take_record(hdr, rec, 0, batch);
+      });
+    }
+  }
+
+  // One record of a task-clock ring: its own thread's (`ring_tid`) or, 0, a shared one.
+  void take_record(const perf_event_header& hdr, const std::uint8_t* rec, pid_t ring_tid,
+                   std::deque<Queued>& batch) {
+    const bool shared = ring_tid == 0;
+    const std::uint8_t* body = rec + sizeof hdr;
+    const std::uint8_t* end = rec + hdr.size;
+    Queued q;
+    if (hdr.type == PERF_RECORD_SAMPLE) {
+      std::uint64_t id = 0;
+      if (shared) {
+        if (end - body < 8) return;
+        std::memcpy(&id, body, 8);
+        body += 8;
+      }
+      if (!parse_sample(body, end, q.sample)) return;
+      if (shared && !own_sample(id, q.sample.tid)) return;
+      q.stack = take_spare();
+      q.stack.assign(q.sample.stack.begin(), q.sample.stack.end());
+      q.sample.stack = {};
+      if (options_.sampler.hook != nullptr)
+        options_.sampler.hook->capture(q.sample.pid, q.sample.tid, q.interp);
+    } else if (hdr.type == PERF_RECORD_LOST) {
+      // u64 id, u64 lost, then sample_id: u32 pid, u32 tid, ...
+      if (end - body < 24) return;
+      std::memcpy(&q.lost, body + 8, 8);
+      std::uint32_t tid = 0;
+      std::memcpy(&tid, body + 20, 4);
+      q.lost_tid = shared ? static_cast<pid_t>(tid) : ring_tid;
+      if (q.lost == 0) return;
+    } else if (hdr.type == PERF_RECORD_COMM && (hdr.misc & PERF_RECORD_MISC_COMM_EXEC) != 0) {
+      ExecRecord exec;
+      if (!parse_exec(body, end, exec)) return;
+      q.exec = true;
+      q.exec_name = std::move(exec.name);
+      q.sample.pid = exec.pid;
+      q.sample.tid = exec.tid;
+      q.sample.time_ns = exec.time_ns;
+    } else {
+      return;
+    }
+    batch.push_back(std::move(q));
+  }
+
+  // Shared rings: whether a sample taken through event `id` is its thread's to count. A
+  // thread born while the attach passes ran can be both inherited and opened: the
+  // inherited event's samples are then dropped (counted), its own are kept.
+  bool own_sample(std::uint64_t id, pid_t tid) {
+    if (cpu_rings_->owner_of(id) == tid || !cpu_rings_->has_thread(tid)) {
+      if (seen_.count(tid) == 0) seen_.insert(tid);
+      return true;
+    }
+    ++duplicates_;
+    return false;
   }
 
   // A context-switch ring: switch-out samples wait for their switch-in (OffCpuPairing).
@@ -569,71 +657,18 @@ class PerfEventSource final : public SampleSource {
     return 1;
   }
 
-  // Reads an exec's PERF_RECORD_COMM body: pid, tid, the new name (NUL-padded to 8
-  // bytes), then the sample_id fields TID and TIME.
-  static bool parse_exec(const std::uint8_t* p, const std::uint8_t* end, Queued& q) {
-    std::uint32_t ids[2];
-    if (end - p < 8) return false;
-    std::memcpy(ids, p, 8);
-    const auto* name = reinterpret_cast<const char*>(p + 8);
-    const std::size_t room = static_cast<std::size_t>(end - p) - 8;
-    const std::size_t len = ::strnlen(name, room);
-    const std::size_t padded = (len + 1 + 7) / 8 * 8;
-    if (padded + 16 > room) return false;
-    std::uint64_t time = 0;
-    std::memcpy(&time, p + 8 + padded + 8, 8);
-    q.exec = true;
-    q.exec_name.assign(name, len);
-    q.sample.pid = static_cast<pid_t>(ids[0]);
-    q.sample.tid = static_cast<pid_t>(ids[1]);
-    q.sample.time_ns = time;
-    return true;
-  }
-
-  // Fills `sample` from a PERF_RECORD_SAMPLE's body; its stack points into the record, and
-  // so do `kernel_ips` when given (the event samples a callchain).
-  static bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample,
-                           std::span<const std::uint64_t>* kernel_ips = nullptr) {
-    auto take = [&](void* dst, std::size_t n) {
-      if (p + n > end) return false;
-      std::memcpy(dst, p, n);
-      p += n;
-      return true;
-    };
-    std::uint32_t ids[2];
-    std::uint64_t abi = 0;
-    if (!take(ids, 8) || !take(&sample.time_ns, 8)) return false;
-    if (kernel_ips != nullptr) {
-      std::uint64_t n = 0;
-      if (!take(&n, 8) || n > static_cast<std::uint64_t>(end - p) / 8) return false;
-      *kernel_ips = std::span<const std::uint64_t>(reinterpret_cast<const std::uint64_t*>(p), n);
-      p += n * 8;
-    }
-    if (!take(&abi, 8)) return false;
-    sample.pid = static_cast<pid_t>(ids[0]);
-    sample.tid = static_cast<pid_t>(ids[1]);
-    sample.has_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
-    if (sample.has_regs) {
-      for (int dwarf : kPerfToDwarf) {
-        if (!take(&sample.regs.dwarf[static_cast<std::size_t>(dwarf)], 8)) return false;
-      }
-    }
-    std::uint64_t size = 0;
-    if (!take(&size, 8)) return false;
-    const std::uint8_t* stack = p;
-    if (p + size > end) return false;
-    p += size;
-    std::uint64_t dyn_size = 0;
-    if (size != 0 && !take(&dyn_size, 8)) return false;
-    sample.stack = std::span<const std::uint8_t>(stack, std::min(size, dyn_size));
-    return true;
-  }
-
   const process::Process& target_;
   PerfEventOptions options_;
-  std::map<pid_t, ThreadEvent> events_;
-  std::set<pid_t> seen_;
+  std::map<pid_t, ThreadEvent> events_;  // per-thread rings (--idle)
+  std::optional<CpuRings> cpu_rings_;    // else: rings per CPU, shared
+  std::set<pid_t> seen_;                 // threads alive (shared rings: pruned)
+  std::size_t retired_ = 0;              // threads pruned from seen_
+  std::set<pid_t> settled_;              // processes past their attach passes
+  std::size_t duplicates_ = 0;
   std::uint64_t last_scan_ns_ = 0;
+  std::uint64_t last_settled_scan_ns_ = 0;
+  std::uint64_t last_prune_ns_ = 0;
+  bool list_settled_ = true;
   std::vector<std::uint8_t> scratch_;
   // The reader thread owns the rings; rings_mutex_ guards them against a final poll()
   // and the thread counts. queue_mutex_ guards what follows it.
@@ -661,6 +696,10 @@ class PerfEventSource final : public SampleSource {
 };
 
 }  // namespace
+
+std::size_t perf_event_fds_per_thread(bool idle) {
+  return idle ? 2 : CpuRings::online_cpus().size();
+}
 
 std::unique_ptr<SampleSource> make_perf_event_source(const process::Process& target,
                                                      const PerfEventOptions& options) {
