@@ -28,17 +28,18 @@ build_tree() {
     return 1
   fi
 }
-run_suite() {
-  local dir=$1; shift
-  build_tree "$dir" "$@"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
-}
 
+# Each phase says when it starts (seconds since the script began): CI's budget is 30 min.
+phase() { echo "== [${SECONDS} s] $* =="; }
+phase "style (clang-format)"
 bash scripts/lint.sh --format-only
+phase "build"
 build_tree build
+phase "clang-tidy"
 bash scripts/lint.sh build
-run_suite build
-echo "== fuzz targets (libFuzzer), ${CSPY_FUZZ_SECONDS:-10} s each =="
+phase "test suite"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 300
+phase "fuzz targets (libFuzzer), ${CSPY_FUZZ_SECONDS:-10} s each"
 fuzz_log=build-fuzz.build.log
 if ! { CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
          -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
@@ -54,9 +55,10 @@ if [ "${CI:-}" = "true" ] && [ -z "$sanitize" ]; then sanitize=1; fi
 if [ "$sanitize" = "1" ] || [ "$sanitize" = "all" ]; then
   target=cspy_sanitize_suites labels=(-L 'unit|reliability')
   if [ "$sanitize" = "all" ]; then target=all labels=(); fi
-  echo "== ${labels[1]:-every} suite under AddressSanitizer + UBSan =="
+  phase "${labels[1]:-every} suite under AddressSanitizer + UBSan"
   build_tree build-sanitize -DCSPY_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" --target "$target"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j"$jobs" --timeout 300 "${labels[@]}"
 fi
+phase "done"
