@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace cspy::test {
@@ -106,6 +107,11 @@ std::string check_golden_file(const std::string& relative_path, const std::strin
   write_file(saved, actual);
   return "output differs from " + path + "; actual output in " + saved +
          " (regenerate with CSPY_UPDATE_GOLDEN=1 if the change is intended)";
+}
+
+std::string regex_escape(const std::string& text) {
+  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+  return std::regex_replace(text, special, R"(\$&)");
 }
 
 }  // namespace cspy::test

@@ -40,6 +40,8 @@ bool write_file(const std::string& path, const std::string& text);
 // The number of the line of test_targets/<file> that ends in `// LINE: <marker>`; a test
 // failure and 0 if there is none.
 int marker_line(const std::string& file, const std::string& marker);
+// `text` with the characters special to std::regex escaped, to match it literally.
+std::string regex_escape(const std::string& text);
 
 // Folded stacks, "a;b;c 12" lines -> {"a;b;c": 12} (repeated stacks add up).
 std::map<std::string, std::uint64_t> parse_folded(const std::string& text);

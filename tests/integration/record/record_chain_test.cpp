@@ -13,11 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string regex_escape(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
-}
-
 // Samples whose stack contains `chain` (a ';'-joined run of frames, root first).
 std::uint64_t containing(const std::map<std::string, std::uint64_t>& stacks,
                          const std::string& chain) {

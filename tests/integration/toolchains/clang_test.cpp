@@ -15,11 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string regex_escape(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
-}
-
 std::string at_marker(const std::string& function, const std::string& marker) {
   return function + " (chain.cpp:" + std::to_string(marker_line("chain.cpp", marker)) + ")";
 }

@@ -148,10 +148,7 @@ void expect_agreement(const std::string& maps, const std::string& path, std::siz
   ASSERT_NE(base, 0u) << path << " is not in the maps";
   auto [start, end] = text_range(path);
   ASSERT_LT(start, end) << path;
-  std::vector<std::uint64_t> addrs;
-  const std::uint64_t step =
-      std::max<std::uint64_t>(1, (end - start) / count) | 1;  // odd: any alignment
-  for (std::uint64_t a = start; a < end; a += step) addrs.push_back(a);
+  const std::vector<std::uint64_t> addrs = spread_over(start, end, count);
   auto reference = addr2line(path, addrs);
   ASSERT_EQ(reference.size(), addrs.size());
   std::vector<std::vector<std::string>> walks;
@@ -216,13 +213,7 @@ TEST(Addr2lineAgreement, JuliaTarget) {
 TEST(Addr2lineAgreement, Libc) {
   const std::string chain = test::target_binary("chain");
   const std::string maps = maps_of_running({chain, "--mode", "sleep"}, "ready");
-  std::string libc;
-  std::istringstream lines(maps);
-  for (std::string line; std::getline(lines, line);) {
-    auto slash = line.find('/');
-    if (slash != std::string::npos && line.find("/libc.so.6") != std::string::npos)
-      libc = line.substr(slash);
-  }
+  const std::string libc = mapped_path(maps, "/libc.so.6");
   ASSERT_FALSE(libc.empty());
   expect_agreement(maps, libc, 1500);
 }

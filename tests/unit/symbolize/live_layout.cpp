@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -63,6 +64,24 @@ std::string maps_of_running(const std::vector<std::string>& argv, const std::str
   std::string maps = test::read_file("/proc/" + std::to_string(child.pid()) + "/maps");
   child.kill_and_reap();
   return maps;
+}
+
+std::string mapped_path(const std::string& maps, const std::string& name) {
+  std::istringstream lines(maps);
+  for (std::string line; std::getline(lines, line);) {
+    const auto slash = line.find('/');
+    if (slash != std::string::npos && line.find(name) != std::string::npos) {
+      return line.substr(slash);
+    }
+  }
+  return "";
+}
+
+std::vector<std::uint64_t> spread_over(std::uint64_t start, std::uint64_t end, std::size_t count) {
+  std::vector<std::uint64_t> addrs;
+  const std::uint64_t step = std::max<std::uint64_t>(1, (end - start) / count) | 1;
+  for (std::uint64_t a = start; a < end; a += step) addrs.push_back(a);
+  return addrs;
 }
 
 std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }

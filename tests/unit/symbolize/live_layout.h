@@ -4,6 +4,7 @@
 //   ModuleMap::create(...maps...); symbolize(RemoteAddr(load_base(maps, path) + file_addr));
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -17,6 +18,12 @@ std::pair<std::uint64_t, std::uint64_t> text_range(const std::string& path);
 std::uint64_t load_base(const std::string& maps, const std::string& path);
 // The /proc/PID/maps of `argv` once it printed `ready` (when not empty); it is then killed.
 std::string maps_of_running(const std::vector<std::string>& argv, const std::string& ready);
+// The path of the first mapping in `maps` whose path contains `name` ("/libc.so.6"); ""
+// when none does.
+std::string mapped_path(const std::string& maps, const std::string& name);
+// About `count` file addresses spread evenly over [start, end), at an odd step so that
+// they fall at every alignment.
+std::vector<std::uint64_t> spread_over(std::uint64_t start, std::uint64_t end, std::size_t count);
 // The part of `path` after its last '/'.
 std::string basename_of(const std::string& path);
 

@@ -98,10 +98,7 @@ void expect_agreement(const std::string& maps, const std::string& path, std::siz
   ASSERT_NE(base, 0u) << path << " is not in the maps";
   auto [start, end] = text_range(path);
   ASSERT_LT(start, end) << path;
-  std::vector<std::uint64_t> addrs;
-  const std::uint64_t step =
-      std::max<std::uint64_t>(1, (end - start) / count) | 1;  // odd: any alignment
-  for (std::uint64_t a = start; a < end; a += step) addrs.push_back(a);
+  const std::vector<std::uint64_t> addrs = spread_over(start, end, count);
   const auto reference = reference_frames(path, addrs);
   ASSERT_EQ(reference.size(), addrs.size());
   std::size_t compared = 0, inlined = 0, disagree = 0;

@@ -72,13 +72,7 @@ TEST(PltNames, ChainBuiltByClang) {
 TEST(PltNames, Libstdcxx) {
   const std::string chain = test::target_binary("chain");
   const std::string maps = maps_of_running({chain, "--mode", "sleep"}, "ready");
-  std::string lib;
-  std::istringstream lines(maps);
-  for (std::string line; std::getline(lines, line);) {
-    const auto slash = line.find('/');
-    if (slash != std::string::npos && line.find("/libstdc++.so") != std::string::npos)
-      lib = line.substr(slash);
-  }
+  const std::string lib = mapped_path(maps, "/libstdc++.so");
   ASSERT_FALSE(lib.empty()) << maps;
   expect_stubs_named(maps, lib, 500);
 }
