@@ -16,7 +16,7 @@ packages=(
   libc6-dbg  # libc's DWARF: its frames get file:line (and the symbolizer tests use it)
   python3.11 python3.11-dbg python3.11-dev  # Debian's stripped static CPython, gdb's py-bt
   libcap2-bin util-linux  # capsh, unshare: the container tests
-  debuginfod libdebuginfod1  # a loopback debuginfod server, and libdw's client of it
+  debuginfod libdebuginfod1 libdebuginfod-dev  # a loopback debuginfod server; its client (libdw's, and cspy's probe)
   libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
   golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
   clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ); *-clang test targets

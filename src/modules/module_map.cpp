@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "cspy/core/clock.h"
+#include "cspy/core/path.h"
+#include "debuginfod_probe.h"
 #include "vdso.h"
 
 namespace cspy::modules {
@@ -65,6 +67,10 @@ struct ModuleMap::DwflSetup {
 
   static int find_elf(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base,
                       char** file_name, Elf** elfp);
+  // libdw's search (local directories, then debuginfod); a miss is told to the probe.
+  static int find_debuginfo(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base,
+                            const char* file_name, const char* debuglink, GElf_Word crc,
+                            char** debuginfo_file_name);
   // The end of the mapping that starts at `start`, or `start` when none does.
   std::uint64_t mapping_end(std::uint64_t start) const {
     for (const Mapping& m : mappings) {
@@ -76,8 +82,9 @@ struct ModuleMap::DwflSetup {
   std::shared_ptr<TargetFiles> files;
   std::vector<Mapping> mappings;  // as last reported
   char* debuginfo_path = nullptr;
+  DebuginfodProbe debuginfod;
   Dwfl_Callbacks callbacks{.find_elf = find_elf,
-                           .find_debuginfo = dwfl_standard_find_debuginfo,
+                           .find_debuginfo = find_debuginfo,
                            .section_address = nullptr,
                            .debuginfo_path = &debuginfo_path};
 };
@@ -105,6 +112,26 @@ int ModuleMap::DwflSetup::find_elf(Dwfl_Module* mod, void** userdata, const char
   // libdwfl reads an ELF image from /proc/PID/mem for a module named "[vdso: PID]".
   const std::string in_memory = fmt::format("[vdso: {}]", setup->files->pid());
   return dwfl_linux_proc_find_elf(mod, userdata, in_memory.c_str(), base, file_name, elfp);
+}
+
+int ModuleMap::DwflSetup::find_debuginfo(Dwfl_Module* mod, void** userdata, const char* name,
+                                         Dwarf_Addr base, const char* file_name,
+                                         const char* debuglink, GElf_Word crc,
+                                         char** debuginfo_file_name) {
+  const int fd = dwfl_standard_find_debuginfo(mod, userdata, name, base, file_name, debuglink, crc,
+                                              debuginfo_file_name);
+  auto* setup = static_cast<DwflSetup*>(*userdata);
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  if (fd < 0 && setup != nullptr && std::strcmp(name, kVdsoName) != 0) {
+    const int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n > 0) {
+      setup->debuginfod.missed(
+          basename_of(name),
+          std::string_view(reinterpret_cast<const char*>(bits), static_cast<std::size_t>(n)));
+    }
+  }
+  return fd;
 }
 
 ModuleMap::ModuleMap(MapsSource source, std::shared_ptr<TargetFiles> files)
@@ -155,7 +182,11 @@ Result<bool> ModuleMap::refresh() {
   return true;
 }
 
-std::vector<std::string> ModuleMap::take_notices() { return setup_->files->take_notices(); }
+std::vector<std::string> ModuleMap::take_notices() {
+  std::vector<std::string> notices = setup_->files->take_notices();
+  if (auto debuginfod = setup_->debuginfod.take_notice()) notices.push_back(std::move(*debuginfod));
+  return notices;
+}
 
 namespace {
 // dwfl_addrmodule can answer with the nearest module below an address that lies in no

@@ -104,14 +104,20 @@ TEST(DebugInfo, DebuginfodServerOnLoopback) {
   ASSERT_GE(all, 20u) << err;
   EXPECT_GE(count_matching(stacks, kChain) * 100, all * 90) << err;
   EXPECT_GT(count_matching(stacks, "std::complex"), 0u) << err;
+  EXPECT_EQ(err.find("did not answer"), std::string::npos) << err;
 
-  // Server down, empty cache: symbol-table names (none in a stripped file), no failure.
+  // Server down, empty cache: symbol-table names (none in a stripped file), no failure,
+  // and one line that says the server did not answer.
   debuginfod.kill_and_reap();
   const auto down = record(
       julia.pid(), {"env", "DEBUGINFOD_URLS=" + url, "DEBUGINFOD_CACHE_PATH=" + make_temp_dir()},
       {}, err);
   ASSERT_GE(total_samples(down), 20u) << err;
   EXPECT_EQ(count_matching(down, "calc_pure_python"), 0u) << err;
+  const std::string line = "debuginfod at " + url + " did not answer";
+  const auto said = err.find(line);
+  EXPECT_NE(said, std::string::npos) << err;
+  EXPECT_EQ(err.find(line, said + 1), std::string::npos) << err;  // once
 }
 
 }  // namespace
