@@ -125,6 +125,12 @@ char Process::thread_state(pid_t tid) const {
   return tail.size() >= 2 ? tail[1] : '?';
 }
 
+std::uint64_t Process::thread_cpu_ns(pid_t tid) const {
+  auto schedstat = read_text_file(fmt::format("/proc/{}/task/{}/schedstat", pid_, tid));
+  if (!schedstat) return 0;
+  return std::strtoull(schedstat->c_str(), nullptr, 10);
+}
+
 std::string Process::command_line() const {
   auto cmd = read_text_file(fmt::format("/proc/{}/cmdline", pid_));
   if (!cmd || cmd->empty()) return thread_name(pid_);

@@ -120,12 +120,14 @@ class PtraceSource final : public SampleSource {
     for (auto it = attached_.begin(); it != attached_.end();) {
       PtraceAttachment& attachment = it->second;
       if (!attachment.service()) {
+        cpu_sampled_.erase(it->first);
         it = attached_.erase(it);
         continue;
       }
       const char state = sink != nullptr ? target_.thread_state(it->first) : '?';
       const bool wanted =
-          state == 'R' || (options_.idle && state != 'Z' && state != 'X' && state != '?');
+          (state == 'R' && cpu_time_due(it->first)) ||
+          (options_.idle && state != 'R' && state != 'Z' && state != 'X' && state != '?');
       if (wanted && sample_one(attachment, state)) {
         sink->on_sample(sample_);
         ++n;
@@ -133,6 +135,26 @@ class PtraceSource final : public SampleSource {
       ++it;
     }
     return n;
+  }
+
+  // Whether a runnable thread has used a sampling interval of CPU time since the CPU time
+  // its samples stand for, as perf's task-clock counts it: a thread runnable but waiting
+  // for a CPU (a loaded machine) is not sampled as if it ran, which would favour the code
+  // it happened to wait in. With --idle (wall-clock time) or where the kernel keeps no CPU
+  // time, at every tick.
+  bool cpu_time_due(pid_t tid) {
+    if (options_.idle) return true;
+    const std::uint64_t cpu = target_.thread_cpu_ns(tid);
+    if (cpu == 0) return true;
+    const auto interval = static_cast<std::uint64_t>(1e9 / options_.rate_hz);
+    // The scheduler updates the figure every few ms: up to this much is carried over, so
+    // that coarse updates still give one sample per interval on average.
+    const std::uint64_t carry = std::max<std::uint64_t>(4 * interval, 20'000'000);
+    auto [it, added] = cpu_sampled_.try_emplace(tid, cpu - std::min(cpu, interval));
+    std::uint64_t& accounted = it->second;
+    if (cpu < accounted + interval) return false;
+    accounted = std::max(accounted + interval, cpu > carry ? cpu - carry : 0);
+    return true;
   }
 
   bool sample_one(PtraceAttachment& attachment, char state) {
@@ -151,6 +173,7 @@ class PtraceSource final : public SampleSource {
   SamplerOptions options_;
   std::map<pid_t, PtraceAttachment> attached_;
   std::set<pid_t> seen_;
+  std::map<pid_t, std::uint64_t> cpu_sampled_;  // CPU time each thread's samples stand for
   std::uint64_t next_tick_ns_ = 0;
   std::uint64_t last_scan_ns_ = 0;
   RawSample sample_;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class Process {
   std::string thread_name(pid_t tid) const;
   // /proc/PID/task/TID/stat state letter (R, S, D, T, t, Z...), '?' if gone.
   char thread_state(pid_t tid) const;
+  // The CPU time thread `tid` has used, in ns (/proc/PID/task/TID/schedstat, updated by the
+  // scheduler every few ms); 0 if gone or if the kernel does not keep it.
+  std::uint64_t thread_cpu_ns(pid_t tid) const;
   // The ID thread `tid` (as cspy sees it) has in the target's own PID namespace (a
   // container's), from NSpid in its status; `tid` itself in cspy's namespace, or if gone.
   pid_t namespace_tid(pid_t tid) const;
