@@ -38,8 +38,7 @@ Result<std::string> remap(std::string maps, const std::vector<std::string>& rule
 Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputOptions& input) {
   auto recording = sampling::read_raw_file(path);
   if (!recording) return recording.error();
-  auto maps = remap(recording->own.maps, input.map_paths);
-  if (!maps) return maps.error();
+  if (auto rules = remap({}, input.map_paths); !rules) return rules.error();  // said at once
   aggregate::Profile profile(input.keep_timeline);
   if (recording->samples.empty()) {
     // A recording that ended before its first sample: an empty profile, said so (its maps
@@ -49,7 +48,7 @@ Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputO
   }
   std::vector<std::string> notices;
   auto replayed =
-      pipeline::replay(*recording, *maps, profile, input.interpret, &notices,
+      pipeline::replay(*recording, profile, input.interpret, &notices,
                        [&input](const std::string& m) { return remap(m, input.map_paths); });
   for (const std::string& n : notices) (void)std::fprintf(stderr, "cspy: warning: %s\n", n.c_str());
   if (!replayed) return replayed.error();

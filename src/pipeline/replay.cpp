@@ -1,4 +1,5 @@
-// Replay of a raw recording through the Interpreter: one per process it sampled.
+// Replay of a raw recording through the Interpreter: one per process it sampled, each
+// sample named with the maps its process had when the sample was taken.
 #include "cspy/pipeline/replay.h"
 
 #include <algorithm>
@@ -9,45 +10,80 @@ namespace cspy::pipeline {
 
 namespace {
 
-// An Interpreter over one recorded process: its maps, build-ids, JIT names and code objects.
-Result<std::unique_ptr<Interpreter>> interpreter_for(
-    const sampling::RawRecording::ProcessRecord& record, const std::string& maps, pid_t pid,
-    aggregate::Profile& profile, const InterpreterOptions& options) {
-  auto interpreter =
-      Interpreter::create([maps]() -> Result<std::string> { return maps; },
-                          modules::TargetFiles::recorded(record.build_ids, record.perf_map),
-                          nullptr, pid, profile, options);
-  if (!interpreter) return interpreter;
+using Record = sampling::RawRecording::ProcessRecord;
+
+// One recorded process being replayed: its Interpreter, and which of its maps versions
+// is in force.
+struct ProcessReplay {
+  const Record* record = nullptr;
+  std::size_t version = 0;            // index into record->maps_history
+  std::shared_ptr<std::string> maps;  // the version's text, edited: what the
+                                      // Interpreter's module map reads
+  std::shared_ptr<modules::TargetFiles> files;
+  std::unique_ptr<Interpreter> interpreter;
+
+  // Moves to the last version written before sample `index`; the Interpreter re-reads
+  // its maps when they changed.
+  Result<void> advance_to(std::size_t index, const MapsEdit& edit) {
+    const auto& history = record->maps_history;
+    std::size_t v = version;
+    while (v + 1 < history.size() && history[v + 1].first_sample <= index) ++v;
+    if (v == version) return {};
+    version = v;
+    auto text = edit ? edit(history[v].text) : Result<std::string>(history[v].text);
+    if (!text) return text.error();
+    *maps = std::move(*text);
+    files->set_recorded_build_ids(history[v].build_ids);
+    interpreter->refresh_modules();
+    return {};
+  }
+};
+
+// The replay of `record` (process `pid`), starting with its first maps.
+Result<ProcessReplay> replay_of(const Record& record, pid_t pid, aggregate::Profile& profile,
+                                const InterpreterOptions& options, const MapsEdit& edit) {
+  ProcessReplay p;
+  p.record = &record;
+  const std::string& first =
+      record.maps_history.empty() ? record.maps : record.maps_history.front().text;
+  auto text = edit ? edit(first) : Result<std::string>(first);
+  if (!text) return text.error();
+  p.maps = std::make_shared<std::string>(std::move(*text));
+  p.files = modules::TargetFiles::recorded(
+      record.maps_history.empty() ? record.build_ids : record.maps_history.front().build_ids,
+      record.perf_map);
+  auto interpreter = Interpreter::create([maps = p.maps]() -> Result<std::string> { return *maps; },
+                                         p.files, nullptr, pid, profile, options);
+  if (!interpreter) return interpreter.error();
+  p.interpreter = std::move(*interpreter);
   std::vector<python::CodeRecord> codes;
   for (const auto& blob : record.blobs) {
     if (!python::decode_codes(blob, codes))
       return Error(ErrorKind::kBadInput, "the recording's Python code objects are corrupt");
   }
-  if (!codes.empty()) (*interpreter)->set_recorded_codes(codes);
-  return interpreter;
+  if (!codes.empty()) p.interpreter->set_recorded_codes(codes);
+  return p;
 }
 
 }  // namespace
 
-Result<void> replay(const sampling::RawRecording& recording, const std::string& maps,
-                    aggregate::Profile& profile, const InterpreterOptions& options,
-                    std::vector<std::string>* notices, const MapsEdit& child_maps) {
+Result<void> replay(const sampling::RawRecording& recording, aggregate::Profile& profile,
+                    const InterpreterOptions& options, std::vector<std::string>* notices,
+                    const MapsEdit& edit_maps) {
   auto& info = profile.info();
   info.pid = recording.pid;
   // Several processes (--subprocesses): each stack under its process's root frame.
   info.process_roots = !recording.children.empty() || !recording.process_names.empty();
   for (const auto& [pid, name] : recording.process_names) profile.set_process_name(pid, name);
 
-  auto own = interpreter_for(recording.own, maps, recording.pid, profile, options);
+  auto own = replay_of(recording.own, recording.pid, profile, options, edit_maps);
   if (!own) return own.error();
-  std::map<pid_t, std::unique_ptr<Interpreter>> interpreters;
+  std::map<pid_t, ProcessReplay> children;
   for (const auto& [pid, record] : recording.children) {
     if (record.maps.empty()) continue;  // gone before its maps were read: [unknown]
-    auto edited = child_maps ? child_maps(record.maps) : Result<std::string>(record.maps);
-    if (!edited) return edited.error();
-    auto child = interpreter_for(record, *edited, pid, profile, options);
+    auto child = replay_of(record, pid, profile, options, edit_maps);
     if (!child) return child.error();
-    interpreters.emplace(pid, std::move(*child));
+    children.emplace(pid, std::move(*child));
   }
   // Weights in time (--idle) need the rate before the first sample.
   info.rate_hz = recording.rate_hz;
@@ -55,18 +91,24 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
                           [](const auto& s) { return s.sample.idle; });
   info.weights_ns = info.idle && info.rate_hz > 0;
   info.off_cpu_only = options.off_cpu_only;
-  for (const auto& s : recording.samples) {
+  for (std::size_t i = 0; i < recording.samples.size(); ++i) {
+    const auto& s = recording.samples[i];
     sampling::RawSample sample = s.sample;
     sample.interp = s.interp_words;
+    ProcessReplay* p = nullptr;
     if (sample.pid == recording.pid || !info.process_roots) {
-      (*own)->on_sample(sample);
-    } else if (auto it = interpreters.find(sample.pid); it != interpreters.end()) {
-      it->second->on_sample(sample);
-    } else {
-      add_unnamed_sample(profile, sample, options.off_cpu_only);
+      p = &*own;
+    } else if (auto it = children.find(sample.pid); it != children.end()) {
+      p = &it->second;
     }
+    if (p == nullptr) {
+      add_unnamed_sample(profile, sample, options.off_cpu_only);
+      continue;
+    }
+    if (auto advanced = p->advance_to(i, edit_maps); !advanced) return advanced.error();
+    p->interpreter->on_sample(sample);
   }
-  for (const auto& [tid, count] : recording.lost) (*own)->on_lost(tid, count);
+  for (const auto& [tid, count] : recording.lost) own->interpreter->on_lost(tid, count);
   for (const auto& [tid, name] : recording.thread_names) {
     if (profile.threads().count(tid) != 0) profile.set_thread_name(tid, name);
   }
@@ -75,8 +117,8 @@ Result<void> replay(const sampling::RawRecording& recording, const std::string& 
     auto take = [&](Interpreter& i) {
       for (std::string& n : i.take_notices()) notices->push_back(std::move(n));
     };
-    take(**own);
-    for (auto& [pid, i] : interpreters) take(*i);
+    take(*own->interpreter);
+    for (auto& [pid, p] : children) take(*p.interpreter);
   }
   info.start_unix_ns = recording.start_unix_ns;
   if (!recording.samples.empty()) {

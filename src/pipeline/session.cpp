@@ -216,6 +216,8 @@ void Session::Router::on_exec(pid_t pid, std::uint64_t time_ns, const std::strin
   // The samples after it are of the new program: name them by its maps, and look for a
   // Python interpreter in it afresh.
   if (t->interpreter) t->interpreter->refresh_modules();
+  // A raw file's samples after this record are named by the maps written here.
+  if (s.raw_writer_) s.save_raw_maps(pid, *t);
   if (s.python_) {
     if (PythonHook* hook = s.python_->hook(pid)) hook->exec_seen();
   }

@@ -1,14 +1,13 @@
 // The raw sample file format (little-endian, x86-64):
 //   "CSPYRAW1" u32 pid, then records: u8 type followed by
 //   1 sample: u32 tid, u64 time_ns, u8 flags (1 has_regs, 2 idle), u64 regs[17], u32 n, n stack
-//   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (the last
-//   one wins) 4 interp: u32 n, n u64 words a CaptureHook read with the sample before it
-//   5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects)
-//   6 thread name: u32 tid, u32 n, n bytes (its comm at the end of the run)
-//   7 info: f64 samples per second per thread, u64 wall-clock start (Unix ns) (absent in
-//   older files)
-//   8 build-id: u64 start, u32 n, n bytes (the build-id of the module whose first mapping
-//     starts at `start`, read from memory with the maps before it; the last one wins)
+//   bytes 2 lost:   u32 tid, u64 count 3 maps:   u32 n, n bytes of /proc/PID/maps text (in
+//   force for the samples after it) 4 interp: u32 n, n u64 words a CaptureHook read with the sample
+//   before it 5 blob: u32 n, n bytes the pipeline kept for replaying (Python code objects) 6 thread
+//   name: u32 tid, u32 n, n bytes (its comm at the end of the run) 7 info: f64 samples per second
+//   per thread, u64 wall-clock start (Unix ns) (absent in older files) 8 build-id: u64 start, u32
+//   n, n bytes (the build-id of the module whose first mapping
+//     starts at `start`, read from memory with the maps before it, until replaced)
 //   9 perf map: u32 n, n bytes (the text of the target's /tmp/perf-PID.map, JIT names)
 //   10 off CPU: u64 nanoseconds off CPU, i32 system call (-1 unknown), i32 the TID holding
 //      the mutex it waited for (0 unknown), of the sample before it (absent: one sampling
@@ -170,6 +169,10 @@ void RawFileWriter::on_lost(pid_t tid, std::uint64_t count) {
   next_.on_lost(tid, count);
 }
 
+void RawFileWriter::on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
+  next_.on_exec(pid, time_ns, name);
+}
+
 Result<void> RawFileWriter::close() {
   if (tmp_path_.empty()) return {};
   out_.flush();
@@ -322,7 +325,13 @@ Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> file, const st
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;
       if (!in.get(n) || !in.bytes(n, text)) return corrupt();
-      process_record().maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
+      auto& record = process_record();
+      record.maps.assign(reinterpret_cast<const char*>(text.data()), text.size());
+      record.maps_history.push_back({.first_sample = rec.samples.size(),
+                                     .text = record.maps,
+                                     .build_ids = record.maps_history.empty()
+                                                      ? std::map<std::uint64_t, std::string>{}
+                                                      : record.maps_history.back().build_ids});
     } else if (type == kThreadName) {
       std::uint32_t tid = 0, n = 0;
       std::span<const std::uint8_t> text;
@@ -336,7 +345,10 @@ Result<RawRecording> parse_raw_file(std::span<const std::uint8_t> file, const st
       std::uint32_t n = 0;
       std::span<const std::uint8_t> id;
       if (!in.get(start) || !in.get(n) || n > 64 || !in.bytes(n, id)) return corrupt();
-      process_record().build_ids[start].assign(reinterpret_cast<const char*>(id.data()), id.size());
+      auto& record = process_record();
+      record.build_ids[start].assign(reinterpret_cast<const char*>(id.data()), id.size());
+      if (!record.maps_history.empty())
+        record.maps_history.back().build_ids[start] = record.build_ids[start];
     } else if (type == kPerfMap) {
       std::uint32_t n = 0;
       std::span<const std::uint8_t> text;

@@ -54,6 +54,10 @@ class TargetFiles {
   std::string perf_map_path() const;
   // A recording's perf map text.
   const std::string& recorded_perf_map() const { return recorded_perf_map_; }
+  // A recording's build-ids from here on (its next maps version, when replaying in order).
+  void set_recorded_build_ids(std::map<std::uint64_t, std::string> build_ids) {
+    recorded_ = std::move(build_ids);
+  }
   // The build-id of the module mapped at `start` as the target has it; "" when unknown.
   std::string expected_build_id(std::uint64_t start) const;
   // Reads the build-id of every module in `mappings` from the live target's memory now,

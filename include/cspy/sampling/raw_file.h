@@ -56,6 +56,15 @@ class MappedFile {
 struct RawRecording {
   // What a recording keeps of one process.
   struct ProcessRecord {
+    // One maps record and the build-ids written after it (with those of the versions
+    // before it that it did not replace): the maps in force from sample `first_sample`
+    // (an index into RawRecording::samples) until the next version's.
+    struct MapsVersion {
+      std::size_t first_sample = 0;
+      std::string text;
+      std::map<std::uint64_t, std::string> build_ids;
+    };
+    std::vector<MapsVersion> maps_history;             // in the order written
     std::string maps;                                  // the last maps text written
     std::vector<std::span<const std::uint8_t>> blobs;  // write_blob()'s, in the mapping
     std::map<std::uint64_t, std::string> build_ids;    // module start -> build-id bytes
@@ -98,6 +107,7 @@ class RawFileWriter final : public SampleSink {
   void write_info(double rate_hz, std::uint64_t start_unix_ns);
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
+  void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) override;
   // Completes the file: flushed, synced and renamed from its temporary name to `path`. On
   // an error (a full disk) the temporary file is removed and nothing is left at `path`.
   Result<void> close();

@@ -217,5 +217,34 @@ TEST(ExecChain, ProfiledAsTheFinalProgram) {
   EXPECT_LE(unknown, 3u) << read_file(out);
 }
 
+// A raw recording of an exec chain keeps each maps version where it came into force: the
+// report names the shell's samples (before the exec) by the shell's maps and julia's by
+// julia's, exactly as the live recording did. (Named by the last maps, the shell's
+// samples had no dash frame at all.)
+TEST(ExecChain, ReportNamesEachSampleByTheMapsOfItsTime) {
+  const std::string dir = make_temp_dir();
+  const std::string busy_then_exec = "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; exec " +
+                                     target_binary("julia") + " --seconds 1 >/dev/null";
+  CommandResult r =
+      run_command({cspy_binary(), "record", "--rate", "400", "--raw", dir + "/run.raw", "-o",
+                   dir + "/live.folded", "--", "/bin/dash", "-c", busy_then_exec},
+                  60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CommandResult report = run_command(
+      {cspy_binary(), "report", dir + "/run.raw", "-o", dir + "/replay.folded"}, 60s);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto live = parse_folded(read_file(dir + "/live.folded"));
+  const auto replay = parse_folded(read_file(dir + "/replay.folded"));
+  // The same samples, named alike (a stack the live unwinder finished by reading beyond
+  // the stack copy may end differently in a replay: counts, not every stack).
+  EXPECT_EQ(total(replay), total(live));
+  EXPECT_EQ(count_matching(replay, "dash"), count_matching(live, "dash"));
+  EXPECT_NEAR(static_cast<double>(count_matching(replay, ";main;calc_pure_python")),
+              static_cast<double>(count_matching(live, ";main;calc_pure_python")), 2);
+  // Both programs were sampled, each named by its own maps.
+  EXPECT_GE(count_matching(replay, ";main;calc_pure_python"), 40u);
+  EXPECT_GE(count_matching(replay, "dash"), 10u) << read_file(dir + "/replay.folded");
+}
+
 }  // namespace
 }  // namespace cspy::test

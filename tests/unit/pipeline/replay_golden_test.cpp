@@ -35,8 +35,9 @@ Replayed replay_chain(const pipeline::InterpreterOptions& options, bool thread_r
   auto recording = sampling::read_raw_file(test::replay_data("chain-spin.raw"));
   EXPECT_TRUE(recording) << recording.error().describe();
   if (!recording) return r;
-  auto replayed =
-      pipeline::replay(*recording, chain_only_maps(recording->own.maps), r.profile, options);
+  auto replayed = pipeline::replay(
+      *recording, r.profile, options, nullptr,
+      [](const std::string& m) -> Result<std::string> { return chain_only_maps(m); });
   EXPECT_TRUE(replayed) << replayed.error().describe();
   std::ostringstream out;
   output::write_folded(

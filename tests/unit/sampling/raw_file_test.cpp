@@ -1,4 +1,4 @@
-// Tests that a raw sample file gives back what was written: the PID, the last maps, lost
+// Tests that a raw sample file gives back what was written: the PID, the maps in order, lost
 // records, the thread names (record type 6) and the rate and start time (type 7).
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -42,6 +42,41 @@ TEST(RawFile, RoundTripOfMapsLostAndThreadNames) {
   EXPECT_EQ(read->lost, lost);
   const std::vector<std::pair<pid_t, std::string>> names{{4242, "main"}, {4243, "worker 2"}};
   EXPECT_EQ(read->thread_names, names);
+}
+
+// Each maps record starts a version in force from the next sample on, with the build-ids
+// written after it and those of the version before that it did not replace.
+TEST(RawFile, MapsVersionsInOrderWithTheirBuildIds) {
+  const std::string path = test::make_test_dir("raw_file_maps_versions") + "/run.raw";
+  NullSink sink;
+  {
+    auto writer = RawFileWriter::create(path, 100, sink);
+    ASSERT_TRUE(writer.has_value());
+    (*writer)->write_maps("before exec");
+    (*writer)->write_build_id(0x1000, "sh");
+    (*writer)->write_build_id(0x2000, "libc");
+    RawSample s;
+    s.pid = 100;
+    s.tid = 100;
+    (*writer)->on_sample(s);
+    (*writer)->on_sample(s);
+    (*writer)->write_maps("after exec");
+    (*writer)->write_build_id(0x1000, "julia");
+    (*writer)->on_sample(s);
+    ASSERT_TRUE((*writer)->close().has_value());
+  }
+  auto read = read_raw_file(path);
+  ASSERT_TRUE(read.has_value()) << read.error().message();
+  const auto& history = read->own.maps_history;
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].first_sample, 0u);
+  EXPECT_EQ(history[0].text, "before exec");
+  EXPECT_EQ(history[0].build_ids.at(0x1000), "sh");
+  EXPECT_EQ(history[1].first_sample, 2u);
+  EXPECT_EQ(history[1].text, "after exec");
+  EXPECT_EQ(history[1].build_ids.at(0x1000), "julia");
+  EXPECT_EQ(history[1].build_ids.at(0x2000), "libc");
+  EXPECT_EQ(read->own.maps, "after exec");
 }
 
 // --subprocesses: samples and per-process records after a process record are that
