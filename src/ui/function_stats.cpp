@@ -90,6 +90,7 @@ FunctionStats compute_function_stats(const aggregate::Profile& profile, const St
   RowIndex index(profile.frames(), query.grouping, stats.rows);
   for (const auto& [tid, thread] : profile.threads()) {
     if (query.thread && *query.thread != tid) continue;
+    if (query.process && *query.process != thread.pid) continue;
     stats.samples += thread.tree.total_samples();
     add_tree(thread.tree, profile.frames(), index, stats.rows);
   }

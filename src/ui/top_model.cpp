@@ -42,24 +42,47 @@ ScreenLine line(const std::string& text, LineStyle style, int width) {
 
 void TopModel::refresh(const aggregate::Profile& profile, const TargetStatus& status, bool force) {
   if (state_.paused && !force) return;
-  stats_ = compute_function_stats(profile,
-                                  StatsQuery{.grouping = state_.grouping, .thread = state_.thread});
+  stats_ = compute_function_stats(
+      profile,
+      StatsQuery{.grouping = state_.grouping, .thread = state_.thread, .process = state_.process});
   sort_rows(stats_.rows, state_.sort);
   threads_.clear();
-  for (const auto& [tid, info] : profile.threads()) threads_.push_back(ThreadLabel{tid, info.name});
+  for (const auto& [tid, info] : profile.threads())
+    threads_.push_back(ThreadLabel{tid, info.name, info.pid});
+  processes_.clear();
+  if (profile.info().process_roots) {
+    for (const auto& [pid, info] : profile.processes())
+      processes_.push_back(ProcessLabel{pid, info.name});
+  }
   counters_ = profile.counters();
   status_ = status;
   weights_ns_ = profile.info().weights_ns;
 }
 
+// All threads, then each (of the process shown, when one is), then all again.
 void TopModel::next_thread() {
-  if (!state_.thread) {
-    if (!threads_.empty()) state_.thread = threads_.front().tid;
-    return;
-  }
-  auto next = std::find_if(threads_.begin(), threads_.end(),
-                           [this](const ThreadLabel& t) { return t.tid > *state_.thread; });
+  const pid_t after = state_.thread.value_or(0);
+  auto next = std::find_if(threads_.begin(), threads_.end(), [&](const ThreadLabel& t) {
+    return t.tid > after && (!state_.process || t.pid == *state_.process);
+  });
   state_.thread = next == threads_.end() ? std::nullopt : std::optional<pid_t>(next->tid);
+}
+
+// All processes, then each in PID order, then all again. A thread chosen in another
+// process is let go.
+void TopModel::next_process() {
+  if (!state_.process) {
+    if (!processes_.empty()) state_.process = processes_.front().pid;
+  } else {
+    auto next = std::find_if(processes_.begin(), processes_.end(),
+                             [this](const ProcessLabel& p) { return p.pid > *state_.process; });
+    state_.process = next == processes_.end() ? std::nullopt : std::optional<pid_t>(next->pid);
+  }
+  if (state_.thread && state_.process) {
+    auto t = std::find_if(threads_.begin(), threads_.end(),
+                          [this](const ThreadLabel& l) { return l.tid == *state_.thread; });
+    if (t == threads_.end() || t->pid != *state_.process) state_.thread.reset();
+  }
 }
 
 KeyAction TopModel::handle_key(int key) {
@@ -84,6 +107,10 @@ KeyAction TopModel::handle_key(int key) {
     case 't':
     case 'T':
       next_thread();
+      return KeyAction::kRefresh;
+    case 'o':
+    case 'O':
+      next_process();
       return KeyAction::kRefresh;
     case 'p':
     case 'P':
@@ -110,10 +137,19 @@ std::string TopModel::thread_label(std::optional<pid_t> tid) const {
   return fmt::format("{} ({})", *tid, it->name);
 }
 
+std::string TopModel::process_label(std::optional<pid_t> pid) const {
+  if (!pid) return "all";
+  auto it = std::find_if(processes_.begin(), processes_.end(),
+                         [&](const ProcessLabel& p) { return p.pid == *pid; });
+  if (it == processes_.end() || it->name.empty()) return fmt::format("{}", *pid);
+  return fmt::format("{} ({})", *pid, it->name);
+}
+
 std::string TopModel::state_line() const {
   std::string s = fmt::format("sorted by {}  grouped by {}  thread: {}", sort_name(state_.sort),
                               state_.grouping == Grouping::kLine ? "line" : "function",
                               thread_label(state_.thread));
+  if (!processes_.empty()) s += "  process: " + process_label(state_.process);
   if (state_.paused) s += "  PAUSED";
   return s;
 }
@@ -156,6 +192,7 @@ std::vector<ScreenLine> TopModel::help_lines(int width) const {
       "  3  sort by OwnTime      4  sort by TotalTime",
       "  L  group by line / by function",
       "  T  next thread (all, then each thread, then all again)",
+      "  O  next process, with --subprocesses (all, then each, then all again)",
       "  P  pause / resume the display (sampling goes on)",
       "  R  reset the counters",
       "  ?  this help (any key closes it)",

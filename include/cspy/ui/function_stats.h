@@ -33,7 +33,8 @@ struct FunctionRow {
 
 struct StatsQuery {
   Grouping grouping = Grouping::kFunction;
-  std::optional<pid_t> thread;  // nullopt: all threads
+  std::optional<pid_t> thread;   // nullopt: all threads
+  std::optional<pid_t> process;  // nullopt: all processes (--subprocesses)
 };
 
 struct FunctionStats {

@@ -29,7 +29,8 @@ struct TargetStatus {
 struct ViewState {
   SortColumn sort = SortColumn::kOwnPercent;
   Grouping grouping = Grouping::kFunction;
-  std::optional<pid_t> thread;  // nullopt: all threads
+  std::optional<pid_t> thread;   // nullopt: all threads
+  std::optional<pid_t> process;  // nullopt: all processes (--subprocesses)
   bool paused = false;
   bool help = false;
 };
@@ -53,6 +54,12 @@ struct ScreenLine {
 struct ThreadLabel {
   pid_t tid = 0;
   std::string name;
+  pid_t pid = 0;  // its process
+};
+
+struct ProcessLabel {
+  pid_t pid = 0;
+  std::string name;
 };
 
 class TopModel {
@@ -69,13 +76,16 @@ class TopModel {
   // The snapshot's rows, sorted by the current column.
   const FunctionStats& stats() const { return stats_; }
   const std::vector<ThreadLabel>& threads() const { return threads_; }
+  const std::vector<ProcessLabel>& processes() const { return processes_; }
   std::string state_line() const;
   std::string thread_label(std::optional<pid_t> tid) const;
+  std::string process_label(std::optional<pid_t> pid) const;
   // Shortened names end with this ("…", or "~" on a terminal without UTF-8).
   void set_ellipsis(std::string ellipsis) { ellipsis_ = std::move(ellipsis); }
 
  private:
   void next_thread();
+  void next_process();
   std::vector<ScreenLine> header_lines(int width) const;
   std::vector<ScreenLine> help_lines(int width) const;
   std::string row_text(const FunctionRow& row, int width) const;
@@ -85,6 +95,7 @@ class TopModel {
   std::string ellipsis_ = "\u2026";
   FunctionStats stats_;
   std::vector<ThreadLabel> threads_;
+  std::vector<ProcessLabel> processes_;  // with --subprocesses, else empty
   aggregate::Counters counters_;
   TargetStatus status_;
   bool weights_ns_ = false;  // --idle, --off-cpu: weights are nanoseconds, with a %Off column

@@ -230,8 +230,8 @@ TEST(ExecChain, ReportNamesEachSampleByTheMapsOfItsTime) {
                    dir + "/live.folded", "--", "/bin/dash", "-c", busy_then_exec},
                   60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  CommandResult report = run_command(
-      {cspy_binary(), "report", dir + "/run.raw", "-o", dir + "/replay.folded"}, 60s);
+  CommandResult report =
+      run_command({cspy_binary(), "report", dir + "/run.raw", "-o", dir + "/replay.folded"}, 60s);
   ASSERT_EQ(report.exit_code, 0) << report.err;
   const auto live = parse_folded(read_file(dir + "/live.folded"));
   const auto replay = parse_folded(read_file(dir + "/replay.folded"));

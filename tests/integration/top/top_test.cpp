@@ -229,6 +229,57 @@ TEST(TopThreads, ThreadKeyShowsOneThreadThenAll) {
   EXPECT_TRUE(chain.running());
 }
 
+// --subprocesses: a shell running julia and chain. O shows one process at a time (the
+// state line names it, the rows are its functions only), then all again.
+TEST(TopSubprocesses, ProcessKeyShowsOneProcessThenAll) {
+  const std::string script = target_binary("julia") + " --seconds 60 >/dev/null & " +
+                             target_binary("chain") + " --seconds 60 >/dev/null & wait";
+  TmuxSession tmux(top_command({"--subprocesses", "--", "/bin/sh", "-c", script}));
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string screen;
+  ASSERT_TRUE(tmux.wait_until(
+      [](const std::string& s) { return has(s, kHot) && has(s, "leaf (chain.cpp)"); },
+      kScreenTimeout, &screen))
+      << screen;
+  EXPECT_TRUE(has(screen, "process: all")) << screen;
+  static const std::regex kState(R"(process: (all|[0-9]+ \((\w+)\)))");
+  auto name_of = [](const std::string& s) {
+    std::smatch m;
+    if (!std::regex_search(s, m, kState)) return std::string();
+    return m[1].str() == "all" ? std::string("all") : m[2].str();
+  };
+  std::set<std::string> shown;
+  auto deadline = std::chrono::steady_clock::now() + 40s;
+  std::string state = "all";
+  while ((shown.count("julia") == 0 || shown.count("chain") == 0 || state != "all") &&
+         std::chrono::steady_clock::now() < deadline) {
+    const std::string before = state;
+    tmux.send_keys("O");
+    ASSERT_TRUE(tmux.wait_until(
+        [&](const std::string& s) { return !name_of(s).empty() && name_of(s) != before; },
+        kScreenTimeout, &screen))
+        << screen;
+    state = name_of(screen);
+    shown.insert(state);
+    if (state == "julia") {
+      EXPECT_TRUE(tmux.wait_until([](const std::string& s) { return hot_on_top(s); },
+                                  kScreenTimeout, &screen))
+          << screen;
+      EXPECT_FALSE(has(screen, "leaf (chain.cpp)")) << screen;
+    } else if (state == "chain") {
+      EXPECT_TRUE(tmux.wait_until([](const std::string& s) { return has(s, "leaf (chain.cpp)"); },
+                                  kScreenTimeout, &screen))
+          << screen;
+      EXPECT_FALSE(has(screen, kHot)) << screen;
+    }
+  }
+  EXPECT_EQ(shown.count("julia"), 1u) << screen;
+  EXPECT_EQ(shown.count("chain"), 1u) << screen;
+  EXPECT_EQ(state, "all") << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
+}
+
 TEST(TopExit, TargetExitIsShownAndTheFiguresStay) {
   ChildProcess julia({target_binary("julia"), "--seconds", "3"});
   TmuxSession tmux(top_command({"--pid", std::to_string(julia.pid())}));

@@ -135,6 +135,46 @@ TEST_F(TopModelTest, ThreadKeyCyclesAllEachAll) {
   EXPECT_NE(screen().find("thread: all"), std::string::npos);
 }
 
+// --subprocesses: O shows all processes, then each (its threads only, and T cycles those),
+// then all again. Without several processes, no process in the state line.
+TEST_F(TopModelTest, ProcessKeyCyclesAllEachAll) {
+  model_.refresh(profile_, status_);
+  EXPECT_EQ(screen().find("process:"), std::string::npos);
+  profile_.info().process_roots = true;
+  profile_.set_process_name(100, "prog");
+  profile_.set_process_name(200, "child");
+  profile_.set_thread_process(101, 100);
+  profile_.set_thread_process(102, 100);
+  profile_.set_thread_process(201, 200);
+  profile_.set_thread_name(201, "child");
+  profile_.add_sample(201, std::vector<FrameId>{main_, cold_}, 0, 30);
+  model_.refresh(profile_, status_, true);
+  EXPECT_NE(screen().find("process: all"), std::string::npos) << screen();
+  EXPECT_EQ(model_.stats().samples, 130u);
+  EXPECT_EQ(model_.handle_key('O'), KeyAction::kRefresh);
+  model_.refresh(profile_, status_, true);
+  EXPECT_EQ(model_.state().process, 100);
+  EXPECT_NE(screen().find("process: 100 (prog)"), std::string::npos) << screen();
+  EXPECT_EQ(model_.stats().samples, 100u);
+  model_.handle_key('t');  // the threads of process 100 only
+  model_.refresh(profile_, status_, true);
+  EXPECT_EQ(model_.state().thread, 101);
+  model_.handle_key('o');  // process 200: thread 101 is not its own, so all its threads
+  model_.refresh(profile_, status_, true);
+  EXPECT_EQ(model_.state().process, 200);
+  EXPECT_FALSE(model_.state().thread.has_value());
+  EXPECT_EQ(model_.stats().samples, 30u);
+  EXPECT_EQ(model_.stats().rows[0].function, "cold");
+  model_.handle_key('t');
+  model_.handle_key('t');  // after 201, the only thread: all again
+  model_.refresh(profile_, status_, true);
+  EXPECT_FALSE(model_.state().thread.has_value());
+  model_.handle_key('o');
+  model_.refresh(profile_, status_, true);
+  EXPECT_FALSE(model_.state().process.has_value());
+  EXPECT_EQ(model_.stats().samples, 130u);
+}
+
 TEST_F(TopModelTest, PauseFreezesTheSnapshot) {
   model_.refresh(profile_, status_);
   EXPECT_EQ(model_.handle_key('P'), KeyAction::kRedraw);
