@@ -117,7 +117,11 @@ void print_not_python_notice(const pipeline::Session& session, bool python_only)
 
 std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
                             const pipeline::SessionOptions& options) {
-  std::string s = summary_line(run_figures(session, profile, options));
+  return session_summary(session, run_figures(session, profile, options));
+}
+
+std::string session_summary(const pipeline::Session& session, const RunFigures& figures) {
+  std::string s = summary_line(figures);
   if (session.threads_unsampled() > 0) {
     s += fmt::format("\ncspy: warning: {} threads could not be sampled: {}",
                      session.threads_unsampled(), session.unsampled_reason());

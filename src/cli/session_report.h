@@ -40,6 +40,8 @@ std::string no_samples_hint(const RunFigures& figures);
 // The summary line and its warnings (threads not sampled, the target's exit), several lines.
 std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
                             const pipeline::SessionOptions& options);
+// The same from figures already gathered (continuous recording: the sum of its intervals).
+std::string session_summary(const pipeline::Session& session, const RunFigures& figures);
 
 // Rewrites the status line in place; `final_line` ends it with a newline.
 void print_status_line(const pipeline::Session& session, const aggregate::Profile& profile,
