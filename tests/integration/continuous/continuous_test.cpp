@@ -5,6 +5,7 @@
 // body; and a receiver stopped for a while: sampling goes on, every interval is delivered
 // late or counted dropped, one warning, no crash.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -175,6 +176,37 @@ TEST_F(Continuous, FilesAbutAndTheirSamplesAddUpToTheTotal) {
   std::uint64_t go_total = 0;
   for (const auto& f : files_in(path("files"), "cspy-")) go_total += go_raw_total(f);
   EXPECT_EQ(go_total, total);
+}
+
+TEST_F(Continuous, CtrlCWritesTheLastPartialInterval) {
+  ChildProcess cspy(record_args({"--every", "1s", "-o", path("files") + "/"}), Stderr::kSeparate);
+  ASSERT_TRUE(cspy.started());
+  std::this_thread::sleep_for(2500ms);
+  ASSERT_EQ(::kill(cspy.pid(), SIGINT), 0);
+  auto code = cspy.wait(30s);
+  ASSERT_TRUE(code.has_value());
+  ASSERT_EQ(*code, 0) << cspy.error_output();
+  const auto names = files_in(path("files"), "cspy-julia-");
+  ASSERT_EQ(names.size(), 3u) << cspy.error_output();
+  const Interval last = decode(names.back());
+  EXPECT_GT(last.duration_nanos, 0);
+  EXPECT_LT(last.duration_nanos, 1'000'000'000) << "partial";
+  EXPECT_EQ(check_files(3), summary_total(cspy.error_output()));
+}
+
+TEST_F(Continuous, EndsWithTheTarget) {
+  julia_->kill_and_reap();
+  julia_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{target_binary("julia"), "--seconds", "2.5"}, Stderr::kDiscard);
+  CommandResult r = run_command(record_args({"--every", "1s", "-o", path("files") + "/"}), 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the target exited"), std::string::npos) << r.err;
+  const auto names = files_in(path("files"), "cspy-julia-");
+  EXPECT_GE(names.size(), 2u) << r.err;
+  EXPECT_LE(names.size(), 3u) << r.err;
+  std::uint64_t sum = 0;
+  for (const auto& n : names) sum += decode(n).samples;
+  EXPECT_EQ(sum, summary_total(r.err));
 }
 
 TEST_F(Continuous, UploadsEveryIntervalAsTheIngestApiSays) {
