@@ -174,6 +174,12 @@ void ContinuousOutput::drain(pipeline::Session& session) {
   }
 }
 
+aggregate::Counters ContinuousOutput::counters_with(const aggregate::Profile& open) const {
+  aggregate::Counters c = writer_->stats().totals;
+  continuous::add_counters(c, open.counters());
+  return c;
+}
+
 aggregate::Counters ContinuousOutput::finish(bool quiet, double cut_s) {
   writer_->finish();
   if (uploader_) uploader_->finish(kUploadGrace);

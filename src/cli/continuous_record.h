@@ -53,6 +53,9 @@ class ContinuousOutput {
   // Hands every interval the session finished to the writer; prints the upload warning
   // the first time the server fails.
   void drain(pipeline::Session& session);
+  // The counters of the intervals handed over so far plus those of `open` (the profile
+  // the session is filling), for the status line.
+  aggregate::Counters counters_with(const aggregate::Profile& open) const;
   // Waits for the files and (up to a few seconds) the uploads; prints where they went
   // (and `cut_s`, the longest cut on the sampling thread) unless `quiet`. The totals of
   // all intervals.

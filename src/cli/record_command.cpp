@@ -34,6 +34,17 @@ namespace cspy::cli {
 
 namespace {
 
+// The status line: of the whole run also when intervals have been handed over.
+void print_status(const pipeline::Session& session, const aggregate::Profile& profile,
+                  const ContinuousOutput* continuous, bool final_line) {
+  if (continuous == nullptr) {
+    print_status_line(session, profile, final_line);
+    return;
+  }
+  print_status_line(session, continuous->counters_with(profile), profile.info().weights_ns,
+                    final_line);
+}
+
 // start(), step() until done, finish(); a status line every 250 ms when wanted; with
 // `continuous`, the intervals finished handed to it after every step.
 Result<void> run_session(pipeline::Session& session, const aggregate::Profile& profile,
@@ -51,12 +62,12 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
     if (!more || !*more) break;
     if (status_line && monotonic_ns() - last_status_ns > 250'000'000ULL) {
       last_status_ns = monotonic_ns();
-      print_status_line(session, profile, false);
+      print_status(session, profile, continuous, false);
     }
   }
   session.finish();
   if (continuous != nullptr) continuous->drain(session);
-  if (status_line && started) print_status_line(session, profile, true);
+  if (status_line && started) print_status(session, profile, continuous, true);
   if (!python_told) print_python_notice(session);
   print_warnings(session.take_notices());
   return result;

@@ -11,8 +11,6 @@
 
 namespace cspy::continuous {
 
-namespace {
-
 void add_counters(aggregate::Counters& sum, const aggregate::Counters& c) {
   sum.samples += c.samples;
   sum.lost += c.lost;
@@ -20,6 +18,8 @@ void add_counters(aggregate::Counters& sum, const aggregate::Counters& c) {
   sum.truncated += c.truncated;
   sum.idle += c.idle;
 }
+
+namespace {
 
 std::string encode(const aggregate::Profile& profile, IngestFormat format,
                    const output::WriteOptions& options) {

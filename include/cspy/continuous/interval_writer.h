@@ -31,6 +31,9 @@ struct IntervalOutput {
   std::size_t capacity = 8;
 };
 
+// `sum` += `counters`, field by field.
+void add_counters(aggregate::Counters& sum, const aggregate::Counters& counters);
+
 struct WriterStats {
   std::uint64_t intervals = 0;  // pushed
   std::uint64_t files = 0;      // written
