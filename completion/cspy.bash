@@ -15,7 +15,8 @@ _cspy_command_options() {
       echo "-h --help -p --pid -o --output -f --format -r --rate -d --duration --sampler
             --subprocesses --idle --off-cpu --threads --lines --full-signatures --no-inline --reverse --title --stack-bytes
             --python-only --no-python --python-internals --gil --debug-dir
-            --max-depth --unwinder --raw --nonblocking --native --nolineno --keep-running -q --quiet" ;;
+            --max-depth --unwinder --raw --nonblocking --native --nolineno --keep-running -q --quiet
+            --every --upload --app-name --tag" ;;
     dump)
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
             --locals --debug-dir" ;;
@@ -37,7 +38,8 @@ _cspy_option_takes_value() {
   case $2 in
     -p | --pid | -o | --output | -f | --format | -r | -F | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
-      --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir)
+      --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir | \
+      --every | --upload | --app-name | --tag)
       return 0 ;;
   esac
   return 1

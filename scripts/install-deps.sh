@@ -20,6 +20,7 @@ packages=(
   libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
   golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
   clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ); *-clang test targets
+  libcurl4-openssl-dev  # record --upload: interval profiles POSTed to a Pyroscope server
   llvm-14  # llvm-symbolizer: the reference for clang-built targets' inlined frames and lines
 )
 

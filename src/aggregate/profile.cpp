@@ -1,6 +1,8 @@
 // Profile: per-thread call trees, counters and the recording's description.
 #include "cspy/aggregate/profile.h"
 
+#include <set>
+
 #include <fmt/core.h>
 
 #include "cspy/core/check.h"
@@ -34,6 +36,20 @@ ThreadInfo& Profile::thread(pid_t tid) {
 
 void Profile::add_sample(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
                          std::uint64_t weight, bool idle) {
+  if (time_ns >= hold_from_) {
+    thread(tid);  // named now, while its name can be read
+    held_.push_back(Held{.tid = tid,
+                         .stack = {root_first.begin(), root_first.end()},
+                         .time_ns = time_ns,
+                         .weight = weight,
+                         .idle = idle});
+    return;
+  }
+  count(tid, root_first, time_ns, weight, idle);
+}
+
+void Profile::count(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
+                    std::uint64_t weight, bool idle) {
   ThreadInfo& t = thread(tid);
   t.samples += weight;
   NodeId leaf = t.tree.add(root_first, weight);
@@ -53,7 +69,16 @@ void Profile::add_lost(pid_t tid, std::uint64_t count) {
   // The kernel says how many samples it dropped, not when: they are placed in time at the
   // last sample seen, so that a timeline stays in order.
   const std::uint64_t when = timeline_.empty() ? info_.start_mono_ns : timeline_.back().time_ns;
-  add_sample(tid, std::span<const FrameId>(&lost, 1), when, count * sample_weight());
+  if (when >= hold_from_) {
+    thread(tid);
+    held_.push_back(Held{.tid = tid,
+                         .stack = {lost},
+                         .time_ns = when,
+                         .weight = count * sample_weight(),
+                         .lost = count});
+    return;
+  }
+  this->count(tid, std::span<const FrameId>(&lost, 1), when, count * sample_weight(), false);
   counters_.lost += count;
 }
 
@@ -124,6 +149,50 @@ void Profile::reset_counts() {
   }
   counters_ = Counters{};
   timeline_.clear();
+}
+
+Profile Profile::split_off(std::uint64_t next_hold) {
+  Profile out(keep_timeline_);
+  out.frames_ = frames_;
+  out.info_ = info_;
+  out.counters_ = counters_;
+  out.processes_ = processes_;
+  out.modules_ = modules_;
+  out.symbol_names_ = symbol_names_;
+  out.timeline_ = std::move(timeline_);
+  timeline_.clear();
+  counters_ = Counters{};
+  std::set<pid_t> waiting;  // threads with held samples keep their names
+  for (const Held& h : held_) waiting.insert(h.tid);
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    ThreadInfo& t = it->second;
+    if (t.samples > 0) {
+      ThreadInfo& moved = out.threads_[it->first];
+      moved = std::move(t);
+      t = ThreadInfo{.tid = moved.tid, .pid = moved.pid, .name = moved.name, .root = moved.root};
+      ++it;
+    } else if (waiting.count(it->first) != 0) {
+      ++it;
+    } else {
+      it = threads_.erase(it);
+    }
+  }
+  hold_from_ = next_hold;
+  std::vector<Held> held = std::move(held_);
+  held_.clear();
+  for (Held& h : held) {
+    if (h.lost != 0) {
+      if (h.time_ns >= hold_from_) {
+        held_.push_back(std::move(h));
+        continue;
+      }
+      count(h.tid, h.stack, h.time_ns, h.weight, false);
+      counters_.lost += h.lost;
+      continue;
+    }
+    add_sample(h.tid, h.stack, h.time_ns, h.weight, h.idle);
+  }
+  return out;
 }
 
 }  // namespace cspy::aggregate

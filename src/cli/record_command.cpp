@@ -1,7 +1,7 @@
 // `cspy record`: sample a process until it exits, --duration ends or Ctrl-C, then write
-// the profile (flamegraph SVG, folded stacks, speedscope JSON or pprof) atomically. A
-// program it started is stopped when the recording ends before the program does (unless
-// --keep-running).
+// the profile (flamegraph SVG, folded stacks, speedscope JSON or pprof) atomically; with
+// --every, one profile per interval (continuous_record.h). A program it started is stopped
+// when the recording ends before the program does (unless --keep-running).
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "command.h"
+#include "continuous_record.h"
 #include "cspy/core/clock.h"
 #include "cspy/output/output_file.h"
 #include "cspy/output/writer.h"
@@ -33,9 +34,21 @@ namespace cspy::cli {
 
 namespace {
 
-// start(), step() until done, finish(); a status line every 250 ms when wanted.
+// The status line: of the whole run also when intervals have been handed over.
+void print_status(const pipeline::Session& session, const aggregate::Profile& profile,
+                  const ContinuousOutput* continuous, bool final_line) {
+  if (continuous == nullptr) {
+    print_status_line(session, profile, final_line);
+    return;
+  }
+  print_status_line(session, continuous->counters_with(profile), profile.info().weights_ns,
+                    final_line);
+}
+
+// start(), step() until done, finish(); a status line every 250 ms when wanted; with
+// `continuous`, the intervals finished handed to it after every step.
 Result<void> run_session(pipeline::Session& session, const aggregate::Profile& profile,
-                         bool status_line) {
+                         bool status_line, ContinuousOutput* continuous) {
   auto started = session.start();
   print_fallback_notice(session);
   // A launched interpreter is found, and its state checked, while it is sampled.
@@ -45,14 +58,16 @@ Result<void> run_session(pipeline::Session& session, const aggregate::Profile& p
   while (result) {
     auto more = session.step(50);
     if (!more) result = more.error();
+    if (continuous != nullptr) continuous->drain(session);
     if (!more || !*more) break;
     if (status_line && monotonic_ns() - last_status_ns > 250'000'000ULL) {
       last_status_ns = monotonic_ns();
-      print_status_line(session, profile, false);
+      print_status(session, profile, continuous, false);
     }
   }
   session.finish();
-  if (status_line && started) print_status_line(session, profile, true);
+  if (continuous != nullptr) continuous->drain(session);
+  if (status_line && started) print_status(session, profile, continuous, true);
   if (!python_told) print_python_notice(session);
   print_warnings(session.take_notices());
   return result;
@@ -169,6 +184,7 @@ class RecordCommand final : public Command {
         "leave a program cspy started running when the recording ends first (by default it "
         "gets SIGINT, SIGTERM 1 s later, SIGKILL 1 s after that)")(
         "quiet,q", po::bool_switch(&quiet_), "no live status line and no summary");
+    add_continuous_options(d, continuous_);
     add_off_cpu_options(d, session_);
     add_sampler_option(d, session_.sampler);
     add_subprocesses_option(d, session_.subprocesses);
@@ -194,12 +210,17 @@ class RecordCommand final : public Command {
     if (session_.rate_hz <= 0 || session_.rate_hz > 100000) {
       return "--rate must be between 1 and 100000";
     }
+    if (auto bad = continuous_invalid(continuous_)) return bad;
+    if (continuous_.enabled() && output_ == "-") {
+      return "--every writes a file per interval: give -o DIR/ (or -o DIR/NAME.EXT)";
+    }
     return python_.invalid();
   }
 
-  // -o and --raw can be written (exit code 6 when not).
+  // -o and --raw can be written (exit code 6 when not); ContinuousOutput checks -o DIR.
   Result<void> check_outputs() const {
-    for (const std::string& path : {output_, session_.raw_output}) {
+    const std::string output = continuous_.enabled() ? std::string() : output_;
+    for (const std::string& path : {output, session_.raw_output}) {
       if (path.empty() || path == "-") continue;
       if (auto ok = output::check_writable(path); !ok) return ok.error();
     }
@@ -216,14 +237,19 @@ class RecordCommand final : public Command {
           "cspy: --nonblocking: nothing to do, the perf_event sampler never stops the target\n",
           stderr);
     }
-    auto format = choose_format(format_, output_);
+    // Continuous recording writes pprof unless -f or -o DIR/NAME.EXT says otherwise.
+    const bool named_file =
+        !output_.empty() && output_.back() != '/' && output::format_from_path(output_).has_value();
+    auto format = continuous_.enabled() && !format_ && !named_file
+                      ? Result<output::Format>(output::Format::kPprof)
+                      : choose_format(format_, output_);
     if (!format) return report(format.error());
     // With the profile on stdout, the program's output goes to stderr.
     auto target = program.empty()
                       ? process::Target::attach(pid_)
                       : process::Target::launch(program, {.stdout_to_stderr = output_ == "-"});
     if (!target) return report(target.error());
-    if (output_.empty()) output_ = default_output(*target, *format);
+    if (output_.empty() && !continuous_.enabled()) output_ = default_output(*target, *format);
     // Before any sampling: a recording that could not be written is not started.
     if (auto writable = check_outputs(); !writable) return report(writable.error());
     // perf_event descriptors for each thread: `ulimit -n` is checked (and raised) first.
@@ -238,10 +264,20 @@ class RecordCommand final : public Command {
     session_.interpreter.inline_frames = !no_inline_;
     python_.apply(session_.interpreter);
     session_.stop_requested = stop_requested;
+    std::unique_ptr<ContinuousOutput> continuous;
+    if (continuous_.enabled()) {
+      session_.interval_ns = *parse_every(continuous_.every);
+      auto started =
+          ContinuousOutput::start(continuous_, output_, *format, write_, *target, session_.rate_hz);
+      if (!started) return report(started.error());
+      continuous = std::move(*started);
+    }
     pipeline::Session session(*target, profile, session_);
-    auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO));
-    // The program's own exit ended the recording (not --duration, a signal or an error).
-    const bool program_ended = session.target_exited() && !stop_requested();
+    auto ran = run_session(session, profile, !quiet_ && ::isatty(STDERR_FILENO), continuous.get());
+    if (continuous) {
+      return end_continuous(session, profile, *target, *continuous, ran, program_ended_of(session));
+    }
+    const bool program_ended = program_ended_of(session);
     RunFigures figures = run_figures(session, profile, session_);
     if (figures.counters.samples == 0) {
       figures.child_processes = process::group_descendants(target->pid()).size();
@@ -277,8 +313,37 @@ class RecordCommand final : public Command {
     return program_ended ? exit_code_of_program(*target, quiet_) : kExitOk;
   }
 
+  // The program's own exit ended the recording (not --duration, a signal or an error).
+  static bool program_ended_of(const pipeline::Session& session) {
+    return session.target_exited() && !stop_requested();
+  }
+
+  // The end of a continuous recording: the last files written, uploads given a few
+  // seconds, the summary of all intervals.
+  int end_continuous(pipeline::Session& session, const aggregate::Profile& profile,
+                     process::Target& target, ContinuousOutput& continuous, const Result<void>& ran,
+                     bool program_ended) {
+    end_launched_program(target, keep_running_, quiet_);
+    const aggregate::Counters totals = continuous.finish(quiet_, session.max_cut_s());
+    if (!ran) report(ran.error());
+    if (const auto& error = continuous.error()) return report(*error);
+    if (const auto& raw_error = session.raw_file_error()) return report(*raw_error);
+    RunFigures figures = run_figures(session, profile, session_);
+    figures.counters = totals;
+    if (!quiet_) (void)std::fprintf(stderr, "%s\n", session_summary(session, figures).c_str());
+    if (session.late_samples() > 0 && !quiet_) {
+      (void)std::fprintf(stderr, "cspy: %llu samples were read after their interval was written\n",
+                         static_cast<unsigned long long>(session.late_samples()));
+    }
+    const std::string hint = no_samples_hint(figures);
+    if (!hint.empty()) (void)std::fprintf(stderr, "%s\n", hint.c_str());
+    if (!ran) return exit_code_for(ran.error());
+    return program_ended ? exit_code_of_program(target, quiet_) : kExitOk;
+  }
+
   pid_t pid_ = 0;
   std::string output_;
+  ContinuousOptions continuous_;
   std::optional<output::Format> format_;
   pipeline::SessionOptions session_;
   output::WriteOptions write_;

@@ -16,9 +16,13 @@ double per_second(std::uint64_t n, double seconds) {
 
 void print_status_line(const pipeline::Session& session, const aggregate::Profile& profile,
                        bool final_line) {
-  const auto& c = profile.counters();
+  print_status_line(session, profile.counters(), profile.info().weights_ns, final_line);
+}
+
+void print_status_line(const pipeline::Session& session, const aggregate::Counters& c,
+                       bool weights_ns, bool final_line) {
   const double t = session.elapsed_s();
-  if (profile.info().weights_ns) {  // --idle: the counters are nanoseconds
+  if (weights_ns) {  // --idle: the counters are nanoseconds
     (void)std::fputs(
         fmt::format("\r\033[Kcspy: {:.1f}s  {:.2f}s of thread time  {} lost{}", t,
                     static_cast<double>(c.samples) / 1e9, c.lost, final_line ? "\n" : "")
@@ -117,7 +121,11 @@ void print_not_python_notice(const pipeline::Session& session, bool python_only)
 
 std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
                             const pipeline::SessionOptions& options) {
-  std::string s = summary_line(run_figures(session, profile, options));
+  return session_summary(session, run_figures(session, profile, options));
+}
+
+std::string session_summary(const pipeline::Session& session, const RunFigures& figures) {
+  std::string s = summary_line(figures);
   if (session.threads_unsampled() > 0) {
     s += fmt::format("\ncspy: warning: {} threads could not be sampled: {}",
                      session.threads_unsampled(), session.unsampled_reason());

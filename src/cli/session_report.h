@@ -40,10 +40,16 @@ std::string no_samples_hint(const RunFigures& figures);
 // The summary line and its warnings (threads not sampled, the target's exit), several lines.
 std::string session_summary(const pipeline::Session& session, const aggregate::Profile& profile,
                             const pipeline::SessionOptions& options);
+// The same from figures already gathered (continuous recording: the sum of its intervals).
+std::string session_summary(const pipeline::Session& session, const RunFigures& figures);
 
 // Rewrites the status line in place; `final_line` ends it with a newline.
 void print_status_line(const pipeline::Session& session, const aggregate::Profile& profile,
                        bool final_line);
+// The same with counters of its own (continuous recording: the intervals handed over and
+// the open one); `weights_ns`: they are nanoseconds (--idle).
+void print_status_line(const pipeline::Session& session, const aggregate::Counters& counters,
+                       bool weights_ns, bool final_line);
 
 // The notice that a CPython target's frames cannot be read, if they cannot.
 void print_python_notice(const pipeline::Session& session);

@@ -27,6 +27,9 @@ std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind, const proc
 constexpr std::uint64_t kModulesRefreshNs = 250'000'000ULL;
 // How many times (5 ms apart) a target whose maps name no module is looked at again.
 constexpr int kExitLooks = 40;
+// Continuous recording: an interval is cut this long after its end, when the samples
+// taken before its end have been read from the rings (they are read every few ms).
+constexpr std::uint64_t kCutDelayNs = 250'000'000ULL;
 
 }  // namespace
 
@@ -196,6 +199,7 @@ void Session::Router::on_sample(const sampling::RawSample& sample) {
   if (t == nullptr) t = &s.processes_.at(s.target_.pid());  // not followed: the target's
   t->last_sample_ns = sample.time_ns;
   s.latest_sample_ns_ = std::max(s.latest_sample_ns_, sample.time_ns);
+  if (sample.time_ns < s.interval_start_ns_) ++s.late_samples_;
   if (t->interpreter) {
     t->interpreter->on_sample(sample);
     return;
@@ -240,6 +244,11 @@ Result<void> Session::start() {
   start_ns_ = monotonic_ns();
   info.start_mono_ns = start_ns_;
   info.start_unix_ns = realtime_ns();
+  if (options_.interval_ns != 0) {
+    interval_start_ns_ = start_ns_;
+    next_cut_ns_ = boundary_after(start_ns_);
+    profile_.hold_from(next_cut_ns_);
+  }
   auto interpreter = start_interpreter();
   // An attached CPython is found now, so that a version cspy cannot read is said at once.
   if (interpreter && python_ && !target_.launched()) python_->root().locate_now();
@@ -265,6 +274,7 @@ Result<bool> Session::step(int timeout_ms) {
     save_all_raw_maps();
     retire_exited();
   }
+  while (next_cut_ns_ != UINT64_MAX && now >= next_cut_ns_ + kCutDelayNs) cut(next_cut_ns_);
   if (!target_.running()) {
     target_exited_ = true;
     return false;
@@ -306,6 +316,44 @@ void Session::finish() {
   auto& info = profile_.info();
   info.duration_s = static_cast<double>(end_ns_ - start_ns_) / 1e9;
   info.target_exited = target_exited_;
+  if (options_.interval_ns != 0 && start_ns_ != 0) {
+    // Every sample was taken before end_ns_: the intervals that ended by then, and the
+    // last, partial one.
+    while (next_cut_ns_ <= end_ns_) cut(next_cut_ns_);
+    next_cut_ns_ = UINT64_MAX;
+    cut(end_ns_);
+  }
+}
+
+std::uint64_t Session::boundary_after(std::uint64_t cut) const {
+  const std::uint64_t next = cut + options_.interval_ns;
+  const auto limit_ns = static_cast<std::uint64_t>(options_.duration_s * 1e9);
+  if (options_.duration_s > 0 && next - start_ns_ >= limit_ns) return UINT64_MAX;
+  return next;
+}
+
+void Session::cut(std::uint64_t end_ns) {
+  const std::uint64_t next = end_ns == next_cut_ns_ ? boundary_after(end_ns) : UINT64_MAX;
+  const std::uint64_t began = monotonic_ns();
+  aggregate::Profile interval = profile_.split_off(next);
+  max_cut_ns_ = std::max(max_cut_ns_, monotonic_ns() - began);
+  aggregate::RecordingInfo& info = interval.info();
+  // CLOCK_MONOTONIC to wall-clock time by the offset measured at start(): the intervals'
+  // wall-clock times abut as exactly as their sample times.
+  info.start_mono_ns = interval_start_ns_;
+  info.start_unix_ns = profile_.info().start_unix_ns + (interval_start_ns_ - start_ns_);
+  info.duration_s = static_cast<double>(end_ns - interval_start_ns_) / 1e9;
+  info.target_exited = target_exited_ && next == UINT64_MAX;
+  intervals_.push_back(std::move(interval));
+  interval_start_ns_ = end_ns;
+  next_cut_ns_ = next;
+}
+
+std::optional<aggregate::Profile> Session::take_interval() {
+  if (intervals_.empty()) return std::nullopt;
+  aggregate::Profile interval = std::move(intervals_.front());
+  intervals_.pop_front();
+  return interval;
 }
 
 void Session::select_raw_process(pid_t pid) { raw_writer_->select_process(pid); }

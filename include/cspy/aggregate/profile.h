@@ -3,6 +3,8 @@
 // description (command, pid, rate, times). Writers in output/ read it as const.
 // Invariant: the counters are kept by add_sample/add_lost alone, so they always add up to
 // the samples in the trees. Optionally keeps a timeline (one entry per sample).
+// Continuous recording cuts it by sample time: hold_from(T) holds back the samples timed
+// at or after T, split_off() hands over the rest as a Profile of its own.
 #pragma once
 
 #include <sys/types.h>
@@ -129,8 +131,29 @@ class Profile {
 
   void reset_counts();  // for `top`'s R key: forget samples, keep frames
 
+  // Continuous recording: samples (and lost counts) timed at or after `time_ns` are held
+  // back, not counted, until split_off() starts the interval they belong to.
+  void hold_from(std::uint64_t time_ns) { hold_from_ = time_ns; }
+  // Hands over what was counted so far (threads with samples, counters, timeline, with a
+  // copy of the frames, names, modules and info) and forgets it here; threads without a
+  // sample in it are dropped, so that memory stays bounded for days. Then counts the held
+  // samples timed before `next_hold` and holds the others.
+  Profile split_off(std::uint64_t next_hold);
+  std::size_t held_samples() const { return held_.size(); }
+
  private:
+  // A sample timed past hold_from_, kept until its interval starts.
+  struct Held {
+    pid_t tid = 0;
+    std::vector<FrameId> stack;
+    std::uint64_t time_ns = 0;
+    std::uint64_t weight = 0;
+    std::uint64_t lost = 0;  // a count of samples the kernel dropped, not a sample
+    bool idle = false;
+  };
   ThreadInfo& thread(pid_t tid);
+  void count(pid_t tid, std::span<const FrameId> root_first, std::uint64_t time_ns,
+             std::uint64_t weight, bool idle);
 
   bool keep_timeline_;
   FrameTable frames_;
@@ -141,6 +164,8 @@ class Profile {
   std::vector<TimelineEntry> timeline_;
   std::map<std::string, ModuleInfo> modules_;
   std::map<FrameId, std::string> symbol_names_;
+  std::uint64_t hold_from_ = UINT64_MAX;
+  std::vector<Held> held_;
 };
 
 }  // namespace cspy::aggregate

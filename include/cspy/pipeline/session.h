@@ -5,9 +5,12 @@
 // target starts is sampled too, each with an Interpreter (module map) of its own. It prints
 // nothing; the CLI reads fallback_reason(), the profile's counters and the accessors below. Usage:
 // start(); while (step(50)) {...}; finish() — `record` in one loop, `top` between screen refreshes.
+// With `interval_ns` (continuous recording) the profile is cut by sample time every
+// interval; take_interval() hands over each finished one, the last partial one after finish().
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +39,10 @@ struct SessionOptions {
   std::string raw_output;     // also save raw samples here (for `cspy report`)
   InterpreterOptions interpreter;
   std::function<bool()> stop_requested;  // polled at every step; empty: never
+  // Continuous recording: one Profile per this many nanoseconds of sample time, from
+  // start() on (0: one profile for the whole run). With duration_s, the last interval
+  // runs to the end.
+  std::uint64_t interval_ns = 0;
 };
 
 // Makes the sampling backend for a target; the Session's default makes the real ones.
@@ -77,6 +84,15 @@ class Session {
   bool python_found() const { return python_ && python_->root().runtime().has_value(); }
   // How many processes were sampled (more than one with subprocesses).
   std::size_t processes_seen() const { return processes_.size(); }
+  // Continuous recording: the oldest finished interval not yet taken, its info() saying
+  // when it began (start_unix_ns, start_mono_ns) and how long it lasted (duration_s):
+  // consecutive intervals abut exactly and each sample is in one of them.
+  std::optional<aggregate::Profile> take_interval();
+  // Samples that arrived after the interval they were taken in had been handed over
+  // (counted in the one open then): 0 unless the rings were read very late.
+  std::uint64_t late_samples() const { return late_samples_; }
+  // The longest an interval's cut held up the sampling loop (split_off's copy), seconds.
+  double max_cut_s() const { return static_cast<double>(max_cut_ns_) / 1e9; }
 
  private:
   // One sampled process: its Interpreter, and what the raw file has of it.
@@ -138,6 +154,11 @@ class Session {
   }
   // Drops the Interpreters of processes gone for a while (a fork loop's children).
   void retire_exited();
+  // Continuous recording: the next boundary after `cut` that is cut at (UINT64_MAX when
+  // it would be past --duration: the last interval runs to the end).
+  std::uint64_t boundary_after(std::uint64_t cut) const;
+  // Ends the open interval at sample time `end_ns` and queues it for take_interval().
+  void cut(std::uint64_t end_ns);
 
   process::Target& target_;
   aggregate::Profile& profile_;
@@ -159,6 +180,13 @@ class Session {
   std::uint64_t start_ns_ = 0;
   std::uint64_t end_ns_ = 0;
   std::uint64_t last_modules_ns_ = 0;
+  // Continuous recording: the open interval's start, its end (UINT64_MAX: none), the
+  // intervals not yet taken.
+  std::uint64_t interval_start_ns_ = 0;
+  std::uint64_t next_cut_ns_ = UINT64_MAX;
+  std::deque<aggregate::Profile> intervals_;
+  std::uint64_t late_samples_ = 0;
+  std::uint64_t max_cut_ns_ = 0;
   bool target_exited_ = false;
   bool finished_ = false;
   std::optional<Error> raw_file_error_;

@@ -1,10 +1,12 @@
 // `cspy record` failure paths: each a one-line error naming cause and fix, a distinct exit
 // code, nothing lost, and the target never left stopped or killed.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "support/child_process.h"
@@ -66,6 +68,25 @@ TEST(RecordErrors, UsageErrors) {
       run_command({cspy_binary(), "record", "--pid", "1", "--nonblocking", "--sampler", "ptrace"})
           .exit_code,
       2);
+  // Continuous recording: an interval of at least 1 s with a unit it knows, --upload an
+  // http(s) URL and only with --every, tags that can go into a name, no stdout.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--every", "500ms"},
+           {"--every", "0.5s"},
+           {"--every", "10x"},
+           {"--every", "s"},
+           {"--upload", "http://localhost:4040"},
+           {"--every", "30s", "--upload", "localhost:4040"},
+           {"--every", "30s", "--tag", "env=prod"},
+           {"--every", "30s", "--upload", "http://h", "--tag", "env"},
+           {"--every", "30s", "--upload", "http://h", "--tag", "env=a,b"},
+           {"--every", "30s", "-o", "-"}}) {
+    std::vector<std::string> argv{cspy_binary(), "record", "--pid", "1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = run_command(argv);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  }
 }
 
 TEST(RecordErrors, CommandThatCannotRun) {

@@ -1,14 +1,17 @@
 // pipeline::Session driven by a fake SampleSource: the fallback from perf_event to ptrace,
 // errors that are not a refusal, the stop conditions (duration, stop request, target exit),
-// counters that add up to what the source delivered, and the raw file tee.
+// counters that add up to what the source delivered, the raw file tee, and continuous
+// recording's intervals (abutting, adding up).
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <vector>
 
+#include "cspy/core/clock.h"
 #include "cspy/pipeline/session.h"
 #include "cspy/sampling/raw_file.h"
 #include "support/child_process.h"
@@ -38,6 +41,7 @@ class FakeSource final : public sampling::SampleSource {
     sampling::RawSample sample;
     sample.pid = pid_;
     sample.tid = pid_;
+    sample.time_ns = monotonic_ns();
     for (int i = 0; i < 3; ++i) sink.on_sample(sample);
     sink.on_lost(pid_, 1);
     log_.delivered += 3;
@@ -131,6 +135,44 @@ TEST_F(SessionTest, StopsAtTheDurationWithCountsThatAddUp) {
   EXPECT_EQ(profile_.combined_tree(false).total_samples(), c.samples);
   EXPECT_EQ(profile_.info().pid, sleeper_.pid());
   EXPECT_GT(profile_.info().duration_s, 0.19);
+}
+
+TEST_F(SessionTest, CutsIntervalsThatAbutAndAddUp) {
+  pipeline::Session session(*target_, profile_, {.duration_s = 0.55, .interval_ns = 100'000'000ULL},
+                            fake_factory(log_, {}));
+  ASSERT_TRUE(session.start());
+  std::vector<aggregate::Profile> intervals;
+  for (;;) {
+    auto more = session.step(10);
+    ASSERT_TRUE(more);
+    while (auto i = session.take_interval()) intervals.push_back(std::move(*i));
+    if (!*more) break;
+  }
+  session.finish();
+  while (auto i = session.take_interval()) intervals.push_back(std::move(*i));
+  // Cuts at 100, 200, ..., 500 ms; the last interval runs to the end (past 550 ms).
+  ASSERT_EQ(intervals.size(), 6u);
+  std::uint64_t samples = 0;
+  std::uint64_t lost = 0;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    const auto& info = intervals[i].info();
+    samples += intervals[i].counters().samples;
+    lost += intervals[i].counters().lost;
+    EXPECT_EQ(intervals[i].combined_tree(false).total_samples(), intervals[i].counters().samples);
+    if (i + 1 == intervals.size()) {
+      EXPECT_GE(info.duration_s, 0.05);
+      continue;
+    }
+    EXPECT_EQ(std::llround(info.duration_s * 1e9), 100'000'000LL);
+    const auto& next = intervals[i + 1].info();
+    EXPECT_EQ(info.start_unix_ns + 100'000'000ULL, next.start_unix_ns);
+    EXPECT_EQ(info.start_mono_ns + 100'000'000ULL, next.start_mono_ns);
+    EXPECT_GT(intervals[i].counters().samples, 0u) << "interval " << i;
+  }
+  EXPECT_EQ(samples, log_.delivered + log_.lost);
+  EXPECT_EQ(lost, log_.lost);
+  EXPECT_EQ(profile_.counters().samples, 0u) << "everything was handed over";
+  EXPECT_EQ(session.late_samples(), 0u);
 }
 
 TEST_F(SessionTest, StopsWhenAStopIsRequested) {
