@@ -71,7 +71,6 @@ class ContinuousOutput {
   std::unique_ptr<continuous::Uploader> uploader_;
   std::unique_ptr<continuous::IntervalWriter> writer_;
   std::optional<Error> error_;
-  bool finished_ = false;
 };
 
 }  // namespace cspy::cli
