@@ -20,8 +20,8 @@ _cspy_command_options() {
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
             --locals --debug-dir" ;;
     top)
-      echo "-h --help -p --pid -r --rate -d --delay --sampler --subprocesses --idle --off-cpu --full-signatures
-            --python-only --no-python --python-internals --gil --debug-dir" ;;
+      echo "-h --help -p --pid -r --rate -d --delay --save --sampler --subprocesses --idle --off-cpu
+            --full-signatures --python-only --no-python --python-internals --gil --debug-dir" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
             --full-signatures --off-cpu --reverse --title --thread --focus --exclude
@@ -37,7 +37,7 @@ _cspy_option_takes_value() {
   case $2 in
     -p | --pid | -o | --output | -f | --format | -r | -F | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
-      --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir)
+      --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir | --save)
       return 0 ;;
   esac
   return 1
@@ -105,7 +105,7 @@ _cspy() {
     -p | --pid)
       _cspy_pids "$cur"
       return 0 ;;
-    -o | --output | --raw | -i | --input | --before | --after)
+    -o | --output | --raw | -i | --input | --before | --after | --save)
       _cspy_files "$cur"
       return 0 ;;
     --debug-dir)
