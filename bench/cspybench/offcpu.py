@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 
@@ -158,7 +157,3 @@ def section(res: dict, run_md: str = "") -> str:
                "target CPU (ms/s)", "Δ target CPU (ms/s)"], rows(res))]
     return "\n".join(parts)
 
-
-def available() -> bool:
-    return os.geteuid() == 0 and subprocess.run(["which", "setpriv"],
-                                                capture_output=True).returncode == 0
