@@ -17,14 +17,15 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cspybench import (accuracy, cost, latency, machine, procs, python, report,  # noqa: E402
-                       slowdown)
+from cspybench import (accuracy, cost, latency, machine, offcpu, procs, python,  # noqa: E402
+                       report, slowdown)
 from cspybench.common import Env  # noqa: E402
 
-SECTIONS = ("whole", "windows", "cost", "post", "accuracy", "latency", "memory", "python")
+SECTIONS = ("whole", "windows", "cost", "post", "accuracy", "latency", "memory", "python",
+            "offcpu")
 # Sections that stand alone in the report (no goal or other section reads them): --update
 # can measure them again and replace just theirs in an existing --out file.
-STANDALONE = {"python": report.PYTHON_TITLE}
+STANDALONE = {"python": report.PYTHON_TITLE, "offcpu": report.OFFCPU_TITLE}
 
 
 def params(quick: bool) -> dict:
@@ -32,11 +33,11 @@ def params(quick: bool) -> dict:
         return dict(quick=True, runs_k=8, whole_reps=5, cycles=8, window_s=0.5, cost_reps=1,
                     cost_warm=1, cost_steady=2, pp_reps=3, pp_s=2, acc_reps=1, acc_s=2,
                     acc_rate=1000, acc_depths=(0, 200), lat_reps=3, mem_goal=36_000,
-                    mem_max_s=20, py_cycles=5)
+                    mem_max_s=20, py_cycles=5, offcpu_rounds=2, offcpu_window_s=3)
     return dict(quick=False, runs_k=10, whole_reps=5, cycles=20, window_s=0.5, cost_reps=2,
                 cost_warm=1, cost_steady=4, pp_reps=5, pp_s=5, acc_reps=3, acc_s=3,
                 acc_rate=1000, acc_depths=(0, 200), lat_reps=5, mem_goal=360_000,
-                mem_max_s=150, py_cycles=10)
+                mem_max_s=150, py_cycles=10, offcpu_rounds=5, offcpu_window_s=5)
 
 
 def log(msg: str) -> None:
@@ -67,6 +68,8 @@ def run_sections(env: Env, p: dict, only, res: dict, pythons=None) -> None:
          lambda: cost.hour_rss(env, p["mem_goal"], p["mem_max_s"], log)),
         ("python", "7. Python targets",
          lambda: python.measure(env, p["py_cycles"], p["window_s"], log, pythons)),
+        ("offcpu", "11. off-CPU with many idle threads",
+         lambda: offcpu.measure(env, p["offcpu_rounds"], p["offcpu_window_s"], log)),
     ]
     for name, title, fn in steps:
         if not want(name):
@@ -154,12 +157,14 @@ def _update(out: str, res: dict, m: dict, p: dict) -> int:
         if name == "python" and res.get("python"):
             md = report.replace_section(md, title,
                                         report.python_section(res["python"], p, run_md))
+        if name == "offcpu" and res.get("offcpu"):
+            md = report.replace_section(md, title, offcpu.section(res["offcpu"], run_md))
     for n in res.get("notes", []):
         print(f"bench: {n}", file=sys.stderr)
     with open(out, "w") as f:
         f.write(md)
     log(f"updated {out}")
-    return 0 if res.get("python") else 1
+    return 0 if any(res.get(k) for k in STANDALONE) else 1
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ _cspy_command_options() {
       echo "-h --help -p --pid --json --full-signatures --python-only --no-python --python-internals
             --locals --debug-dir" ;;
     top)
-      echo "-h --help -p --pid -r --rate -d --delay --sampler --subprocesses --idle --off-cpu --full-signatures
-            --python-only --no-python --python-internals --gil --debug-dir" ;;
+      echo "-h --help -p --pid -r --rate -d --delay --save --sampler --subprocesses --idle --off-cpu
+            --full-signatures --python-only --no-python --python-internals --gil --debug-dir" ;;
     report)
       echo "-h --help -i --input -o --output -f --format --map-path --threads --lines
             --full-signatures --off-cpu --reverse --title --thread --focus --exclude
@@ -39,7 +39,7 @@ _cspy_option_takes_value() {
     -p | --pid | -o | --output | -f | --format | -r | -F | --rate | -d | --duration | --delay | \
       --sampler | --unwinder | --title | --stack-bytes | --max-depth | --raw | -i | --input | \
       --map-path | --thread | --focus | --exclude | --before | --after | --debug-dir | \
-      --every | --upload | --app-name | --tag)
+      --every | --upload | --app-name | --tag | --save)
       return 0 ;;
   esac
   return 1
@@ -107,7 +107,7 @@ _cspy() {
     -p | --pid)
       _cspy_pids "$cur"
       return 0 ;;
-    -o | --output | --raw | -i | --input | --before | --after)
+    -o | --output | --raw | -i | --input | --before | --after | --save)
       _cspy_files "$cur"
       return 0 ;;
     --debug-dir)

@@ -3,7 +3,8 @@
 // Clock mode spins on clock_gettime, so most samples land in the kernel's vDSO.
 // Prints `ready` (flushed) once every thread is inside leaf. Lines a test checks carry
 // `// LINE: <name>` markers; keep the chain functions at the top so their lines stay put.
-// Usage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S] [--on-usr1 (print usr1)]
+// Usage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S] [--sleep-ms MS (sleep
+// mode: each nanosleep, default 20)] [--on-usr1 (print usr1)]
 
 #include <pthread.h>
 #include <sys/time.h>
@@ -27,6 +28,7 @@ struct Options {
   Mode mode = Mode::kSpin;
   double seconds = 0;  // 0: until killed
   int pipe_read = -1;  // read mode: the end nobody writes to
+  long sleep_ms = 20;  // sleep mode: each nanosleep
 };
 
 std::atomic<int> g_threads_in_leaf{0};
@@ -62,7 +64,7 @@ __attribute__((noinline, noclone)) std::uint64_t leaf(const Options& options, st
     result = inlined_work(options, seed);  // LINE: leaf-call-inlined-work
   } else if (options.mode == Mode::kSleep) {
     while (!time_is_up(options, start)) {
-      timespec pause{0, 20'000'000};
+      timespec pause{options.sleep_ms / 1000, options.sleep_ms % 1000 * 1'000'000};
       nanosleep(&pause, nullptr);  // LINE: leaf-sleep
     }
   } else if (options.mode == Mode::kClock) {
@@ -109,7 +111,7 @@ namespace {
 [[noreturn]] void usage_error(const char* message) {
   std::fprintf(stderr,
                "chain: %s\nusage: chain [--threads T] [--mode spin|sleep|read|clock] [--seconds S] "
-               "[--on-usr1]\n",
+               "[--sleep-ms MS] [--on-usr1]\n",
                message);
   std::exit(2);
 }
@@ -135,6 +137,8 @@ Options parse_options(int argc, char** argv) {
       options.threads = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--seconds") == 0 && has_value) {
       options.seconds = std::strtod(argv[++i], nullptr);
+    } else if (std::strcmp(argv[i], "--sleep-ms") == 0 && has_value) {
+      options.sleep_ms = std::atol(argv[++i]);
     } else if (std::strcmp(argv[i], "--on-usr1") == 0) {
       report_usr1();
     } else if (std::strcmp(argv[i], "--mode") == 0 && has_value) {
@@ -154,7 +158,8 @@ Options parse_options(int argc, char** argv) {
       usage_error("unknown option or missing value");
     }
   }
-  if (options.threads < 1 || options.seconds < 0) usage_error("bad --threads or --seconds");
+  if (options.threads < 1 || options.seconds < 0 || options.sleep_ms < 1)
+    usage_error("bad --threads, --seconds or --sleep-ms");
   return options;
 }
 

@@ -1,6 +1,6 @@
 """docs/BENCHMARKS.md: the goals of issue 6 (met or not), then one table per section."""
 
-from . import python
+from . import offcpu, python
 from .common import Goal, Sampler, median_ci, num, paired, pct, table
 
 
@@ -295,6 +295,7 @@ def _with_frame(folded):
 
 
 PYTHON_TITLE = "## 7. Python targets"
+OFFCPU_TITLE = "## 12. Off-CPU time with many idle threads (issue 13)"
 
 
 def python_section(entries, p, run_md: str = "") -> str:
@@ -499,6 +500,8 @@ def render(res, machine_md: str, p: dict) -> str:
                   memory_section(res["memory"]), ""]
     if res.get("python"):
         parts += [PYTHON_TITLE, "", python_section(res["python"], p), ""]
+    if res.get("offcpu"):
+        parts += [OFFCPU_TITLE, "", offcpu.section(res["offcpu"]), ""]
     if res.get("notes"):
         parts += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
     return "\n".join(parts)

@@ -1,6 +1,6 @@
 // `cspy diff BEFORE AFTER -o diff.svg`: a differential flamegraph of two recordings (raw
-// sample files, replayed as `report` does, or folded stacks): AFTER drawn, coloured by
-// the change of each frame's self share from BEFORE; or difffolded's folded lines.
+// sample files, replayed as `report` does, folded stacks or pprof files): AFTER drawn,
+// coloured by the change of each frame's self share from BEFORE; or difffolded's folded lines.
 // The comparison and its colours are output/diff.h's; this class reads and filters.
 #include <optional>
 #include <utility>
@@ -25,17 +25,18 @@ class DiffCommand final : public Command {
   const char* name() const override { return "diff"; }
   const char* usage() const override {
     return "usage: cspy diff [options] BEFORE AFTER\n\n"
-           "Compare two recordings (raw sample files of `cspy record --raw`, or folded\n"
-           "stacks): AFTER's flamegraph, each frame red where its share of the samples grew,\n"
-           "blue where it shrank; or difffolded.pl's `stack before after` lines.\n\n";
+           "Compare two recordings (raw sample files of `cspy record --raw`, folded stacks\n"
+           "or pprof files of `-f pprof`): AFTER's flamegraph, each frame red where its\n"
+           "share of the samples grew, blue where it shrank; or difffolded.pl's\n"
+           "`stack before after` lines.\n\n";
   }
 
  private:
   void describe(po::options_description& d) override {
     d.add_options()("before", po::value<std::string>(&before_)->value_name("FILE"),
-                    "the recording to compare against (raw sample file or folded stacks)")(
+                    "the recording to compare against (raw sample file, folded stacks or pprof)")(
         "after", po::value<std::string>(&after_)->value_name("FILE"),
-        "the recording drawn (raw sample file or folded stacks)")(
+        "the recording drawn (raw sample file, folded stacks or pprof)")(
         "output,o", po::value<std::string>(&output_)->default_value("-")->value_name("FILE"),
         "file to write (format from the extension); '-' for stdout")(
         "format,f",

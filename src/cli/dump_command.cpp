@@ -1,7 +1,9 @@
 // `cspy dump --pid N`: every thread's stack, once. Each thread is stopped only while its
-// registers and stack are copied, then resumed; unwinding happens afterwards.
+// registers and stack are copied, then resumed; unwinding happens afterwards. A thread
+// off CPU says for how long (process/off_cpu_time.h), read before any thread is stopped.
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include <fmt/core.h>
 #include <boost/program_options.hpp>
@@ -10,6 +12,7 @@
 #include "command.h"
 #include "cspy/output/escape.h"
 #include "cspy/pipeline/interpreter.h"
+#include "cspy/process/off_cpu_time.h"
 #include "cspy/process/target.h"
 #include "cspy/process/thread_status.h"
 #include "cspy/sampling/ptrace_source.h"
@@ -28,6 +31,8 @@ struct ThreadDump {
   std::string name;
   std::string python_name;  // threading.Thread(name=...), "" when none
   process::ThreadStatus status;
+  // Time since it last left the CPU, when it is off CPU (not running or runnable).
+  std::optional<std::uint64_t> off_cpu_ns;
   std::vector<aggregate::FrameId> innermost_first;
   unwind::StackEnd end = unwind::StackEnd::kComplete;
   std::string error;  // the thread could not be read (it exited)
@@ -35,6 +40,17 @@ struct ThreadDump {
   // --locals: for each Python frame, innermost first, its local variables.
   std::vector<std::vector<python::Local>> locals;
 };
+
+constexpr const char* kOffCpuSource =
+    "time since the thread last left the CPU: its se.exec_start in /proc/PID/task/TID/sched "
+    "against the scheduler clock of the CPU it last ran on";
+
+// "850 us", "12.3 ms", "2.013 s".
+std::string duration_text(std::uint64_t ns) {
+  if (ns < 1'000'000) return fmt::format("{} us", ns / 1000);
+  if (ns < 1'000'000'000) return fmt::format("{:.1f} ms", static_cast<double>(ns) / 1e6);
+  return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9);
+}
 
 // Every name in the text comes from the target and goes to a terminal: terminal_escape.
 std::string frame_text(const aggregate::Frame& f) {
@@ -55,8 +71,14 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   using output::terminal_escape;
   std::printf("Process %d: %s\n", target.pid(), terminal_escape(target.command_line()).c_str());
   for (const ThreadDump& d : dumps) {
+    if (!d.off_cpu_ns) continue;
+    std::printf("(off CPU for: %s)\n", kOffCpuSource);
+    break;
+  }
+  for (const ThreadDump& d : dumps) {
     std::string state = d.status.state_name;
     if (!d.status.syscall_name.empty()) state += " in " + d.status.syscall_name + "()";
+    if (d.off_cpu_ns) state += ", off CPU for " + duration_text(*d.off_cpu_ns);
     if (d.python >= 0) state += d.python == 1 ? ", Python, holds the GIL" : ", Python";
     const std::string name = terminal_escape(d.name);
     const std::string names = d.python_name.empty() ? name
@@ -90,6 +112,7 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
     if (!d.python_name.empty()) t["python_name"] = d.python_name;
     if (!d.status.syscall_name.empty()) t["syscall"] = d.status.syscall_name;
+    if (d.off_cpu_ns) t["off_cpu_ns"] = *d.off_cpu_ns;
     if (d.python >= 0) t["gil"] = d.python == 1;
     if (!d.error.empty()) t["error"] = d.error;
     nlohmann::json fs = nlohmann::json::array();
@@ -115,9 +138,39 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     t["frames"] = fs;
     threads.push_back(t);
   }
-  nlohmann::json doc = {
-      {"pid", target.pid()}, {"command", target.command_line()}, {"threads", threads}};
+  nlohmann::json doc = {{"pid", target.pid()},
+                        {"command", target.command_line()},
+                        {"off_cpu_ns_meaning", kOffCpuSource},
+                        {"threads", threads}};
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+// Every thread's state, and for each one off CPU (not R: running or runnable; not a
+// zombie) how long since it last ran, all read before any thread is stopped (a stop runs
+// the thread). "Now" is read once per CPU, after every thread's stamp.
+std::vector<ThreadDump> read_states(const process::Process& proc) {
+  std::vector<ThreadDump> dumps;
+  std::vector<std::optional<process::LastRan>> last;
+  for (pid_t tid : proc.threads()) {
+    ThreadDump d{.tid = tid,
+                 .name = proc.thread_name(tid),
+                 .status = process::read_thread_status(proc.pid(), tid)};
+    const bool off_cpu = d.status.state != 'R' && d.status.state != 'Z' && d.status.state != 'X' &&
+                         d.status.state != '?';
+    last.push_back(off_cpu ? process::read_last_ran(proc.pid(), tid) : std::nullopt);
+    dumps.push_back(std::move(d));
+  }
+  process::RunQueueClock clock;
+  std::map<int, std::optional<std::uint64_t>> now;  // by CPU
+  for (std::size_t i = 0; i < dumps.size(); ++i) {
+    if (!last[i]) continue;
+    auto [at, added] = now.try_emplace(last[i]->cpu);
+    if (added) at->second = clock.now_on(last[i]->cpu);
+    if (!at->second) continue;
+    const std::uint64_t stamp = last[i]->exec_start_ns;
+    dumps[i].off_cpu_ns = *at->second > stamp ? *at->second - stamp : 0;
+  }
+  return dumps;
 }
 
 // Every thread's registers and stack, each thread stopped only for its copy; a thread that
@@ -126,11 +179,8 @@ Result<void> snapshot_all(const process::Process& proc, sampling::CaptureHook* h
                           std::vector<ThreadDump>& dumps,
                           std::vector<sampling::ThreadSnapshot>& snaps) {
   constexpr std::size_t kStackBytes = 65536;
-  for (pid_t tid : proc.threads()) {
-    ThreadDump d{.tid = tid,
-                 .name = proc.thread_name(tid),
-                 .status = process::read_thread_status(proc.pid(), tid)};
-    auto snap = sampling::snapshot_thread(proc, tid, kStackBytes, hook);
+  for (ThreadDump& d : dumps) {
+    auto snap = sampling::snapshot_thread(proc, d.tid, kStackBytes, hook);
     if (!snap) {
       if (snap.error().kind() == ErrorKind::kPermission) return snap.error();
       d.error = snap.error().message();
@@ -138,7 +188,6 @@ Result<void> snapshot_all(const process::Process& proc, sampling::CaptureHook* h
     } else {
       snaps.push_back(std::move(*snap));
     }
-    dumps.push_back(std::move(d));
   }
   if (dumps.empty()) {
     return Error(ErrorKind::kTargetExited, fmt::format("PID {} exited", proc.pid()));
@@ -173,8 +222,8 @@ class DumpCommand final : public Command {
     if (!target) return report(target.error());
     const process::Process& proc = target->process();
 
-    // Copy every thread's registers and stack first...
-    std::vector<ThreadDump> dumps;
+    // Read every thread's state, then copy its registers and stack...
+    std::vector<ThreadDump> dumps = read_states(proc);
     std::vector<sampling::ThreadSnapshot> snaps;
     pipeline::PythonHook python(proc);
     pipeline::InterpreterOptions interpret{

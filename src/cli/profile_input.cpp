@@ -1,4 +1,4 @@
-// Raw or folded inputs, remapped paths, and the profile filters' options.
+// Raw, folded or pprof inputs, remapped paths, and the profile filters' options.
 #include "profile_input.h"
 
 #include <sys/stat.h>
@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "cspy/aggregate/folded_reader.h"
+#include "cspy/output/pprof_reader.h"
 #include "cspy/pipeline/replay.h"
 #include "cspy/sampling/raw_file.h"
 
@@ -61,7 +62,7 @@ Result<aggregate::Profile> load_profile(const std::string& path, const InputOpti
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     return Error(ErrorKind::kBadInput,
                  path + " is not a regular file (a FIFO, device or directory): give a saved " +
-                     "raw or folded file");
+                     "raw, folded or pprof file");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return errno_error(ErrorKind::kBadInput, "cannot open " + path);
@@ -72,6 +73,13 @@ Result<aggregate::Profile> load_profile(const std::string& path, const InputOpti
   text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return errno_error(ErrorKind::kBadInput, "cannot read " + path);
   aggregate::Profile profile;
+  if (output::looks_like_pprof(text)) {
+    if (auto read = output::add_pprof(text, profile); !read) {
+      return Error(ErrorKind::kBadInput,
+                   path + " is gzip-compressed but not a pprof profile: " + read.error().message());
+    }
+    return profile;
+  }
   if (auto read = aggregate::add_folded_stacks(text, profile); !read) {
     return Error(ErrorKind::kBadInput, path + " is neither a raw sample file nor folded stacks: " +
                                            read.error().message());

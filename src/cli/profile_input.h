@@ -1,6 +1,7 @@
 // Loading the profiles `report` and `diff` read: a raw sample file (`record --raw`)
-// replayed through the pipeline, or (for diff) a folded-stacks text file, told apart by
-// content; and the --thread/--focus/--exclude filters both commands offer.
+// replayed through the pipeline, or (for diff) a folded-stacks text file or a pprof
+// profile (gzip), told apart by content; and the --thread/--focus/--exclude filters both commands
+// offer.
 //   auto filter = aggregate::ProfileFilter::make(spec);  // a bad regex: before any work
 //   auto profile = load_profile(path, input);  then  apply_filter(std::move(*profile), *filter)
 #pragma once
@@ -27,7 +28,8 @@ struct InputOptions {
 // kUsage (a bad --map-path rule).
 Result<aggregate::Profile> replay_raw_file(const std::string& path, const InputOptions& input);
 
-// A raw sample file (by its magic bytes) replayed, or else folded stacks read as one thread.
+// A raw sample file (by its magic bytes) replayed, a pprof profile (gzip magic) read, or
+// else folded stacks read as one thread.
 Result<aggregate::Profile> load_profile(const std::string& path, const InputOptions& input);
 
 // --thread, --focus and --exclude, into `spec`.

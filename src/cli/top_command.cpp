@@ -2,13 +2,15 @@
 // runs between screen refreshes (pipeline::Session::step), the ui::TopModel turns the
 // Profile into rows and ui::TopScreen paints them. A program started by top is stopped
 // when top quits (SIGINT, SIGTERM, SIGKILL: process::Target::stop); a --pid target is
-// left running.
+// left running. S writes what was collected so far (profile_output.h), sampling goes on.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <optional>
 
+#include <fmt/core.h>
 #include <boost/program_options.hpp>
 
 #include "command.h"
@@ -20,6 +22,7 @@
 #include "cspy/ui/top_screen.h"
 #include "exit_codes.h"
 #include "options.h"
+#include "profile_output.h"
 #include "session_report.h"
 #include "stop_signals.h"
 
@@ -37,7 +40,44 @@ struct Live {
   ui::TopModel model;
   double counting_since_s = 0;  // session time of the last reset
   bool sampling = true;
+  std::string save_path;  // --save FILE; empty: cspy-NAME-PID-TIME.svg
 };
+
+// cspy-NAME-PID-TIME.svg: the target's name (letters, digits, '.', '-', '_' kept) and the
+// local time, so that each S writes a new file in the current directory.
+std::string default_save_name(const process::Target& target) {
+  std::string name = target.process().thread_name(target.pid());
+  for (char& c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-' || c == '_';
+    if (!keep) c = '_';
+  }
+  if (name.empty()) name = "target";
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  (void)std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  return fmt::format("cspy-{}-{}-{}.svg", name, target.pid(), stamp);
+}
+
+// S: the profile so far into the file, its format from the extension; the state line says
+// where, or why not.
+Result<std::string> write_so_far(Live& live) {
+  std::string path = live.save_path.empty() ? default_save_name(live.target) : live.save_path;
+  auto format = choose_format(std::nullopt, path);
+  if (!format) return format.error();
+  output::WriteOptions options;
+  options.title = "cspy top: " + live.target.command_line();
+  auto written = write_profile_file(path, *format, live.profile, options);
+  if (!written) return written.error();
+  return path;
+}
+
+void save_profile(Live& live) {
+  auto saved = write_so_far(live);
+  live.model.set_notice(saved ? "saved " + *saved : "not saved: " + saved.error().message());
+}
 
 ui::TargetStatus status_of(Live& live) {
   return ui::TargetStatus{.command = live.target.command_line(),
@@ -60,6 +100,9 @@ bool apply_key(Live& live, int key) {
       return true;
     case ui::KeyAction::kRefresh:
       live.model.refresh(live.profile, status_of(live), /*force=*/true);
+      return true;
+    case ui::KeyAction::kSave:
+      save_profile(live);
       return true;
     case ui::KeyAction::kRedraw:
     case ui::KeyAction::kNone:
@@ -124,7 +167,8 @@ class TopCommand final : public Command {
     return "usage: cspy top [options] (--pid PID | -- program [args...])\n\n"
            "Show live which functions a process spends its time in, hottest first.\n"
            "Keys: 1-4 sort by column, L by line/function, T next thread, P pause, R reset,\n"
-           "? help, q quit. A program started by top is stopped when top quits.\n\n";
+           "S save a flamegraph, ? help, q quit. A program started by top is stopped when\n"
+           "top quits.\n\n";
   }
 
  private:
@@ -136,9 +180,12 @@ class TopCommand final : public Command {
         "rate,r", po::value<double>(&session_.rate_hz)->default_value(100)->value_name("HZ"),
         "samples per second per thread; -F HZ is the same, as in perf")(
         "delay,d", po::value<double>(&delay_s_)->default_value(1)->value_name("S"),
-        "seconds between screen refreshes")("full-signatures",
-                                            po::bool_switch(&session_.interpreter.full_signatures),
-                                            "keep C++ parameter lists in names");
+        "seconds between screen refreshes")(
+        "save", po::value<std::string>(&save_path_)->value_name("FILE"),
+        "the file the S key writes, its format from its extension (.svg, .folded, "
+        ".speedscope.json, .pb.gz); default cspy-NAME-PID-TIME.svg in the current directory")(
+        "full-signatures", po::bool_switch(&session_.interpreter.full_signatures),
+        "keep C++ parameter lists in names");
     add_off_cpu_options(d, session_);
     add_sampler_option(d, session_.sampler);
     add_subprocesses_option(d, session_.subprocesses);
@@ -188,7 +235,8 @@ class TopCommand final : public Command {
     Live live{.target = *target,
               .profile = profile,
               .session = session,
-              .model = ui::TopModel(session_.rate_hz)};
+              .model = ui::TopModel(session_.rate_hz),
+              .save_path = save_path_};
     Result<void> shown = run_screen(live, delay_s_);  // the screen is closed when this returns
     session.finish();
     print_warnings(session.take_notices());
@@ -199,6 +247,7 @@ class TopCommand final : public Command {
 
   pid_t pid_ = 0;
   double delay_s_ = 1;
+  std::string save_path_;
   pipeline::SessionOptions session_;
   PythonOptions python_;
 };

@@ -23,8 +23,12 @@ struct StatFields {
 };
 
 // The fields of /proc/PID/stat after "(comm)", which may itself hold spaces and parentheses.
-std::optional<StatFields> read_stat(pid_t pid) {
-  auto text = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+// `leader_only`: /proc/PID/task/PID/stat, the same fields but for the sums over threads,
+// which the kernel computes at each read (a cost that grows with the threads).
+std::optional<StatFields> read_stat(pid_t pid, bool leader_only = false) {
+  const std::string id = std::to_string(pid);
+  auto text = read_text_file(leader_only ? "/proc/" + id + "/task/" + id + "/stat"
+                                         : "/proc/" + id + "/stat");
   if (!text) return std::nullopt;
   const auto close = text->rfind(')');
   if (close == std::string::npos) return std::nullopt;
@@ -100,7 +104,7 @@ std::vector<pid_t> descendants(pid_t root) {
 }
 
 bool ProcessId::running() const {
-  auto f = read_stat(pid);
+  auto f = read_stat(pid, /*leader_only=*/true);
   return f && f->start_time == start_time && f->state != 'Z' && f->state != 'X';
 }
 

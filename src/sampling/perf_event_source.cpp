@@ -5,14 +5,16 @@
 // by the time until it runs again (OffCpuPairing); /proc is polled where that is refused.
 #include <linux/perf_event.h>
 #include <malloc.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -27,6 +29,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
@@ -89,6 +92,10 @@ class PerfEventSource final : public SampleSource {
 
   Result<void> start() override {
     const std::uint64_t start_ns = monotonic_ns();
+    // The reader waits on an epoll set, not poll(): with --idle, 2 descriptors a thread,
+    // and a wait's cost then grows with the descriptors that are ready, not all of them.
+    epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_.valid()) return errno_error("epoll_create1");
     if (idle_) {
       kernel_syscalls_ = KernelSyscalls::load();
     } else {
@@ -98,6 +105,7 @@ class PerfEventSource final : public SampleSource {
       auto rings = CpuRings::open(size, kMinRingBytes, wakeup_bytes(size));
       if (rings) {
         cpu_rings_.emplace(std::move(*rings));
+        for (int fd : cpu_rings_->poll_fds()) watch(fd);
       } else {
         log::debug("perf_event: rings per thread: {}", rings.error().describe());
       }
@@ -111,6 +119,7 @@ class PerfEventSource final : public SampleSource {
                mapped_bytes() / 1024);
     wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_.valid()) return errno_error("eventfd");
+    watch(wake_.get());
     reader_ = std::thread([this] { read_rings(); });
     return {};
   }
@@ -203,21 +212,13 @@ class PerfEventSource final : public SampleSource {
   // only tens of milliseconds. Also opens the events of threads born later, and closes
   // those of threads that exited.
   void read_rings() {
-    std::vector<pollfd> fds;
+    std::array<epoll_event, 64> ready{};
     while (!stopping_) {
-      fds.clear();
-      fds.push_back(pollfd{wake_.get(), POLLIN, 0});
-      {
-        std::lock_guard rings(rings_mutex_);
-        if (cpu_rings_) {
-          for (int fd : cpu_rings_->poll_fds()) fds.push_back(pollfd{fd, POLLIN, 0});
-        }
-        for (auto& [tid, ev] : events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
-        for (auto& [tid, ev] : switch_events_) fds.push_back(pollfd{ev.fd.get(), POLLIN, 0});
-      }
-      if (::poll(fds.data(), fds.size(), kReaderWakeMs) < 0 && errno != EINTR) {
+      const int n =
+          ::epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), kReaderWakeMs);
+      if (n < 0 && errno != EINTR) {
         std::lock_guard lock(queue_mutex_);
-        reader_error_ = fmt::format("poll on the perf events: {}", std::strerror(errno));
+        reader_error_ = fmt::format("epoll_wait on the perf events: {}", std::strerror(errno));
         queue_ready_.notify_all();
         return;
       }
@@ -229,25 +230,44 @@ class PerfEventSource final : public SampleSource {
         off_cpu_.flush(last_flush_ns_, [&batch](Queued&& q) { batch.push_back(std::move(q)); });
       }
       publish(batch);
-      // Close the events of threads that exited (POLLHUP), after draining them.
-      for (const pollfd& p : fds) {
-        if ((p.revents & POLLHUP) == 0 || p.fd == wake_.get()) continue;
-        for (auto it = events_.begin(); it != events_.end(); ++it) {
-          if (it->second.fd.get() == p.fd) {
-            events_.erase(it);
-            break;
-          }
-        }
-        for (auto it = switch_events_.begin(); it != switch_events_.end(); ++it) {
-          if (it->second.fd.get() == p.fd) {
-            off_cpu_.forget(it->first);  // its last switch-out was its exit
-            switch_events_.erase(it);
-            break;
-          }
-        }
+      // Close the events of threads that exited (EPOLLHUP), after draining them.
+      for (int i = 0; i < n; ++i) {
+        const int fd = ready[static_cast<std::size_t>(i)].data.fd;
+        if ((ready[static_cast<std::size_t>(i)].events & EPOLLHUP) == 0 || fd == wake_.get())
+          continue;
+        close_exited(fd);
       }
       if (monotonic_ns() - last_scan_ns_ > kScanNs) scan_threads();
       if (cpu_rings_ && monotonic_ns() - last_prune_ns_ > kPruneNs) prune_exited();
+    }
+  }
+
+  // Adds a descriptor to the reader's epoll set (readable or hung up).
+  void watch(int fd) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &e) != 0) {
+      log::debug("perf_event: epoll_ctl on descriptor {}: {}", fd, std::strerror(errno));
+    }
+  }
+
+  // The per-thread event `fd` hung up: its thread exited. Holds rings_mutex_.
+  void close_exited(int fd) {
+    (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    thread_exited_ = true;  // the next scan lists the threads again
+    for (auto it = events_.begin(); it != events_.end(); ++it) {
+      if (it->second.fd.get() == fd) {
+        events_.erase(it);
+        return;
+      }
+    }
+    for (auto it = switch_events_.begin(); it != switch_events_.end(); ++it) {
+      if (it->second.fd.get() == fd) {
+        off_cpu_.forget(it->first);  // its last switch-out was its exit
+        switch_events_.erase(it);
+        return;
+      }
     }
   }
 
@@ -296,6 +316,7 @@ class PerfEventSource final : public SampleSource {
     last_scan_ns_ = monotonic_ns();
     list_settled_ = last_scan_ns_ - last_settled_scan_ns_ >= kPruneNs;
     if (list_settled_) last_settled_scan_ns_ = last_scan_ns_;
+    relist_ = list_settled_ || std::exchange(thread_exited_, false);
     scan_threads_of(target_);
     if (!options_.sampler.children) return;
     // The target too: a launched one may exit before its samples are named.
@@ -315,6 +336,16 @@ class PerfEventSource final : public SampleSource {
   void scan_threads_of(const process::Process& process) {
     const bool settled = cpu_rings_ && settled_.count(process.pid()) != 0;
     if (settled && !list_settled_) return;
+    // Per-thread events (--idle) are not inherited: a new thread must be listed. Listing
+    // /proc/PID/task costs a lookup per thread, counting them one stat(): list only when
+    // the count changed, a thread exited (another may have been born), or once a second.
+    if (!cpu_rings_) {
+      struct stat task {};
+      const bool counted = ::stat(fmt::format("/proc/{}/task", process.pid()).c_str(), &task) == 0;
+      auto [known, added] = listed_links_.try_emplace(process.pid(), 0);
+      if (counted && !added && known->second == task.st_nlink && !relist_) return;
+      if (counted) known->second = task.st_nlink;  // "." and ".." and one link per thread
+    }
     for (int pass = 0; pass < (cpu_rings_ ? kAttachPasses : 1); ++pass) {
       std::size_t opened_now = 0;
       for (pid_t tid : process.threads()) {
@@ -435,6 +466,7 @@ class PerfEventSource final : public SampleSource {
                                tid),
                    errno);
     }
+    watch(fd);
     events_.emplace(tid, ThreadEvent{tid, std::move(owned), std::move(ring)});
     return {};
   }
@@ -478,6 +510,7 @@ class PerfEventSource final : public SampleSource {
     UniqueFd owned(fd);
     RingBuffer ring = RingBuffer::map(fd, kSwitchRingBytes, kMinRingBytes);
     if (ring.mapped_bytes() == 0) return;
+    watch(fd);
     switch_events_.emplace(tid, ThreadEvent{tid, std::move(owned), std::move(ring)});
     if (const RawSample* blocked = idle_->read_blocked(tid)) {
       Queued q;
@@ -674,7 +707,13 @@ class PerfEventSource final : public SampleSource {
   // and the thread counts. queue_mutex_ guards what follows it.
   mutable std::mutex rings_mutex_;
   std::thread reader_;
-  UniqueFd wake_;  // written by stop() to end the reader's poll at once
+  UniqueFd wake_;   // written by stop() to end the reader's wait at once
+  UniqueFd epoll_;  // the reader waits on it: rings, per-thread events, wake_
+  // Per-thread events: /proc/PID/task's link count at its last listing, by process; and
+  // whether a thread exited since the last scan (both tell when to list again).
+  std::map<pid_t, nlink_t> listed_links_;
+  bool thread_exited_ = false;
+  bool relist_ = false;  // this scan lists every process's threads
   std::atomic<bool> stopping_{false};
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;

@@ -119,6 +119,9 @@ KeyAction TopModel::handle_key(int key) {
     case 'r':
     case 'R':
       return KeyAction::kReset;
+    case 's':
+    case 'S':
+      return KeyAction::kSave;
     case '?':
     case 'h':
     case 'H':
@@ -180,7 +183,8 @@ std::vector<ScreenLine> TopModel::header_lines(int width) const {
         line(fmt::format("process {} exited; showing the last figures, q to quit", status_.pid),
              LineStyle::kAlert, width));
   }
-  lines.push_back(line(state_line() + "    ? for help", LineStyle::kState, width));
+  lines.push_back(line(state_line() + "    " + (notice_.empty() ? "? for help" : notice_),
+                       LineStyle::kState, width));
   lines.push_back(line("", LineStyle::kInfo, width));
   return lines;
 }
@@ -195,6 +199,8 @@ std::vector<ScreenLine> TopModel::help_lines(int width) const {
       "  O  next process, with --subprocesses (all, then each, then all again)",
       "  P  pause / resume the display (sampling goes on)",
       "  R  reset the counters",
+      "  S  save what was collected so far (a flamegraph, cspy-NAME-PID-TIME.svg here;",
+      "     --save FILE: that file, its format from its extension); the view goes on",
       "  ?  this help (any key closes it)",
       "  q  quit (also Ctrl-C)",
       "",

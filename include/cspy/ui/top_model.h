@@ -1,8 +1,8 @@
 // TopModel: everything `cspy top` shows, without a terminal. It takes snapshots of a
 // Profile (unless paused), keeps the view state the keys change (sort column, grouping,
-// thread, pause, help) and renders the screen as styled lines for a given size; TopScreen
-// only paints them. Usage: refresh(profile, status) per tick, handle_key() per key,
-// render(width, height) to draw.
+// thread, pause, help; S asks the caller to save) and renders the screen as styled lines for a
+// given size; TopScreen only paints them. Usage: refresh(profile, status) per tick, handle_key()
+// per key, render(width, height) to draw.
 #pragma once
 
 #include <sys/types.h>
@@ -41,6 +41,7 @@ enum class KeyAction {
   kRedraw,   // the view changed: render again
   kRefresh,  // the selection changed: refresh(force) from the profile, then render
   kReset,    // Profile::reset_counts(), restart the clock, refresh(force), render
+  kSave,     // write what was collected so far to a file, say where (set_notice), render
   kQuit,
 };
 
@@ -80,6 +81,9 @@ class TopModel {
   std::string state_line() const;
   std::string thread_label(std::optional<pid_t> tid) const;
   std::string process_label(std::optional<pid_t> pid) const;
+  // A line for the state line in place of "? for help" (e.g. the file S wrote), until
+  // the next one.
+  void set_notice(std::string notice) { notice_ = std::move(notice); }
   // Shortened names end with this ("…", or "~" on a terminal without UTF-8).
   void set_ellipsis(std::string ellipsis) { ellipsis_ = std::move(ellipsis); }
 
@@ -93,6 +97,7 @@ class TopModel {
   double rate_hz_;
   ViewState state_;
   std::string ellipsis_ = "\u2026";
+  std::string notice_;
   FunctionStats stats_;
   std::vector<ThreadLabel> threads_;
   std::vector<ProcessLabel> processes_;  // with --subprocesses, else empty

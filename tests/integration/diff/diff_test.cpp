@@ -138,6 +138,61 @@ TEST_F(HashtableDiff, FoldedInputsGiveTheSameAnswer) {
   EXPECT_EQ(mixed.exit_code, 0) << mixed.err;
 }
 
+// pprof inputs (`-f pprof`, gzip-compressed profile.proto): recorded as pprof, the same
+// largest increase; neutral against themselves; and the pprof `report` writes of a raw file
+// holds what the raw file does.
+TEST_F(HashtableDiff, PprofInputsGiveTheSameAnswer) {
+  for (const char* hash : {"good", "bad"}) {
+    const std::string name(hash);
+    CommandResult recorded = run_command(
+        {cspy_binary(), "record", "-q", "--rate", "500", "-o", path(name + ".rec.pb.gz"), "--",
+         target_binary("hashtable"), "--hash", hash, "--seconds", "1.5"},
+        90s);
+    ASSERT_EQ(recorded.exit_code, 0) << hash << ": " << recorded.err;
+    CommandResult r =
+        run_command({cspy_binary(), "report", raw(hash), "-o", path(name + ".pb.gz")});
+    ASSERT_EQ(r.exit_code, 0) << hash << ": " << r.err;
+  }
+  const std::string out = path("pprof-good-to-bad.svg");
+  CommandResult r = run_command(
+      {cspy_binary(), "diff", path("good.rec.pb.gz"), path("bad.rec.pb.gz"), "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_valid_xml(out);
+  std::vector<DiffFrame> frames = diff_frames(read_file(out));
+  ASSERT_GT(frames.size(), 3u);
+  auto largest = std::max_element(frames.begin(), frames.end(),
+                                  [](const auto& a, const auto& b) { return a.change < b.change; });
+  EXPECT_EQ(largest->label, "probe") << largest->title;
+  EXPECT_GT(largest->change, 10.0) << largest->title;
+
+  const std::string same = path("pprof-bad-to-bad.svg");
+  CommandResult itself = run_command(
+      {cspy_binary(), "diff", path("bad.rec.pb.gz"), path("bad.rec.pb.gz"), "-o", same});
+  ASSERT_EQ(itself.exit_code, 0) << itself.err;
+  std::vector<DiffFrame> neutral = diff_frames(read_file(same));
+  ASSERT_GT(neutral.size(), 3u);
+  for (const DiffFrame& f : neutral) {
+    EXPECT_EQ(f.change, 0.0) << f.title;
+    EXPECT_EQ(f.fill, "#ffffff") << f.title;
+  }
+  // The pprof holds what the raw file does: against it, every stack has the same count.
+  CommandResult mixed =
+      run_command({cspy_binary(), "diff", raw("bad"), path("bad.pb.gz"), "--format", "folded"});
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  std::regex line(R"(^(.+) ([0-9]+) ([0-9]+)$)");
+  int lines = 0;
+  std::istringstream in(mixed.out);
+  for (std::string text; std::getline(in, text); ++lines) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(text, m, line)) << text;
+    EXPECT_EQ(m[2], m[3]) << text;
+  }
+  EXPECT_GT(lines, 0);
+  CommandResult folded = run_command(
+      {cspy_binary(), "diff", path("good.folded"), path("bad.pb.gz"), "-o", path("m.folded")});
+  EXPECT_EQ(folded.exit_code, 0) << folded.err;
+}
+
 TEST_F(HashtableDiff, ReportFocusExcludeAndThread) {
   CommandResult all = run_command({cspy_binary(), "report", raw("bad"), "-f", "folded"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
@@ -195,6 +250,12 @@ TEST(DiffErrors, UsageAndInputErrors) {
   EXPECT_EQ(junk.exit_code, 6);
   EXPECT_NE(junk.err.find("junk.txt"), std::string::npos) << junk.err;
   EXPECT_EQ(run_command({cspy_binary(), "diff", dir + "/a.folded", dir + "/missing"}).exit_code, 6);
+  // gzip magic, then not a gzip stream: an input error naming the file.
+  write_file(dir + "/broken.pb.gz", std::string("\x1f\x8b\x08\x00garbage", 12));
+  CommandResult broken =
+      run_command({cspy_binary(), "diff", dir + "/a.folded", dir + "/broken.pb.gz"});
+  EXPECT_EQ(broken.exit_code, 6);
+  EXPECT_NE(broken.err.find("broken.pb.gz"), std::string::npos) << broken.err;
 }
 
 }  // namespace

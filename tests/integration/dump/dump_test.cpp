@@ -116,6 +116,82 @@ TEST(Dump, MatchesEuStackForABlockedThread) {
   EXPECT_TRUE(chain.running());
 }
 
+// The threads of one `cspy dump --json`: tid -> the thread's JSON.
+std::map<int, nlohmann::json> dump_threads(pid_t pid) {
+  CommandResult r =
+      run_command({cspy_binary(), "dump", "--pid", std::to_string(pid), "--json"}, 30s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<int, nlohmann::json> out;
+  auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  if (doc.is_discarded()) {
+    ADD_FAILURE() << "not JSON: " << r.out;
+    return out;
+  }
+  EXPECT_TRUE(doc["off_cpu_ns_meaning"].is_string()) << r.out;  // says what the figure is
+  for (const auto& t : doc["threads"]) out[t["tid"].get<int>()] = t;
+  return out;
+}
+
+bool in_leaf(const nlohmann::json& thread) {
+  for (const auto& f : thread["frames"])
+    if (f["function"] == "leaf") return true;
+  return false;
+}
+
+// How long a blocked thread has been off CPU: chain --mode read blocks in read() just after
+// "ready" and stays there, so dump's figure is the time since "ready" (to a few ms), taken
+// between the sleep and the dump's return; a sleep-mode thread wakes every 20 ms; a
+// spinning thread is running, with no figure.
+TEST(Dump, OffCpuTimeOfBlockedThreads) {
+  ChildProcess reader({target_binary("chain"), "--mode", "read", "--threads", "2"});
+  ASSERT_TRUE(reader.wait_for_output("ready", 10s));
+  const auto ready = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(1500ms);
+  auto threads = dump_threads(reader.pid());
+  const double upper =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ready).count();
+  ASSERT_EQ(threads.size(), 3u);
+  int workers = 0;
+  for (const auto& [tid, t] : threads) {
+    ASSERT_TRUE(t.contains("off_cpu_ns")) << t.dump();  // the workers and the joining main
+    const double off = t["off_cpu_ns"].get<double>() / 1e9;
+    EXPECT_GE(off, 1.5 - 0.05) << t.dump();
+    EXPECT_LE(off, upper + 0.05) << t.dump();
+    if (in_leaf(t)) {
+      ++workers;
+      EXPECT_EQ(t["syscall"], "read") << t.dump();
+    }
+  }
+  EXPECT_EQ(workers, 2);
+
+  ChildProcess sleeper({target_binary("chain"), "--mode", "sleep", "--threads", "2"});
+  ASSERT_TRUE(sleeper.wait_for_output("ready", 10s));
+  std::this_thread::sleep_for(500ms);
+  for (const auto& [tid, t] : dump_threads(sleeper.pid())) {
+    if (!in_leaf(t) || t["state"] == "running") continue;  // caught awake: no figure
+    ASSERT_TRUE(t.contains("off_cpu_ns")) << t.dump();
+    EXPECT_LE(t["off_cpu_ns"].get<double>() / 1e9, 0.1) << t.dump();  // sleeps of 20 ms
+  }
+  // The text form (the JSON dump above stopped the threads for a moment: they ran then).
+  CommandResult text =
+      run_command({cspy_binary(), "dump", "--pid", std::to_string(reader.pid())}, 30s);
+  EXPECT_TRUE(
+      std::regex_search(text.out, std::regex(R"(sleeping in read\(\), off CPU for [0-9.]+ m?s)")))
+      << text.out;
+  EXPECT_NE(text.out.find("(off CPU for: time since the thread last left the CPU"),
+            std::string::npos)
+      << text.out;
+
+  ChildProcess spin({target_binary("chain"), "--mode", "spin"});
+  ASSERT_TRUE(spin.wait_for_output("ready", 10s));
+  for (const auto& [tid, t] : dump_threads(spin.pid())) {
+    EXPECT_EQ(t["state"], "running") << t.dump();
+    EXPECT_FALSE(t.contains("off_cpu_ns")) << t.dump();
+  }
+  EXPECT_TRUE(reader.running());
+  EXPECT_FALSE(process_is_stopped(reader.pid()));
+}
+
 TEST(Dump, Errors) {
   EXPECT_EQ(run_command({cspy_binary(), "dump"}).exit_code, 2);
   CommandResult r = run_command({cspy_binary(), "dump", "--pid", "99999999"});

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <regex>
 #include <set>
@@ -307,6 +308,95 @@ TEST(TopLaunch, LaunchedProgramIsWatchedAndStoppedOnQuit) {
   tmux.send_keys("q");
   EXPECT_EQ(tmux.exit_code(10s), 0);
   EXPECT_NE(::kill(static_cast<pid_t>(pid), 0), 0) << "the launched julia outlived top";
+}
+
+// S writes the profile so far without stopping the view: by default a flamegraph named
+// cspy-NAME-PID-TIME.svg in top's current directory (the path on the state line), with
+// --save FILE that file in the format of its extension.
+TEST(TopSave, SaveKeyWritesTheProfileAndTheViewGoesOn) {
+  ChildProcess julia({target_binary("julia"), "--seconds", "60"});
+  const std::string dir = make_test_dir("top_save");
+  const std::string pid = std::to_string(julia.pid());
+  TmuxSession tmux({"env", "-C", dir, cspy_binary(), "top", "--delay", "0.5", "--pid", pid});
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string screen;
+  ASSERT_TRUE(tmux.wait_until(hot_on_top, kScreenTimeout, &screen)) << screen;
+  tmux.send_keys("s");
+  const std::regex kSaved("saved (cspy-julia-" + pid + R"(-[0-9]{8}-[0-9]{6}\.svg))");
+  std::smatch m;
+  ASSERT_TRUE(tmux.wait_until([&](const std::string& s) { return std::regex_search(s, m, kSaved); },
+                              kScreenTimeout, &screen))
+      << screen;
+  ASSERT_TRUE(std::regex_search(screen, m, kSaved));
+  const std::string svg = read_file(dir + "/" + m[1].str());
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find(kHot), std::string::npos);
+  // The view goes on: the sample count keeps growing after the save.
+  const long samples = header_number(screen, "Samples");
+  EXPECT_TRUE(tmux.wait_until(
+      [&](const std::string& s) { return header_number(s, "Samples") > samples + 50; },
+      kScreenTimeout, &screen))
+      << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
+
+  const std::string folded = dir + "/so-far.folded";
+  TmuxSession named(top_command({"--pid", pid, "--save", folded}));
+  ASSERT_TRUE(named.started()) << named.error();
+  ASSERT_TRUE(named.wait_until(hot_on_top, kScreenTimeout, &screen)) << screen;
+  named.send_keys("S");
+  ASSERT_TRUE(named.wait_until([&](const std::string& s) { return has(s, "saved " + folded); },
+                               kScreenTimeout, &screen))
+      << screen;
+  const std::string text = read_file(folded);
+  EXPECT_TRUE(std::regex_search(text, std::regex(kHot + R"( [0-9]+\n)"))) << text;
+  named.send_keys("?");
+  EXPECT_TRUE(named.wait_until([](const std::string& s) { return has(s, "S  save what was"); },
+                               kScreenTimeout, &screen))
+      << screen;
+  named.send_keys("q");
+  EXPECT_EQ(named.exit_code(10s), 0);
+  EXPECT_TRUE(julia.running());
+}
+
+// One row of the --idle view: "%Own %Total OwnTime TotalTime %Off Function".
+struct OffRow {
+  double total = 0;
+  double off = 0;
+};
+std::map<std::string, OffRow> off_rows(const std::string& screen) {
+  static const std::regex kRow(
+      R"(^\s*[0-9.]+%\s+([0-9.]+)%\s+[0-9.]+s\s+[0-9.]+s\s+([0-9.]+)%\s+(\S+).*$)");
+  std::map<std::string, OffRow> rows;
+  std::istringstream lines(screen);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, kRow)) rows[m[3]] = OffRow{std::stod(m[1]), std::stod(m[2])};
+  }
+  return rows;
+}
+
+// --idle adds %Off, the share of a row's time spent off CPU: on duty (60 ms computing,
+// 40 ms asleep per cycle) compute is on CPU, rest off, main 40% off.
+TEST(TopIdle, OffColumnShowsTheSplit) {
+  TmuxSession tmux(top_command({"--idle", "--", target_binary("duty"), "--seconds", "60"}));
+  ASSERT_TRUE(tmux.started()) << tmux.error();
+  std::string screen;
+  auto settled = [](const std::string& s) {
+    auto rows = off_rows(s);
+    return has(s, "%Off") && rows.count("main") && rows.count("compute") && rows.count("rest") &&
+           std::regex_search(s, std::regex(R"(Elapsed ([3-9]|[1-9][0-9])\.)"));
+  };
+  ASSERT_TRUE(tmux.wait_until(settled, 30s, &screen)) << screen;
+  auto rows = off_rows(screen);
+  // A sample on CPU lands in rest now and then (the call into nanosleep), so not exactly.
+  EXPECT_NEAR(rows["compute"].off, 0, 4) << screen;
+  EXPECT_NEAR(rows["rest"].off, 100, 4) << screen;
+  EXPECT_NEAR(rows["main"].off, 40, 5) << screen;
+  EXPECT_NEAR(rows["main"].total, 100, 1) << screen;
+  EXPECT_TRUE(has(screen, "Off CPU")) << screen;
+  tmux.send_keys("q");
+  EXPECT_EQ(tmux.exit_code(10s), 0);
 }
 
 TEST(TopNoTerminal, ExitsTwoWithoutEscapeCodes) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cspy/output/escape.h"
+#include "cspy/output/pprof_reader.h"
 #include "cspy/output/writer.h"
 #include "profile.pb.h"
 #include "test_support.h"
@@ -283,6 +284,34 @@ TEST(Pprof, HostileStringsStayValidUtf8) {
   for (const std::string& s : d.string_table()) {
     EXPECT_EQ(s, sanitize_utf8(s));
   }
+}
+
+// The reader (pprof_reader.h, for `cspy diff`) gives back what the writer wrote: the
+// same folded stacks (inlined frames in place), counts and threads; a bad stream is an error.
+TEST(PprofReader, ReadsBackWhatTheWriterWrote) {
+  Fixture f;
+  const std::string gz = render(f.p);
+  ASSERT_TRUE(looks_like_pprof(gz));
+  Profile back;
+  ASSERT_TRUE(add_pprof(gz, back));
+  std::ostringstream written, read;
+  write_folded(f.p, {.thread_roots = true}, written);
+  write_folded(back, {.thread_roots = true}, read);
+  EXPECT_EQ(read.str(), written.str());
+  EXPECT_EQ(back.counters().samples, f.p.counters().samples);
+  int inlined = 0;
+  for (std::uint32_t i = 0; i < back.frames().size(); ++i) {
+    const Frame& frame = back.frames().get(FrameId(i));
+    if (frame.function == "inner" || frame.function == "helper") {
+      EXPECT_TRUE(frame.inlined) << frame.function;
+      EXPECT_EQ(frame.module, "prog");
+      ++inlined;
+    }
+  }
+  EXPECT_EQ(inlined, 2);
+  EXPECT_FALSE(looks_like_pprof("main;f 1\n"));
+  EXPECT_FALSE(add_pprof(std::string("\x1f\x8b\x08\x00junk", 8), back));
+  EXPECT_FALSE(add_pprof("not a profile at all", back));
 }
 
 TEST(GoldenOutput, PprofDecoded) {
