@@ -28,6 +28,7 @@ namespace {
 
 struct ThreadDump {
   pid_t tid = 0;
+  pid_t ns_tid = 0;  // its ID in the target's own PID namespace (a container's)
   std::string name;
   std::string python_name;  // threading.Thread(name=...), "" when none
   process::ThreadStatus status;
@@ -84,7 +85,10 @@ void print_text(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
     const std::string names = d.python_name.empty() ? name
                                                     : fmt::format("{}; Python \"{}\"", name,
                                                                   terminal_escape(d.python_name));
-    std::printf("\nThread %d (%s): %s\n", d.tid, names.c_str(), state.c_str());
+    // In a container, the thread's ID there too (what its own logs and tools show).
+    const std::string ns =
+        d.ns_tid != d.tid ? fmt::format(", TID {} in its PID namespace", d.ns_tid) : "";
+    std::printf("\nThread %d (%s%s): %s\n", d.tid, names.c_str(), ns.c_str(), state.c_str());
     if (!d.error.empty()) {
       std::printf("    (%s)\n", terminal_escape(d.error).c_str());
       continue;
@@ -110,6 +114,7 @@ void print_json(const std::vector<ThreadDump>& dumps, const aggregate::FrameTabl
   nlohmann::json threads = nlohmann::json::array();
   for (const ThreadDump& d : dumps) {
     nlohmann::json t = {{"tid", d.tid}, {"name", d.name}, {"state", d.status.state_name}};
+    if (d.ns_tid != d.tid) t["ns_tid"] = d.ns_tid;
     if (!d.python_name.empty()) t["python_name"] = d.python_name;
     if (!d.status.syscall_name.empty()) t["syscall"] = d.status.syscall_name;
     if (d.off_cpu_ns) t["off_cpu_ns"] = *d.off_cpu_ns;
@@ -153,6 +158,7 @@ std::vector<ThreadDump> read_states(const process::Process& proc) {
   std::vector<std::optional<process::LastRan>> last;
   for (pid_t tid : proc.threads()) {
     ThreadDump d{.tid = tid,
+                 .ns_tid = proc.namespace_tid(tid),
                  .name = proc.thread_name(tid),
                  .status = process::read_thread_status(proc.pid(), tid)};
     const bool off_cpu = d.status.state != 'R' && d.status.state != 'Z' && d.status.state != 'X' &&

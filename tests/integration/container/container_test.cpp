@@ -154,6 +154,10 @@ TEST(Container, DumpNamesTheContainersFrames) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("calc_pure_python"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("main ("), std::string::npos) << r.out;
+  // Its host TID, and the one it has in the container (PID 1 there: the first process).
+  EXPECT_NE(r.out.find("Thread " + std::to_string(c.pid) + " (xz, TID 1 in its PID namespace)"),
+            std::string::npos)
+      << r.out;
 }
 
 // The program's file replaced inside the container after it started (an upgrade): the
