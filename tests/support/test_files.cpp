@@ -114,4 +114,18 @@ std::string regex_escape(const std::string& text) {
   return std::regex_replace(text, special, R"(\$&)");
 }
 
+std::uint64_t pprof_raw_sample_total(const std::string& raw) {
+  static const std::regex sample_line(R"(^\s+([0-9]+)\s+[0-9]+: [0-9 ]+$)");
+  std::istringstream in(raw);
+  std::uint64_t total = 0;
+  bool in_samples = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Samples:", 0) == 0) in_samples = true;
+    if (line.rfind("Locations", 0) == 0) break;
+    std::smatch m;
+    if (in_samples && std::regex_match(line, m, sample_line)) total += std::stoull(m[1]);
+  }
+  return total;
+}
+
 }  // namespace cspy::test

@@ -42,6 +42,8 @@ bool write_file(const std::string& path, const std::string& text);
 int marker_line(const std::string& file, const std::string& marker);
 // `text` with the characters special to std::regex escaped, to match it literally.
 std::string regex_escape(const std::string& text);
+// The sum of the samples/count column of `go tool pprof -raw`'s output.
+std::uint64_t pprof_raw_sample_total(const std::string& raw);
 
 // Folded stacks, "a;b;c 12" lines -> {"a;b;c": 12} (repeated stacks add up).
 std::map<std::string, std::uint64_t> parse_folded(const std::string& text);

@@ -124,17 +124,7 @@ class Continuous : public ::testing::Test {
          "go", "tool", "pprof", "-raw", file},
         60s);
     EXPECT_EQ(r.exit_code, 0) << file << ": " << r.err;
-    static const std::regex sample_line(R"(^\s+([0-9]+)\s+[0-9]+: [0-9 ]+$)");
-    std::istringstream in(r.out);
-    std::uint64_t total = 0;
-    bool in_samples = false;
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind("Samples:", 0) == 0) in_samples = true;
-      if (line.rfind("Locations", 0) == 0) break;
-      std::smatch m;
-      if (in_samples && std::regex_match(line, m, sample_line)) total += std::stoull(m[1]);
-    }
-    return total;
+    return pprof_raw_sample_total(r.out);
   }
 
   // The intervals written to DIR/files, checked to abut; their samples' sum.

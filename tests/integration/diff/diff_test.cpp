@@ -55,6 +55,23 @@ void expect_valid_xml(const std::string& path) {
 }
 
 // Two raw recordings of hashtable, made once for the suite.
+// `cspy diff BEFORE AFTER --format folded` of two recordings of the same samples: every
+// stack with the same count on both sides.
+void expect_same_counts(const std::vector<std::string>& before_after) {
+  CommandResult r = run_command(
+      {cspy_binary(), "diff", before_after.at(0), before_after.at(1), "--format", "folded"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  static const std::regex line(R"(^(.+) ([0-9]+) ([0-9]+)$)");
+  int lines = 0;
+  std::istringstream in(r.out);
+  for (std::string text; std::getline(in, text); ++lines) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(text, m, line)) << text;
+    EXPECT_EQ(m[2], m[3]) << text;
+  }
+  EXPECT_GT(lines, 0);
+}
+
 class HashtableDiff : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -108,18 +125,7 @@ TEST_F(HashtableDiff, RecordingAgainstItselfIsNeutral) {
     EXPECT_EQ(f.fill, "#ffffff") << f.title;
   }
   // The folded form: every stack with the same count on both sides.
-  CommandResult folded =
-      run_command({cspy_binary(), "diff", raw("bad"), raw("bad"), "--format", "folded"});
-  ASSERT_EQ(folded.exit_code, 0) << folded.err;
-  std::regex line(R"(^(.+) ([0-9]+) ([0-9]+)$)");
-  int lines = 0;
-  std::istringstream in(folded.out);
-  for (std::string text; std::getline(in, text); ++lines) {
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(text, m, line)) << text;
-    EXPECT_EQ(m[2], m[3]) << text;
-  }
-  EXPECT_GT(lines, 0);
+  expect_same_counts({raw("bad"), raw("bad")});
 }
 
 TEST_F(HashtableDiff, FoldedInputsGiveTheSameAnswer) {
@@ -176,18 +182,7 @@ TEST_F(HashtableDiff, PprofInputsGiveTheSameAnswer) {
     EXPECT_EQ(f.fill, "#ffffff") << f.title;
   }
   // The pprof holds what the raw file does: against it, every stack has the same count.
-  CommandResult mixed =
-      run_command({cspy_binary(), "diff", raw("bad"), path("bad.pb.gz"), "--format", "folded"});
-  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
-  std::regex line(R"(^(.+) ([0-9]+) ([0-9]+)$)");
-  int lines = 0;
-  std::istringstream in(mixed.out);
-  for (std::string text; std::getline(in, text); ++lines) {
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(text, m, line)) << text;
-    EXPECT_EQ(m[2], m[3]) << text;
-  }
-  EXPECT_GT(lines, 0);
+  expect_same_counts({raw("bad"), path("bad.pb.gz")});
   CommandResult folded = run_command(
       {cspy_binary(), "diff", path("good.folded"), path("bad.pb.gz"), "-o", path("m.folded")});
   EXPECT_EQ(folded.exit_code, 0) << folded.err;

@@ -82,21 +82,6 @@ class PprofJulia : public ::testing::Test {
 
 std::string* PprofJulia::dir_ = nullptr;
 
-// The sum of the samples/count column of `go tool pprof -raw`.
-std::uint64_t raw_sample_total(const std::string& raw) {
-  static const std::regex sample_line(R"(^\s+([0-9]+)\s+[0-9]+: [0-9 ]+$)");
-  std::istringstream in(raw);
-  std::uint64_t total = 0;
-  bool in_samples = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("Samples:", 0) == 0) in_samples = true;
-    if (line.rfind("Locations", 0) == 0) break;
-    std::smatch m;
-    if (in_samples && std::regex_match(line, m, sample_line)) total += std::stoull(m[1]);
-  }
-  return total;
-}
-
 // The flat% `go tool pprof -top` gives `function`; -1 if it is not listed.
 double top_flat_percent(const std::string& top, const std::string& function) {
   const std::regex row(R"(^\s*[0-9.]+\S*\s+([0-9.]+)%\s+[0-9.]+%\s+[0-9.]+\S*\s+[0-9.]+%\s+(.+)$)");
@@ -111,9 +96,9 @@ double top_flat_percent(const std::string& top, const std::string& function) {
 TEST_F(PprofJulia, SampleTotalsEqualTheFoldedOutput) {
   const std::uint64_t expected = total_samples(folded());
   ASSERT_GE(expected, 200u);  // ~2,000 at 1 kHz for 2 s on an idle machine
-  EXPECT_EQ(raw_sample_total(pprof({"-raw"}, "julia.pb.gz")), expected);
+  EXPECT_EQ(pprof_raw_sample_total(pprof({"-raw"}, "julia.pb.gz")), expected);
   // The live recording took the same samples.
-  EXPECT_EQ(raw_sample_total(pprof({"-raw"}, "live.pb.gz")), expected);
+  EXPECT_EQ(pprof_raw_sample_total(pprof({"-raw"}, "live.pb.gz")), expected);
   const std::string top = pprof({"-top", "-sample_index=samples"}, "julia.pb.gz");
   EXPECT_NE(top.find("of " + std::to_string(expected) + " total"), std::string::npos) << top;
 }
