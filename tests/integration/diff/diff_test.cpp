@@ -55,6 +55,23 @@ void expect_valid_xml(const std::string& path) {
 }
 
 // Two raw recordings of hashtable, made once for the suite.
+// `cspy diff BEFORE AFTER -o OUT` (an SVG) of hashtable's good and bad hashes: valid, and
+// probe the largest increase. Its frames.
+std::vector<DiffFrame> diff_marks_probe(const std::string& before, const std::string& after,
+                                        const std::string& out) {
+  CommandResult r = run_command({cspy_binary(), "diff", before, after, "-o", out});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_valid_xml(out);
+  std::vector<DiffFrame> frames = diff_frames(read_file(out));
+  auto largest = std::max_element(frames.begin(), frames.end(),
+                                  [](const auto& a, const auto& b) { return a.change < b.change; });
+  EXPECT_TRUE(largest != frames.end()) << out;
+  if (largest == frames.end()) return frames;
+  EXPECT_EQ(largest->label, "probe") << largest->title;
+  EXPECT_GT(largest->change, 10.0) << largest->title;
+  return frames;
+}
+
 // `cspy diff BEFORE AFTER --format folded` of two recordings of the same samples: every
 // stack with the same count on both sides.
 void expect_same_counts(const std::vector<std::string>& before_after) {
@@ -98,16 +115,11 @@ class HashtableDiff : public ::testing::Test {
 std::string* HashtableDiff::dir_ = nullptr;
 
 TEST_F(HashtableDiff, BadHashMarksProbeAsTheLargestIncrease) {
-  const std::string out = path("good-to-bad.svg");
-  CommandResult r = run_command({cspy_binary(), "diff", raw("good"), raw("bad"), "-o", out});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  expect_valid_xml(out);
-  std::vector<DiffFrame> frames = diff_frames(read_file(out));
+  std::vector<DiffFrame> frames =
+      diff_marks_probe(raw("good"), raw("bad"), path("good-to-bad.svg"));
   ASSERT_GT(frames.size(), 3u);
   auto largest = std::max_element(frames.begin(), frames.end(),
                                   [](const auto& a, const auto& b) { return a.change < b.change; });
-  EXPECT_EQ(largest->label, "probe") << largest->title;
-  EXPECT_GT(largest->change, 10.0) << largest->title;
   EXPECT_EQ(largest->fill, "#ff0000");  // the deepest red
   EXPECT_EQ(frames[0].label, "all");
 }
@@ -159,17 +171,7 @@ TEST_F(HashtableDiff, PprofInputsGiveTheSameAnswer) {
         run_command({cspy_binary(), "report", raw(hash), "-o", path(name + ".pb.gz")});
     ASSERT_EQ(r.exit_code, 0) << hash << ": " << r.err;
   }
-  const std::string out = path("pprof-good-to-bad.svg");
-  CommandResult r = run_command(
-      {cspy_binary(), "diff", path("good.rec.pb.gz"), path("bad.rec.pb.gz"), "-o", out});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  expect_valid_xml(out);
-  std::vector<DiffFrame> frames = diff_frames(read_file(out));
-  ASSERT_GT(frames.size(), 3u);
-  auto largest = std::max_element(frames.begin(), frames.end(),
-                                  [](const auto& a, const auto& b) { return a.change < b.change; });
-  EXPECT_EQ(largest->label, "probe") << largest->title;
-  EXPECT_GT(largest->change, 10.0) << largest->title;
+  diff_marks_probe(path("good.rec.pb.gz"), path("bad.rec.pb.gz"), path("pprof-good-to-bad.svg"));
 
   const std::string same = path("pprof-bad-to-bad.svg");
   CommandResult itself = run_command(
