@@ -57,7 +57,11 @@ void Profile::count(pid_t tid, std::span<const FrameId> root_first, std::uint64_
   if (!root_first.empty()) {
     const Frame& root = frames_.get(root_first.front());
     const bool special = root.kind == FrameKind::kSpecial;
-    if (special && root.function == "[unknown]") counters_.unwind_failures += weight;
+    if (special && root.function == "[unknown]") {
+      counters_.unwind_failures += weight;
+      if (root_first.size() > 1 && frames_.get(root_first[1]).kind == FrameKind::kJit)
+        counters_.unwind_failures_in_jit += weight;
+    }
     if (special && root.function == "[truncated]") counters_.truncated += weight;
   }
   if (idle) counters_.idle += weight;

@@ -68,25 +68,31 @@ RunFigures run_figures(const pipeline::Session& session, const aggregate::Profil
 
 std::string summary_line(const RunFigures& figures) {
   const auto& c = figures.counters;
-  const double fail_pct = c.samples == 0 ? 0.0
-                                         : 100.0 * static_cast<double>(c.unwind_failures) /
-                                               static_cast<double>(c.samples);
+  auto pct = [&](std::uint64_t n) {
+    return c.samples == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(c.samples);
+  };
+  const double fail_pct = pct(c.unwind_failures);
+  // Stacks that ended inside JIT code (a JIT without frame pointers): said apart.
+  const std::string in_jit =
+      c.unwind_failures_in_jit == 0
+          ? std::string()
+          : fmt::format(" ({:.1f}% in JIT code)", pct(c.unwind_failures_in_jit));
   const double per_thread = figures.threads == 0 ? 0.0
                                                  : per_second(c.samples, figures.seconds) /
                                                        static_cast<double>(figures.threads);
   if (figures.idle) {  // the counters are nanoseconds
     return fmt::format(
         "cspy: {:.2f} s of thread time ({:.2f} s off CPU) in {:.2f} s ({} thread{}), {} lost, "
-        "{:.1f}% unwind failures, {} truncated, sampler {}",
+        "{:.1f}% unwind failures{}, {} truncated, sampler {}",
         static_cast<double>(c.samples) / 1e9, static_cast<double>(c.idle) / 1e9, figures.seconds,
-        figures.threads, figures.threads == 1 ? "" : "s", c.lost, fail_pct, c.truncated,
+        figures.threads, figures.threads == 1 ? "" : "s", c.lost, fail_pct, in_jit, c.truncated,
         figures.sampler);
   }
   return fmt::format(
       "cspy: {} samples in {:.2f} s ({:.1f}/s per thread, {} thread{}), {} lost, {:.1f}% unwind "
-      "failures, {} truncated, sampler {}",
+      "failures{}, {} truncated, sampler {}",
       c.samples, figures.seconds, per_thread, figures.threads, figures.threads == 1 ? "" : "s",
-      c.lost, fail_pct, c.truncated, figures.sampler);
+      c.lost, fail_pct, in_jit, c.truncated, figures.sampler);
 }
 
 std::string no_samples_hint(const RunFigures& figures) {

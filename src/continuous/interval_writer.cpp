@@ -15,6 +15,7 @@ void add_counters(aggregate::Counters& sum, const aggregate::Counters& c) {
   sum.samples += c.samples;
   sum.lost += c.lost;
   sum.unwind_failures += c.unwind_failures;
+  sum.unwind_failures_in_jit += c.unwind_failures_in_jit;
   sum.truncated += c.truncated;
   sum.idle += c.idle;
 }

@@ -76,8 +76,11 @@ struct Counters {
   std::uint64_t samples = 0;          // every sample, failures included
   std::uint64_t lost = 0;             // samples the kernel dropped (also in [lost] frames)
   std::uint64_t unwind_failures = 0;  // samples whose stack starts (root) at [unknown]
-  std::uint64_t truncated = 0;        // samples whose stack starts at [truncated]
-  std::uint64_t idle = 0;             // weight of samples of threads off CPU (--idle)
+  // Of those, the ones whose outermost frame unwound is JIT code (no CFI; frame pointers
+  // did not lead on).
+  std::uint64_t unwind_failures_in_jit = 0;
+  std::uint64_t truncated = 0;  // samples whose stack starts at [truncated]
+  std::uint64_t idle = 0;       // weight of samples of threads off CPU (--idle)
 };
 
 class Profile {

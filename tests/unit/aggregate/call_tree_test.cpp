@@ -112,6 +112,21 @@ namespace {
 
 // --subprocesses: each stack under its process's root frame "name (PID)", above the thread
 // roots; a thread not said to be another's is the recorded process's.
+// [unknown] roots are unwind failures; those whose outermost unwound frame is JIT code are
+// counted apart too.
+TEST(Profile, UnwindFailuresInJitCodeCountedApart) {
+  Profile p;
+  FrameId unknown = p.frames().unknown();
+  FrameId jit = p.frames().intern(Frame{.function = "JS:*hot", .kind = FrameKind::kJit});
+  FrameId native = p.frames().intern(fn("leaf"));
+  p.add_sample(1, std::vector<FrameId>{unknown, jit}, 0, 3);
+  p.add_sample(1, std::vector<FrameId>{unknown, native, jit}, 0, 2);
+  p.add_sample(1, std::vector<FrameId>{native, jit}, 0, 5);
+  EXPECT_EQ(p.counters().samples, 10u);
+  EXPECT_EQ(p.counters().unwind_failures, 5u);
+  EXPECT_EQ(p.counters().unwind_failures_in_jit, 3u);
+}
+
 TEST(Profile, ProcessRootsAboveThreadRoots) {
   Profile p;
   p.info().pid = 10;

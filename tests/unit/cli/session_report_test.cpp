@@ -1,6 +1,7 @@
 // The closing summary and the no-samples hint of `cspy record`, made from RunFigures: the
 // rate per thread with the number of threads ("1 thread", "4 threads"), and which hint an
-// empty recording gets (a recording too short for the rate, or threads off the CPU).
+// empty recording gets (a recording too short for the rate, or threads off the CPU); unwind
+// failures inside JIT code said apart.
 #include "session_report.h"
 
 #include <gtest/gtest.h>
@@ -33,6 +34,16 @@ TEST(SummaryLine, RatePerThreadAndTheThreadCount) {
       << summary_line(figures(2000, 5, 4));
   EXPECT_NE(summary_line(figures(0, 1, 0)).find("(0.0/s per thread, 0 threads)"),
             std::string::npos);
+}
+
+// Stacks that ended in JIT code are said apart, and only when there are some.
+TEST(SummaryLine, UnwindFailuresInJitCodeSaidApart) {
+  RunFigures jit = figures(1000, 10, 1);
+  jit.counters.unwind_failures = 30;
+  jit.counters.unwind_failures_in_jit = 20;
+  EXPECT_NE(summary_line(jit).find("3.0% unwind failures (2.0% in JIT code), 0 truncated"),
+            std::string::npos)
+      << summary_line(jit);
 }
 
 TEST(NoSamplesHint, NoneWhenThereAreSamples) { EXPECT_EQ(no_samples_hint(figures(1, 1, 1)), ""); }
