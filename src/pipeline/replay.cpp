@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
+
+#include "cspy/modules/elf_file.h"
 
 namespace cspy::pipeline {
 
@@ -12,29 +15,69 @@ namespace {
 
 using Record = sampling::RawRecording::ProcessRecord;
 
-// One recorded process being replayed: its Interpreter, and which of its maps versions
-// is in force.
-struct ProcessReplay {
+// Whether every file-backed mapping of `before` is still in `after`: libraries were only
+// added (dlopen), nothing replaced (an exec, a dlclose).
+bool only_adds_files(const std::string& before, const std::string& after) {
+  const std::vector<modules::Mapping> later = modules::parse_maps(after);
+  for (const modules::Mapping& m : modules::parse_maps(before)) {
+    if (!m.path.starts_with("/")) continue;
+    const bool kept = std::any_of(later.begin(), later.end(), [&](const modules::Mapping& l) {
+      return l.start == m.start && l.end == m.end && l.offset == m.offset && l.path == m.path;
+    });
+    if (!kept) return false;
+  }
+  return true;
+}
+
+// Which of a recorded process's maps versions its Interpreter's module map reads.
+struct MapsState {
   const Record* record = nullptr;
-  std::size_t version = 0;            // index into record->maps_history
-  std::shared_ptr<std::string> maps;  // the version's text, edited: what the
-                                      // Interpreter's module map reads
+  const MapsEdit* edit = nullptr;
+  std::size_t version = 0;  // index into record->maps_history
+  std::string text;         // the version's text, edited
   std::shared_ptr<modules::TargetFiles> files;
+  bool moving = false;  // advance_to is switching versions: no looking ahead
+  std::optional<Error> error;
+
+  Result<void> use(std::size_t v) {
+    const auto& history = record->maps_history;
+    auto edited = *edit ? (*edit)(history[v].text) : Result<std::string>(history[v].text);
+    if (!edited) return edited.error();
+    version = v;
+    text = std::move(*edited);
+    files->set_recorded_build_ids(history[v].build_ids);
+    return {};
+  }
+  // What the module map reads. Asked outside advance_to, it is asked because an address
+  // was in no module: a library loaded since this version was written is in the next
+  // one (written within 250 ms) — used when it only adds files, as a live run re-reads the
+  // maps on such a miss.
+  std::string read() {
+    const auto& history = record->maps_history;
+    if (!moving && version + 1 < history.size() &&
+        only_adds_files(history[version].text, history[version + 1].text)) {
+      if (auto used = use(version + 1); !used) error = used.error();
+    }
+    return text;
+  }
+};
+
+// One recorded process being replayed: its Interpreter and the maps it is named with.
+struct ProcessReplay {
+  std::shared_ptr<MapsState> maps;
   std::unique_ptr<Interpreter> interpreter;
 
   // Moves to the last version written before sample `index`; the Interpreter re-reads
   // its maps when they changed.
-  Result<void> advance_to(std::size_t index, const MapsEdit& edit) {
-    const auto& history = record->maps_history;
-    std::size_t v = version;
+  Result<void> advance_to(std::size_t index) {
+    const auto& history = maps->record->maps_history;
+    std::size_t v = maps->version;
     while (v + 1 < history.size() && history[v + 1].first_sample <= index) ++v;
-    if (v == version) return {};
-    version = v;
-    auto text = edit ? edit(history[v].text) : Result<std::string>(history[v].text);
-    if (!text) return text.error();
-    *maps = std::move(*text);
-    files->set_recorded_build_ids(history[v].build_ids);
+    if (v == maps->version) return {};
+    if (auto used = maps->use(v); !used) return used.error();
+    maps->moving = true;
     interpreter->refresh_modules();
+    maps->moving = false;
     return {};
   }
 };
@@ -43,17 +86,26 @@ struct ProcessReplay {
 Result<ProcessReplay> replay_of(const Record& record, pid_t pid, aggregate::Profile& profile,
                                 const InterpreterOptions& options, const MapsEdit& edit) {
   ProcessReplay p;
-  p.record = &record;
-  const std::string& first =
-      record.maps_history.empty() ? record.maps : record.maps_history.front().text;
-  auto text = edit ? edit(first) : Result<std::string>(first);
-  if (!text) return text.error();
-  p.maps = std::make_shared<std::string>(std::move(*text));
-  p.files = modules::TargetFiles::recorded(
-      record.maps_history.empty() ? record.build_ids : record.maps_history.front().build_ids,
-      record.perf_map);
-  auto interpreter = Interpreter::create([maps = p.maps]() -> Result<std::string> { return *maps; },
-                                         p.files, nullptr, pid, profile, options);
+  p.maps = std::make_shared<MapsState>();
+  p.maps->record = &record;
+  p.maps->edit = &edit;
+  p.maps->files = modules::TargetFiles::recorded(record.build_ids, record.perf_map);
+  if (!record.maps_history.empty()) {
+    if (auto used = p.maps->use(0); !used) return used.error();
+  } else {
+    auto text = edit ? edit(record.maps) : Result<std::string>(record.maps);
+    if (!text) return text.error();
+    p.maps->text = std::move(*text);
+  }
+  p.maps->moving = true;
+  auto interpreter = Interpreter::create(
+      [maps = p.maps]() -> Result<std::string> {
+        std::string text = maps->read();
+        if (maps->error) return *maps->error;
+        return text;
+      },
+      p.maps->files, nullptr, pid, profile, options);
+  p.maps->moving = false;
   if (!interpreter) return interpreter.error();
   p.interpreter = std::move(*interpreter);
   std::vector<python::CodeRecord> codes;
@@ -105,7 +157,7 @@ Result<void> replay(const sampling::RawRecording& recording, aggregate::Profile&
       add_unnamed_sample(profile, sample, options.off_cpu_only);
       continue;
     }
-    if (auto advanced = p->advance_to(i, edit_maps); !advanced) return advanced.error();
+    if (auto advanced = p->advance_to(i); !advanced) return advanced.error();
     p->interpreter->on_sample(sample);
   }
   for (const auto& [tid, count] : recording.lost) own->interpreter->on_lost(tid, count);

@@ -1,4 +1,5 @@
-// `cspy record` on purpose-built targets: a library dlopen'ed after attach, the known
+// `cspy record` on purpose-built targets: a library dlopen'ed after attach (live and
+// replayed from the raw file), the known
 // 75/25 split of CPU time, and deep recursion against the depth limit.
 #include <gtest/gtest.h>
 
@@ -14,9 +15,10 @@ TEST(RecordDlopen, LibraryLoadedAfterAttachIsUnwoundAndNamed) {
   ChildProcess host({target_binary("dlopen_host"), target_binary("libplugin.so"), "--delay", "1",
                      "--seconds", "30"});
   ASSERT_TRUE(host.wait_for_output("ready", 10s));
-  std::string out = make_temp_dir() + "/out.folded";
+  const std::string dir = make_temp_dir();
+  std::string out = dir + "/out.folded";
   ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(host.pid()), "-o", out, "-d",
-                     "2.5", "-r", "400"});
+                     "2.5", "-r", "400", "--raw", dir + "/run.raw"});
   ASSERT_TRUE(host.wait_for_output("loaded", 10s)) << "the library was loaded while cspy sampled";
   ASSERT_EQ(cspy.wait(30s), 0) << cspy.error_output();
   auto stacks = parse_folded(read_file(out));
@@ -27,6 +29,16 @@ TEST(RecordDlopen, LibraryLoadedAfterAttachIsUnwoundAndNamed) {
   // A sample taken while ld.so is still mapping the library can fail to unwind (its maps
   // are half written); anything beyond that moment must unwind.
   EXPECT_LE(count_matching(stacks, "[unknown]") * 50, total_samples(stacks));
+  // The replay names the library's samples too, although the maps written before the
+  // dlopen lack it (a miss looks at the next maps written, which only add files).
+  CommandResult report =
+      run_command({cspy_binary(), "report", dir + "/run.raw", "-o", dir + "/replay.folded"}, 60s);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto replayed = parse_folded(read_file(dir + "/replay.folded"));
+  EXPECT_EQ(total_samples(replayed), total_samples(stacks));
+  EXPECT_NEAR(static_cast<double>(count_matching(replayed, "main;plugin_spin")),
+              static_cast<double>(plugin), 2)
+      << read_file(dir + "/replay.folded");
 }
 
 TEST(RecordSplit, KnownSplitIsMeasuredWithinTolerance) {
