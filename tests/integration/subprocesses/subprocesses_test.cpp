@@ -223,11 +223,15 @@ TEST(ExecChain, ProfiledAsTheFinalProgram) {
 // samples had no dash frame at all.)
 TEST(ExecChain, ReportNamesEachSampleByTheMapsOfItsTime) {
   const std::string dir = make_temp_dir();
-  const std::string busy_then_exec = "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; exec " +
-                                     target_binary("julia") + " --seconds 1 >/dev/null";
+  // Attached by PID while dash loops (its maps read from the start), until julia exits.
+  const std::string busy_then_exec =
+      "echo ready; i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; exec " +
+      target_binary("julia") + " --seconds 1 >/dev/null";
+  ChildProcess shell({"/bin/dash", "-c", busy_then_exec});
+  ASSERT_TRUE(shell.wait_for_output("ready", 10s));
   CommandResult r =
-      run_command({cspy_binary(), "record", "--rate", "400", "--raw", dir + "/run.raw", "-o",
-                   dir + "/live.folded", "--", "/bin/dash", "-c", busy_then_exec},
+      run_command({cspy_binary(), "record", "--pid", std::to_string(shell.pid()), "--rate", "400",
+                   "--raw", dir + "/run.raw", "-o", dir + "/live.folded"},
                   60s);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   CommandResult report =
