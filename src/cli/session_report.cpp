@@ -136,6 +136,9 @@ std::string session_summary(const pipeline::Session& session, const RunFigures& 
     s += fmt::format("\ncspy: warning: {} threads could not be sampled: {}",
                      session.threads_unsampled(), session.unsampled_reason());
   }
+  if (const std::string why = session.lost_reason(); !why.empty()) {
+    s += fmt::format("\ncspy: warning: {}", why);
+  }
   if (session.target_exited()) s += "\ncspy: the target exited during the recording";
   return s;
 }

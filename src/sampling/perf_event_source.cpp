@@ -53,6 +53,10 @@ namespace {
 
 // The smallest ring worth having: two 16 KiB stack samples and their headers.
 constexpr std::size_t kMinRingBytes = std::size_t{64} * 1024;
+// A ring's largest size (see ring_size), and above 1 kHz, with the budget over all CPUs.
+constexpr std::size_t kRingBytes = std::size_t{4} * 1024 * 1024;
+constexpr std::size_t kHighRateRingBytes = std::size_t{16} * 1024 * 1024;
+constexpr std::size_t kHighRateRingBudget = std::size_t{64} * 1024 * 1024;
 // The reader thread looks for new threads at least this often.
 constexpr int kReaderWakeMs = 50;
 // At most this many bytes of queued stacks (~10,000 deep samples: 1 s at 10 kHz).
@@ -192,6 +196,25 @@ class PerfEventSource final : public SampleSource {
     std::lock_guard rings(rings_mutex_);
     return notice_;
   }
+  std::string lost_reason() const override {
+    std::lock_guard lock(queue_mutex_);
+    std::string why;
+    if (kernel_lost_ != 0) {
+      why = fmt::format(
+          "{} samples were dropped by the kernel: its ring buffers ({} KiB per CPU) filled "
+          "before cspy's reader emptied them (the CPUs were busy); a lower --rate or "
+          "--stack-bytes loses fewer",
+          kernel_lost_, ring_size() / 1024);
+    }
+    if (backlog_dropped_ != 0) {
+      if (!why.empty()) why += "; ";
+      why += fmt::format(
+          "{} samples were dropped because unwinding fell behind sampling by {} MiB of stacks "
+          "(cspy's bound); a lower --rate or --stack-bytes keeps up",
+          backlog_dropped_, kMaxQueuedBytes / (1024 * 1024));
+    }
+    return why;
+  }
   const char* name() const override { return "perf_event"; }
 
  private:
@@ -296,6 +319,9 @@ class PerfEventSource final : public SampleSource {
         q.lost_tid = q.sample.tid;
         q.lost = 1;
         q.stack = {};
+        ++backlog_dropped_;
+      } else if (q.lost != 0 && !q.exec) {
+        kernel_lost_ += q.lost;
       }
       queued_bytes_ += q.stack.size();
       queue_.push_back(std::move(q));
@@ -523,12 +549,19 @@ class PerfEventSource final : public SampleSource {
     }
   }
 
-  // Room for ~0.25 s of samples at the requested rate, a power of two, 256 KiB..4 MiB.
+  // Room for ~0.25 s of samples at the requested rate, a power of two, 256 KiB..4 MiB; above
+  // 1 kHz up to 16 MiB, within kHighRateRingBudget over all CPUs: a 4 MiB ring holds 25 ms
+  // at 10 kHz, less than a busy machine may keep the reader thread off its CPU.
   std::size_t ring_size() const {
     double want =
         options_.sampler.rate_hz * static_cast<double>(options_.sampler.stack_bytes + 256) * 0.25;
+    std::size_t most = kRingBytes;
+    if (options_.sampler.rate_hz > 1000) {
+      const std::size_t cpus = std::max<std::size_t>(1, CpuRings::online_cpus().size());
+      most = std::clamp(kHighRateRingBudget / cpus, kRingBytes, kHighRateRingBytes);
+    }
     std::size_t size = std::size_t{256} * 1024;
-    while (size < want && size < std::size_t{4} * 1024 * 1024) size *= 2;
+    while (size < want && size < most) size *= 2;
     return size;
   }
   static std::uint32_t wakeup_bytes(std::size_t ring) {
@@ -715,10 +748,12 @@ class PerfEventSource final : public SampleSource {
   bool thread_exited_ = false;
   bool relist_ = false;  // this scan lists every process's threads
   std::atomic<bool> stopping_{false};
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
   std::deque<Queued> queue_;
   std::size_t queued_bytes_ = 0;
+  std::uint64_t kernel_lost_ = 0;      // PERF_RECORD_LOST counts (queue_mutex_)
+  std::uint64_t backlog_dropped_ = 0;  // samples over kMaxQueuedBytes (queue_mutex_)
   std::vector<std::vector<std::uint8_t>> spare_;
   std::string reader_error_;
   bool count_kernel_time_ = true;

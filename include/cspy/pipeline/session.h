@@ -71,6 +71,7 @@ class Session {
   std::size_t threads_seen() const { return source_ ? source_->threads_seen() : 0; }
   std::size_t threads_unsampled() const { return source_ ? source_->threads_unsampled() : 0; }
   std::string unsampled_reason() const { return source_ ? source_->unsampled_reason() : ""; }
+  std::string lost_reason() const { return source_ ? source_->lost_reason() : ""; }
   const char* sampler_name() const { return source_ ? source_->name() : "none"; }
   bool target_exited() const { return target_exited_; }
   // Why the raw file (SessionOptions::raw_output) could not be completed, after finish().

@@ -49,6 +49,9 @@ class SampleSource {
   // A one-line notice about how the source samples, once started ("" when none): e.g.
   // that off-CPU stacks are polled from /proc because the kernel refused the exact way.
   virtual std::string notice() const { return {}; }
+  // Why samples were lost ("" when none were, or the source cannot tell): where they were
+  // dropped and what loses fewer.
+  virtual std::string lost_reason() const { return {}; }
   virtual const char* name() const = 0;
 };
 
