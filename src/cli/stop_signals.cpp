@@ -1,4 +1,5 @@
-// The stop flag set by SIGINT/SIGTERM/SIGHUP, and whether the terminal sent the signal.
+// The stop flag set by SIGINT/SIGTERM/SIGHUP, and whether the terminal sent the signal;
+// SIGPIPE caught and dropped.
 #include "stop_signals.h"
 
 #include <signal.h>
@@ -16,6 +17,10 @@ extern "C" void on_stop_signal(int, siginfo_t* info, void*) {
   if (info != nullptr && info->si_code == SI_KERNEL) g_from_terminal.store(true);
   g_stop.store(true);
 }
+// SIGPIPE is caught and dropped: a reader of cspy's stderr that went away (`2>&1 | head`)
+// must not end a recording and lose its samples; the write fails with EPIPE instead. A
+// handler, not SIG_IGN, so that a program cspy launches gets the default back at exec.
+extern "C" void on_broken_pipe(int) {}
 }  // namespace
 
 void install_stop_handlers() {
@@ -26,6 +31,10 @@ void install_stop_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
+  struct sigaction drop {};
+  drop.sa_handler = on_broken_pipe;
+  sigemptyset(&drop.sa_mask);
+  sigaction(SIGPIPE, &drop, nullptr);
 }
 
 bool stop_requested() { return g_stop.load(); }

@@ -11,7 +11,8 @@ namespace cspy::cli {
 // launched (process::Target::stop); --help and the man pages say "1 s".
 inline constexpr std::chrono::milliseconds kStopGrace{1000};
 
-// Installs SIGINT/SIGTERM/SIGHUP handlers that set a flag (no SA_RESTART).
+// Installs SIGINT/SIGTERM/SIGHUP handlers that set a flag (no SA_RESTART), and one that
+// drops SIGPIPE (a closed stderr pipe does not end the run; writes fail with EPIPE).
 void install_stop_handlers();
 bool stop_requested();
 // True when a stop signal came from the terminal (Ctrl-C, hangup): it went to the whole

@@ -4,7 +4,9 @@
 // by nobody afterwards. SIGINT/SIGTERM/SIGHUP at random moments: the output is complete
 // and valid (folded: its counts add up to the samples cspy reports), or absent with a
 // message (or, for a signal before cspy's handlers exist, absent: the signal's status);
-// never half a file. CSPY_RELIABILITY_LONG=1 runs 100 kills per sampler.
+// never half a file. SIGPIPE (a reader of cspy's stderr went away) at random moments, and a
+// stderr pipe with no reader: the recording goes on and is written.
+// CSPY_RELIABILITY_LONG=1 runs 100 kills per sampler.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -78,15 +80,16 @@ class StopSignals : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StopSignals, OutputIsCompleteOrAbsentWithAMessage) {
   const std::string sampler = GetParam();
-  const int rounds = long_run() ? 60 : 6;
-  const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+  const int rounds = long_run() ? 60 : 8;
+  // SIGPIPE does not stop cspy (a reader of its stderr went away): the run goes on.
+  const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
   const char* formats[] = {"svg", "json", "folded"};
   ChildProcess chain({target_binary("chain"), "--threads", "2", "--mode", "spin"});
   ASSERT_TRUE(chain.wait_for_output("ready", 10s));
   for (int round = 0; round < rounds; ++round) {
     const std::string dir = make_temp_dir();
     const std::string out = dir + "/out." + formats[round % 3];
-    const int signal = signals[(round / 3) % 3];
+    const int signal = signals[round % 4];
     ChildProcess cspy({cspy_binary(), "record", "--pid", std::to_string(chain.pid()), "-d", "0.6",
                        "-r", "500", "--sampler", sampler, "-o", out});
     const auto delay = random_ms(0, 800);
@@ -110,6 +113,7 @@ TEST_P(StopSignals, OutputIsCompleteOrAbsentWithAMessage) {
       }
     } else if (*code != 128 + signal) {
       EXPECT_FALSE(err.empty()) << "no output and no message";
+      EXPECT_NE(signal, SIGPIPE) << "SIGPIPE ended the recording: " << err;
     }
     // Else the signal came before cspy set its handlers (its first ~25 ms: exec and the
     // dynamic linker), and ended it as it ends any program: nothing written, as checked.
@@ -119,6 +123,24 @@ TEST_P(StopSignals, OutputIsCompleteOrAbsentWithAMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Samplers, StopSignals, ::testing::Values("perf_event", "ptrace"));
+
+// cspy's stderr is a pipe whose reader is gone (`2>&1 | true`): its messages are lost, its
+// recording is not. Before cspy caught SIGPIPE, its closing line killed it unwritten.
+TEST(BrokenPipe, ClosedStderrPipeDoesNotLoseTheRecording) {
+  ChildProcess chain({target_binary("chain"), "--mode", "spin"});
+  ASSERT_TRUE(chain.wait_for_output("ready", 10s));
+  const std::string out = make_temp_dir() + "/out.folded";
+  const std::string command = "exec 2>&1; " + cspy_binary() + " record --pid " +
+                              std::to_string(chain.pid()) + " -d 0.5 -r 200 -o " + out + " | true";
+  CommandResult r = run_command({"sh", "-c", command}, 30s);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_TRUE(std::filesystem::exists(out)) << "exit " << r.exit_code << ": " << r.out << r.err;
+  std::uint64_t total = 0;
+  for (const auto& [stack, count] : parse_folded(read_file(out))) total += count;
+  EXPECT_GT(total, 0u);
+  EXPECT_EQ(output_problem(out), "");
+  EXPECT_EQ(stopped_or_traced(chain.pid()), "");
+}
 
 }  // namespace
 }  // namespace cspy::test
