@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "cspy/output/escape.h"
 #include "cspy/ui/text_format.h"
 
 namespace cspy::ui {
@@ -34,8 +35,13 @@ const char* sort_name(SortColumn c) {
   return "?";
 }
 
+// Every line reaches the terminal through here: names from the target (its command line,
+// thread, process and function names, file paths) are shown with their control characters
+// escaped, so that none moves the cursor, clears the screen or starts a new line.
 ScreenLine line(const std::string& text, LineStyle style, int width) {
-  return ScreenLine{clip_to_width(text, static_cast<std::size_t>(std::max(width, 0))), style};
+  return ScreenLine{
+      clip_to_width(output::terminal_escape(text), static_cast<std::size_t>(std::max(width, 0))),
+      style};
 }
 
 }  // namespace

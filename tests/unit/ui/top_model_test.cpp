@@ -229,5 +229,30 @@ TEST_F(TopModelTest, ExitedTargetIsAnnounced) {
   EXPECT_NE(screen().find("process 100 exited"), std::string::npos);
 }
 
+// Names come from the target: none may drive the terminal (issue 14's hostile names).
+TEST_F(TopModelTest, HostileNamesAreShownEscapedOnOneLine) {
+  const FrameId evil = profile_.frames().intern(Frame{.function = "f\n\x1b[2J\rg\x9b"
+                                                                  "31m\xc2\x9b"
+                                                                  "1m",
+                                                      .module = "m\x07",
+                                                      .file = "/src/a\tb.cpp",
+                                                      .line = 3});
+  profile_.set_thread_name(103, "th\x1b]0;title\x07");
+  profile_.add_sample(103, std::vector<FrameId>{main_, evil}, 0, 500);
+  status_.command = "./prog\nline2\x1b[H";
+  model_.refresh(profile_, status_);
+  model_.handle_key('T');
+  model_.handle_key('T');
+  model_.handle_key('T');
+  for (const ScreenLine& l : model_.render(200, 30)) {
+    for (unsigned char c : l.text) EXPECT_TRUE(c >= 0x20 && c != 0x7f) << l.text;
+    EXPECT_EQ(l.text.find("\xc2\x9b"), std::string::npos) << l.text;  // C1 CSI
+  }
+  const std::string s = screen(200, 30);
+  EXPECT_NE(s.find("./prog\\nline2\\x1b[H"), std::string::npos) << s;
+  EXPECT_NE(s.find("f\\n\\x1b[2J\\rg"), std::string::npos) << s;
+  EXPECT_NE(s.find("103 (th\\x1b]0;title\\x07)"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace cspy::ui
