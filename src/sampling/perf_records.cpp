@@ -62,7 +62,7 @@ bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sam
   std::uint64_t size = 0;
   if (!take(&size, 8)) return false;
   const std::uint8_t* stack = p;
-  if (p + size > end) return false;
+  if (size > static_cast<std::uint64_t>(end - p)) return false;  // not p + size: it may wrap
   p += size;
   std::uint64_t dyn_size = 0;
   if (size != 0 && !take(&dyn_size, 8)) return false;
