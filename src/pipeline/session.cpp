@@ -1,6 +1,9 @@
 // Session: backend choice, the capture loop, and the recording's description.
 #include "cspy/pipeline/session.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -25,6 +28,10 @@ std::unique_ptr<sampling::SampleSource> make_source(SamplerKind kind, const proc
 }
 
 constexpr std::uint64_t kModulesRefreshNs = 250'000'000ULL;
+// A process gone is forgotten once samples named are this far past its last one (or past
+// when it was found gone, if it had none), or, with none named, this long after it went.
+constexpr std::uint64_t kQuietNs = 2'000'000'000ULL;
+constexpr std::uint64_t kForgetNs = 10'000'000'000ULL;
 // How many times (5 ms apart) a target whose maps name no module is looked at again.
 constexpr int kExitLooks = 40;
 // Continuous recording: an interval is cut this long after its end, when the samples
@@ -383,17 +390,40 @@ void Session::save_all_raw_maps() {
 
 void Session::retire_exited() {
   // Samples are named later than taken, in the order taken: a process is done with when
-  // the samples named reach 2 s past its last one (its samples still queued are older).
-  constexpr std::uint64_t kQuietNs = 2'000'000'000ULL;
+  // the samples named reach kQuietNs past its last one (its samples still queued are older).
+  const std::uint64_t now = monotonic_ns();
   for (auto& [pid, t] : processes_) {
-    const bool quiet = t.last_sample_ns != 0 && latest_sample_ns_ > t.last_sample_ns + kQuietNs;
-    if (!t.process || !t.interpreter || !quiet || t.process->alive()) continue;
+    if (!t.process || !t.interpreter || t.process->alive()) continue;
+    if (t.gone_ns == 0) t.gone_ns = now;
+    // One never sampled (an exec told, then a quick exit) waits as long after it was found
+    // gone; should samples lag more than kForgetNs, a late one of it is named [unknown].
+    const bool quiet = t.last_sample_ns != 0 ? latest_sample_ns_ > t.last_sample_ns + kQuietNs
+                                             : latest_sample_ns_ > t.gone_ns + kQuietNs ||
+                                                   now > t.gone_ns + kForgetNs;
+    if (!quiet) continue;
     save_raw_names(pid, t);  // what a recording keeps of it is written before it goes
     for (std::string& n : t.interpreter->take_notices()) retired_notices_.push_back(std::move(n));
     t.interpreter.reset();
     t.process.reset();
     std::lock_guard lock(watched_mutex_);
     watched_.erase(pid);
+  }
+  forget_unsampled_children(now);
+}
+
+void Session::forget_unsampled_children(std::uint64_t now) {
+  // Children watched but never sampled (a `true` that a shell ran for a millisecond) are
+  // forgotten once gone and no sample of theirs can still be queued: before, a shell that
+  // forks without pause cost cspy ~20 descriptors (each child's root and files) a second.
+  std::lock_guard lock(watched_mutex_);
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    const pid_t pid = it->first;
+    Watched& w = it->second;
+    const bool unsampled = pid != target_.pid() && processes_.count(pid) == 0;
+    if (unsampled && w.gone_ns == 0 && ::kill(pid, 0) != 0 && errno == ESRCH) w.gone_ns = now;
+    const bool quiet = w.gone_ns != 0 && w.gone_ns != now &&
+                       (latest_sample_ns_ > w.gone_ns + kQuietNs || now > w.gone_ns + kForgetNs);
+    it = unsampled && quiet ? watched_.erase(it) : std::next(it);
   }
 }
 

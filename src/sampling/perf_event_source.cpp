@@ -211,7 +211,7 @@ class PerfEventSource final : public SampleSource {
       why += fmt::format(
           "{} samples were dropped because unwinding fell behind sampling by {} MiB of stacks "
           "(cspy's bound); a lower --rate or --stack-bytes keeps up",
-          backlog_dropped_, kMaxQueuedBytes / (1024 * 1024));
+          backlog_dropped_, kMaxQueuedBytes / (std::size_t{1024} * 1024));
     }
     return why;
   }
@@ -306,6 +306,9 @@ class PerfEventSource final : public SampleSource {
       cpu_rings_->remove_thread(*it);
       ++retired_;
       it = seen_.erase(it);
+    }
+    for (auto it = settled_.begin(); it != settled_.end();) {
+      it = ::kill(*it, 0) != 0 && errno == ESRCH ? settled_.erase(it) : std::next(it);
     }
   }
 

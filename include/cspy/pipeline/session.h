@@ -104,12 +104,14 @@ class Session {
     std::string raw_maps;                      // the maps text last written to the raw file
     std::map<std::uint64_t, std::string> raw_build_ids;  // module start -> build-id written
     std::uint64_t last_sample_ns = 0;
+    std::uint64_t gone_ns = 0;  // when retire_exited() first found it gone
   };
   // What watch() read of a child process while it lived.
   struct Watched {
     std::string name;  // its comm when first seen
     std::string maps;  // the last read
     std::shared_ptr<modules::TargetFiles> files;
+    std::uint64_t gone_ns = 0;  // when first found gone, if never sampled (retire_exited)
   };
   // Hands each sample to its process's Interpreter, making one for a process not seen yet.
   class Router final : public sampling::SampleSink {
@@ -155,6 +157,7 @@ class Session {
   }
   // Drops the Interpreters of processes gone for a while (a fork loop's children).
   void retire_exited();
+  void forget_unsampled_children(std::uint64_t now);
   // Continuous recording: the next boundary after `cut` that is cut at (UINT64_MAX when
   // it would be past --duration: the last interval runs to the end).
   std::uint64_t boundary_after(std::uint64_t cut) const;
