@@ -49,6 +49,10 @@ class SampleSource {
   // A one-line notice about how the source samples, once started ("" when none): e.g.
   // that off-CPU stacks are polled from /proc because the kernel refused the exact way.
   virtual std::string notice() const { return {}; }
+  // Whether every mapping and exec of the sampled processes reaches the sink (on_mmap,
+  // on_exec) since start(): false for sources that report none, and once the kernel lost
+  // records (a full ring). Without them, maps are read from /proc.
+  virtual bool reports_maps() const { return false; }
   virtual const char* name() const = 0;
 };
 
