@@ -319,5 +319,39 @@ TEST(ExecChain, LaunchedShellNamedByItsOwnMapsUnderLoad) { check_exec_under_load
 // The same, attached by PID to a dash already looping.
 TEST(ExecChain, AttachedShellNamedByItsOwnMapsUnderLoad) { check_exec_under_load(true); }
 
+// A dash that execs a dash that loops briefly and execs julia: the second dash's samples
+// are named seconds after they are taken (the first ones load libc's debug info), when
+// its maps are julia's. Named with the maps of their time, all but a few have no
+// [unknown] frame (read from /proc when named, 14-21% had one here).
+TEST(ExecChain, ShellExecingAShortShellNamedUnderLoad) {
+  const std::string dir = make_temp_dir();
+  BusyCore busy;
+  const std::string inner = "i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done; exec " +
+                            target_binary("julia") + " --seconds 1 >/dev/null";
+  CommandResult r = run_command(
+      {cspy_binary(), "record", "--rate", "400", "--raw", dir + "/run.raw", "-o",
+       dir + "/live.folded", "--", "/bin/dash", "-c",
+       "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec /bin/dash -c '" + inner + "'"},
+      90s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CommandResult report =
+      run_command({cspy_binary(), "report", dir + "/run.raw", "-o", dir + "/replay.folded"}, 60s);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  for (const std::string name : {"live", "replay"}) {
+    const std::string folded = dir + "/" + name + ".folded";
+    const auto stacks = parse_folded(read_file(folded));
+    std::uint64_t shells = 0;
+    std::uint64_t unknown = 0;
+    for (const auto& [stack, count] : stacks) {
+      if (stack.find("calc_pure_python") != std::string::npos) continue;
+      shells += count;
+      if (stack.find("[unknown]") != std::string::npos) unknown += count;
+    }
+    EXPECT_GE(shells, 50u) << name << "\n" << read_file(folded);
+    EXPECT_LE(unknown * 10, shells) << name << ": " << unknown << " of " << shells << "\n"
+                                    << read_file(folded);
+  }
+}
+
 }  // namespace
 }  // namespace cspy::test
