@@ -1,7 +1,7 @@
 // Fuzzes the parsing of the records the kernel writes into perf_event rings
-// (sampling::parse_sample, parse_exec): any bytes are a record or refused, never a crash or a
-// read outside them. The first byte picks the record kind: a sample, a sample with a
-// kernel callchain (--idle's switch-outs), or an exec's COMM record.
+// (sampling::parse_sample, parse_mmap2, parse_exec): any bytes are a record or refused, never
+// a crash or a read outside them. The first byte picks the record kind: a sample, a sample
+// with a kernel callchain (--idle's switch-outs), an exec's COMM record, or an MMAP2.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,7 +21,7 @@ bool inside(const void* p, std::size_t n, const std::uint8_t* begin, const std::
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const int kind = data[0] % 3;
+  const int kind = data[0] % 4;
   // Ring records are 8-byte aligned: so is the copy parsed here.
   std::vector<std::uint64_t> words((size - 1 + 7) / 8);
   std::memcpy(words.data(), data + 1, size - 1);
@@ -30,6 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (kind == 2) {
     cspy::sampling::ExecRecord exec;
     (void)cspy::sampling::parse_exec(begin, end, exec);
+    return 0;
+  }
+  if (kind == 3) {
+    cspy::sampling::MmapEvent mmap;
+    if (cspy::sampling::parse_mmap2(begin, end, mmap) && mmap.path.size() > size) __builtin_trap();
     return 0;
   }
   cspy::sampling::RawSample sample;

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <sstream>
 
+#include <fmt/core.h>
+
 #include "cspy/core/unique_fd.h"
 
 namespace cspy::modules {
@@ -103,9 +105,11 @@ std::vector<Mapping> parse_maps(std::string_view text) {
     unsigned long long start = 0;
     unsigned long long end = 0;
     unsigned long long offset = 0;
+    unsigned long long inode = 0;
+    char device[16] = {};
     // start-end perms offset dev inode path
-    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset,
-                    &path_at) < 4 ||
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &offset,
+                    device, &inode, &path_at) < 4 ||
         end <= start) {
       continue;  // not a mapping (the kernel writes none that ends before it starts)
     }
@@ -113,11 +117,20 @@ std::vector<Mapping> parse_maps(std::string_view text) {
     m.end = end;
     m.offset = offset;
     m.perms = perms;
+    m.device = device;
+    m.inode = inode;
     if (path_at > 0 && static_cast<std::size_t>(path_at) < line.size())
       m.path = line.substr(path_at);
     out.push_back(std::move(m));
   }
   return out;
+}
+
+std::string format_maps_line(const Mapping& m) {
+  std::string line = fmt::format("{:x}-{:x} {} {:08x} {} {}", m.start, m.end, m.perms, m.offset,
+                                 m.device.empty() ? "00:00" : m.device, m.inode);
+  if (!m.path.empty()) line += " " + m.path;
+  return line + "\n";
 }
 
 std::optional<std::uint64_t> elf_symbol_value(const std::string& path, std::string_view name) {

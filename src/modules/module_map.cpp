@@ -156,12 +156,38 @@ Result<std::unique_ptr<ModuleMap>> ModuleMap::create(MapsSource maps_source,
   return map;
 }
 
+namespace {
+// Whether two maps report the same modules: the same files at the same places, the same
+// vDSO (what else changed — the heap, anonymous memory, permissions — names nothing).
+bool same_modules(const std::vector<Mapping>& a, const std::vector<Mapping>& b) {
+  auto is_module = [](const Mapping& m) { return m.path.starts_with("/") || m.path == "[vdso]"; };
+  auto i = a.begin();
+  auto j = b.begin();
+  while (true) {
+    i = std::find_if(i, a.end(), is_module);
+    j = std::find_if(j, b.end(), is_module);
+    if (i == a.end() || j == b.end()) return i == a.end() && j == b.end();
+    if (i->start != j->start || i->end != j->end || i->offset != j->offset || i->path != j->path)
+      return false;
+    ++i;
+    ++j;
+  }
+}
+}  // namespace
+
 Result<bool> ModuleMap::refresh() {
   last_refresh_ns_ = monotonic_ns();
   auto maps = source_();
   if (!maps) return maps.error();
   last_refresh_changed_ = *maps != last_maps_;
   if (!last_refresh_changed_) return false;
+  std::vector<Mapping> mappings = parse_maps(*maps);
+  if (!last_maps_.empty() && same_modules(setup_->mappings, mappings)) {
+    // The modules stay reported, and what was found in them stays true.
+    setup_->mappings = std::move(mappings);
+    last_maps_ = std::move(*maps);
+    return true;
+  }
   ++refreshes_;
   // A full report (not dwfl_report_begin_add): a library caught half-loaded, or one
   // dlclose'd, must not keep an address range that now belongs to another library.
@@ -169,7 +195,7 @@ Result<bool> ModuleMap::refresh() {
   auto r = report_maps(dwfl_, *maps);
   dwfl_report_end(dwfl_, nullptr, nullptr);
   if (!r) return r.error();
-  setup_->mappings = parse_maps(*maps);
+  setup_->mappings = std::move(mappings);
   // Every module's find_elf finds the setup through its userdata.
   dwfl_getmodules(
       dwfl_,

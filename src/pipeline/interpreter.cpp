@@ -1,6 +1,8 @@
 // Interpreter: raw sample -> unwound pcs -> symbolized frames -> interned root-first stack.
 #include "cspy/pipeline/interpreter.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 
 #include <fmt/core.h>
@@ -17,7 +19,13 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(
     const InterpreterOptions& options) {
   std::unique_ptr<Interpreter> c(new Interpreter(profile, options, pid));
   if (files && !options.debug_dirs.empty()) files->set_debug_dirs(options.debug_dirs);
-  auto modules = modules::ModuleMap::create(std::move(maps), std::move(files));
+  // Following maps, the module map reads the version selected; else `maps`.
+  Interpreter* self = c.get();
+  auto source = [self, maps = std::move(maps)]() -> Result<std::string> {
+    if (self->timeline_) return self->timeline_text_;
+    return maps();
+  };
+  auto modules = modules::ModuleMap::create(std::move(source), std::move(files));
   if (!modules) return modules.error();
   c->modules_ = std::move(*modules);
   const unwind::UnwindOptions unwind_options{.max_depth = options.max_depth};
@@ -185,6 +193,7 @@ void add_unnamed_sample(aggregate::Profile& profile, const sampling::RawSample& 
 }
 
 void Interpreter::on_sample(const sampling::RawSample& sample) {
+  select_maps(sample.time_ns);
   if (profile_.threads().count(sample.tid) == 0) {
     profile_.set_thread_process(sample.tid, pid_);
     if (namer_) profile_.set_thread_name(sample.tid, namer_(sample.tid));
@@ -241,6 +250,66 @@ std::vector<python::CodeRecord> Interpreter::python_codes() const {
 void Interpreter::on_lost(pid_t tid, std::uint64_t count) { profile_.add_lost(tid, count); }
 
 void Interpreter::refresh_modules() { (void)modules_->refresh(); }
+
+namespace {
+// Records this much older than the sample named last are folded into the base: samples
+// come in time order within milliseconds (off-CPU ones, dated at their switch-out, up to
+// seconds older).
+constexpr std::uint64_t kKeepMapsNs = 10'000'000'000ULL;
+}  // namespace
+
+void Interpreter::follow_maps(std::uint64_t base_ns, std::string_view base_text) {
+  timeline_ = std::make_unique<modules::MapsTimeline>(base_ns, base_text);
+  timeline_version_ = timeline_->version_at(base_ns);
+  timeline_text_ = timeline_->text_at(base_ns);
+  (void)modules_->refresh();
+}
+
+void Interpreter::stop_following_maps() {
+  if (!timeline_) return;
+  timeline_.reset();
+  (void)modules_->refresh();
+}
+
+void Interpreter::select_maps(std::uint64_t time_ns) {
+  if (!timeline_) return;
+  const std::uint64_t version = timeline_->version_at(time_ns);
+  if (version != timeline_version_) {
+    timeline_version_ = version;
+    timeline_text_ = timeline_->text_at(time_ns);
+    (void)modules_->refresh();
+  }
+  if (time_ns > kKeepMapsNs) timeline_->forget_before(time_ns - kKeepMapsNs);
+}
+
+void Interpreter::on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
+  (void)pid, (void)name;
+  if (timeline_) {
+    timeline_->add_exec(time_ns);
+  } else {
+    refresh_modules();
+  }
+}
+
+void Interpreter::on_mmap(const sampling::MmapEvent& mapping) {
+  if (!timeline_) return;
+  std::string perms = "----";
+  if ((mapping.prot & PROT_READ) != 0) perms[0] = 'r';
+  if ((mapping.prot & PROT_WRITE) != 0) perms[1] = 'w';
+  if ((mapping.prot & PROT_EXEC) != 0) perms[2] = 'x';
+  perms[3] = mapping.shared ? 's' : 'p';
+  // The kernel gives anonymous memory an offset (its address in pages); /proc says 0.
+  const bool file = mapping.inode != 0 || mapping.path.starts_with("/");
+  timeline_->add_mapping(
+      mapping.time_ns,
+      modules::Mapping{.start = mapping.start,
+                       .end = mapping.start + mapping.len,
+                       .offset = file ? mapping.offset : 0,
+                       .perms = std::move(perms),
+                       .path = mapping.path,
+                       .device = fmt::format("{:02x}:{:02x}", mapping.major, mapping.minor),
+                       .inode = mapping.inode});
+}
 
 void Interpreter::refresh_thread_names() {
   if (!namer_) return;

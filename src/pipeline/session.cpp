@@ -38,6 +38,14 @@ constexpr int kExitLooks = 40;
 // taken before its end have been read from the rings (they are read every few ms).
 constexpr std::uint64_t kCutDelayNs = 250'000'000ULL;
 
+// The raw writer's next sink: the Router hands each sample to the writer, then names it.
+class Discard final : public sampling::SampleSink {
+ public:
+  void on_sample(const sampling::RawSample&) override {}
+  void on_lost(pid_t, std::uint64_t) override {}
+};
+Discard discard;
+
 }  // namespace
 
 Session::Session(process::Target& target, aggregate::Profile& profile, SessionOptions options,
@@ -91,6 +99,27 @@ Result<std::string> Session::maps_of(const process::Process& proc) {
   return it->second.maps;
 }
 
+Result<std::pair<std::uint64_t, std::string>> Session::base_maps_of(const process::Process& proc) {
+  {
+    std::lock_guard lock(watched_mutex_);
+    auto it = watched_.find(proc.pid());
+    if (it != watched_.end() && !it->second.first_maps.empty()) {
+      return std::make_pair(it->second.first_maps_ns, it->second.first_maps);
+    }
+  }
+  const std::uint64_t read_ns = monotonic_ns();
+  auto maps = maps_of(proc);
+  if (!maps) return maps.error();
+  return std::make_pair(read_ns, std::move(*maps));
+}
+
+Result<std::string> Session::naming_maps(const Traced& traced) {
+  if (traced.interpreter && traced.interpreter->follows_maps()) {
+    return traced.interpreter->maps_text();
+  }
+  return maps_of(process_of(traced));
+}
+
 std::string Session::build_id_of(pid_t pid, std::uint64_t start) {
   std::string id = modules::build_id_in_memory(pid, start);
   if (!id.empty()) return id;
@@ -114,6 +143,12 @@ Result<std::unique_ptr<Interpreter>> Session::make_interpreter(
     return python != nullptr ? python->shown_thread_name(tid) : proc.thread_name(tid);
   });
   (*interpreter)->set_python(python);
+  // The kernel reports every mapping and exec from here on: each sample is named with the
+  // maps of its time, never with maps read after it was taken (an exec since).
+  if (source_ && source_->reports_maps()) {
+    auto base = base_maps_of(proc);
+    if (base) (*interpreter)->follow_maps(base->first, base->second);
+  }
   return interpreter;
 }
 
@@ -134,12 +169,11 @@ Result<void> Session::start_interpreter() {
   processes_[proc.pid()].interpreter = std::move(*interpreter);
   sink_ = &router_;
   if (!options_.raw_output.empty()) {
-    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), router_);
+    auto writer = sampling::RawFileWriter::create(options_.raw_output, proc.pid(), discard);
     if (!writer) return writer.error();
     raw_writer_ = std::move(*writer);
     raw_writer_->write_info(options_.rate_hz, profile_.info().start_unix_ns);
     save_raw_maps(proc.pid(), processes_[proc.pid()]);
-    sink_ = raw_writer_.get();
   }
   return {};
 }
@@ -194,16 +228,34 @@ void Session::watch(pid_t pid) {
   if (auto comm = process::read_text_file(fmt::format("/proc/{}/comm", pid))) {
     w.name = comm->substr(0, comm->find('\n'));
   }
+  const std::uint64_t read_ns = monotonic_ns();
   auto maps = process::read_text_file(fmt::format("/proc/{}/maps", pid));
   if (!maps || maps->empty() || *maps == w.maps) return;
   w.files->remember_build_ids(modules::parse_maps(*maps));
+  if (w.first_maps.empty()) {
+    w.first_maps = *maps;
+    w.first_maps_ns = read_ns;
+  }
   w.maps = std::move(*maps);
 }
 
 void Session::Router::on_sample(const sampling::RawSample& sample) {
   Session& s = session_;
-  Traced* t = s.traced(sample.pid);
-  if (t == nullptr) t = &s.processes_.at(s.target_.pid());  // not followed: the target's
+  pid_t pid = sample.pid;
+  Traced* t = s.traced(pid);
+  if (t == nullptr) {  // not followed: the target's
+    pid = s.target_.pid();
+    t = &s.processes_.at(pid);
+  }
+  if (s.raw_writer_) {
+    // A raw file's sample is named by the maps written before it: the ones it is named
+    // with live.
+    if (t->interpreter && t->interpreter->follows_maps()) {
+      t->interpreter->select_maps(sample.time_ns);
+      if (t->interpreter->maps_version() != t->raw_maps_version) s.save_raw_maps(pid, *t);
+    }
+    s.raw_writer_->on_sample(sample);
+  }
   t->last_sample_ns = sample.time_ns;
   s.latest_sample_ns_ = std::max(s.latest_sample_ns_, sample.time_ns);
   if (sample.time_ns < s.interval_start_ns_) ++s.late_samples_;
@@ -216,7 +268,19 @@ void Session::Router::on_sample(const sampling::RawSample& sample) {
 }
 
 void Session::Router::on_lost(pid_t tid, std::uint64_t count) {
-  session_.profile_.add_lost(tid, count);
+  Session& s = session_;
+  if (s.raw_writer_) s.raw_writer_->on_lost(tid, count);
+  s.profile_.add_lost(tid, count);
+  // Mappings may have been lost with the samples: the maps are read from /proc again.
+  if (s.source_->reports_maps()) return;
+  for (auto& [pid, t] : s.processes_) {
+    if (t.interpreter) t.interpreter->stop_following_maps();
+  }
+}
+
+void Session::Router::on_mmap(const sampling::MmapEvent& mapping) {
+  Traced* t = session_.traced(mapping.pid);
+  if (t != nullptr && t->interpreter) t->interpreter->on_mmap(mapping);
 }
 
 void Session::Router::on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
@@ -226,7 +290,7 @@ void Session::Router::on_exec(pid_t pid, std::uint64_t time_ns, const std::strin
   if (t == nullptr) return;
   // The samples after it are of the new program: name them by its maps, and look for a
   // Python interpreter in it afresh.
-  if (t->interpreter) t->interpreter->refresh_modules();
+  if (t->interpreter) t->interpreter->on_exec(pid, time_ns, name);
   // A raw file's samples after this record are named by the maps written here.
   if (s.raw_writer_) s.save_raw_maps(pid, *t);
   if (s.python_) {
@@ -367,7 +431,10 @@ void Session::select_raw_process(pid_t pid) { raw_writer_->select_process(pid); 
 
 void Session::save_raw_maps(pid_t pid, Traced& traced) {
   if (!raw_writer_) return;
-  auto maps = maps_of(process_of(traced));
+  auto maps = naming_maps(traced);
+  if (traced.interpreter && traced.interpreter->follows_maps()) {
+    traced.raw_maps_version = traced.interpreter->maps_version();
+  }
   if (!maps || maps->empty() || *maps == traced.raw_maps) return;
   select_raw_process(pid);
   raw_writer_->write_maps(*maps);

@@ -153,6 +153,11 @@ class PerfEventSource final : public SampleSource {
       collect_into(batch);
       off_cpu_.flush(monotonic_ns(), [&batch](Queued&& q) { batch.push_back(std::move(q)); });
     }
+    // In time order across the rings (one per CPU): a mapping made on one CPU reaches the
+    // sink before the samples taken after it on another.
+    std::stable_sort(batch.begin(), batch.end(), [](const Queued& a, const Queued& b) {
+      return a.sample.time_ns < b.sample.time_ns;
+    });
     std::size_t delivered = 0;
     for (Queued& q : batch) delivered += deliver(q, sink);
     recycle(batch);
@@ -216,6 +221,7 @@ class PerfEventSource final : public SampleSource {
     return why;
   }
   const char* name() const override { return "perf_event"; }
+  bool reports_maps() const override { return !records_lost_; }
 
  private:
   // A record taken out of a ring: a sample (its stack bytes copied) or a lost count.
@@ -227,6 +233,7 @@ class PerfEventSource final : public SampleSource {
     std::uint64_t lost = 0;  // non-zero: a PERF_RECORD_LOST
     bool exec = false;       // a PERF_RECORD_COMM of an exec: sample's pid and time
     std::string exec_name;
+    std::optional<MmapEvent> mmap;  // a PERF_RECORD_MMAP2
   };
 
   // The reader thread: empties the rings into the queue as they fill, whatever the
@@ -318,7 +325,7 @@ class PerfEventSource final : public SampleSource {
     if (batch.empty()) return;
     std::lock_guard lock(queue_mutex_);
     for (Queued& q : batch) {
-      if (q.lost == 0 && queued_bytes_ > kMaxQueuedBytes) {
+      if (q.lost == 0 && !q.exec && !q.mmap && queued_bytes_ > kMaxQueuedBytes) {
         q.lost_tid = q.sample.tid;
         q.lost = 1;
         q.stack = {};
@@ -353,8 +360,10 @@ class PerfEventSource final : public SampleSource {
     for (pid_t pid : process::descendants(target_.pid())) {
       auto child = process::Process::open(pid);
       if (!child) continue;
-      if (options_.sampler.process_seen) options_.sampler.process_seen(pid);
+      // Its events first: every mapping made after they opened is reported, so what
+      // process_seen reads next misses none.
       scan_threads_of(*child);
+      if (options_.sampler.process_seen) options_.sampler.process_seen(pid);
     }
   }
 
@@ -413,10 +422,14 @@ class PerfEventSource final : public SampleSource {
     attr.exclude_hv = 1;
     attr.use_clockid = 1;
     attr.clockid = CLOCK_MONOTONIC;
-    // An exec is a PERF_RECORD_COMM, timed like the samples around it (sample_id_all):
-    // samples after it are of the new program.
+    // An exec is a PERF_RECORD_COMM, and each mapping made a PERF_RECORD_MMAP2 (code and
+    // data: a library's first mapping is not executable), timed like the samples around
+    // them (sample_id_all): each sample is named with the maps of its time.
     attr.comm = 1;
     attr.comm_exec = 1;
+    attr.mmap = 1;
+    attr.mmap2 = 1;
+    attr.mmap_data = 1;
     attr.sample_id_all = 1;
     attr.disabled = before_exec ? 1 : 0;
     attr.enable_on_exec = before_exec ? 1 : 0;
@@ -623,6 +636,12 @@ class PerfEventSource final : public SampleSource {
       std::memcpy(&tid, body + 20, 4);
       q.lost_tid = shared ? static_cast<pid_t>(tid) : ring_tid;
       if (q.lost == 0) return;
+      records_lost_ = true;
+    } else if (hdr.type == PERF_RECORD_MMAP2) {
+      MmapEvent mmap;
+      if (!parse_mmap2(body, end, mmap)) return;
+      q.sample.time_ns = mmap.time_ns;
+      q.mmap = std::move(mmap);
     } else if (hdr.type == PERF_RECORD_COMM && (hdr.misc & PERF_RECORD_MISC_COMM_EXEC) != 0) {
       ExecRecord exec;
       if (!parse_exec(body, end, exec)) return;
@@ -712,6 +731,10 @@ class PerfEventSource final : public SampleSource {
   }
 
   std::size_t deliver(Queued& q, SampleSink& sink) {
+    if (q.mmap) {
+      sink.on_mmap(*q.mmap);
+      return 0;
+    }
     if (q.exec) {
       sink.on_exec(q.sample.pid, q.sample.time_ns, q.exec_name);
       return 0;
@@ -760,7 +783,8 @@ class PerfEventSource final : public SampleSource {
   std::vector<std::vector<std::uint8_t>> spare_;
   std::string reader_error_;
   bool count_kernel_time_ = true;
-  std::unique_ptr<IdleSampler> idle_;  // --idle: threads off CPU
+  std::atomic<bool> records_lost_{false};  // the kernel dropped records: maybe mappings
+  std::unique_ptr<IdleSampler> idle_;      // --idle: threads off CPU
   // --idle: a context-switch event per thread, unless the kernel refuses them.
   std::map<pid_t, ThreadEvent> switch_events_;
   bool switches_refused_ = false;

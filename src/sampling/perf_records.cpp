@@ -2,9 +2,11 @@
 #include "perf_records.h"
 
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 namespace cspy::sampling {
 
@@ -30,6 +32,37 @@ bool parse_exec(const std::uint8_t* p, const std::uint8_t* end, ExecRecord& exec
   exec.pid = static_cast<pid_t>(ids[0]);
   exec.tid = static_cast<pid_t>(ids[1]);
   exec.time_ns = time;
+  return true;
+}
+
+bool parse_mmap2(const std::uint8_t* p, const std::uint8_t* end, MmapEvent& mmap) {
+  struct Fixed {
+    std::uint32_t pid, tid;
+    std::uint64_t addr, len, pgoff;
+    std::uint32_t maj, min;
+    std::uint64_t ino, ino_generation;
+    std::uint32_t prot, flags;
+  } fixed{};
+  static_assert(sizeof(Fixed) == 64);
+  if (end - p < static_cast<std::ptrdiff_t>(sizeof fixed)) return false;
+  std::memcpy(&fixed, p, sizeof fixed);
+  const auto* name = reinterpret_cast<const char*>(p + sizeof fixed);
+  const std::size_t room = static_cast<std::size_t>(end - p) - sizeof fixed;
+  const std::size_t len = ::strnlen(name, room);
+  const std::size_t padded = (len + 1 + 7) / 8 * 8;
+  if (padded + 16 > room) return false;
+  std::memcpy(&mmap.time_ns, p + sizeof fixed + padded + 8, 8);
+  mmap.pid = static_cast<pid_t>(fixed.pid);
+  mmap.start = fixed.addr;
+  mmap.len = fixed.len;
+  mmap.offset = fixed.pgoff;
+  mmap.major = fixed.maj;
+  mmap.minor = fixed.min;
+  mmap.inode = fixed.ino;
+  mmap.prot = fixed.prot;
+  mmap.shared = (fixed.flags & MAP_SHARED) != 0;
+  const std::string_view path(name, len);
+  mmap.path = path == "//anon" ? std::string() : std::string(path);
   return true;
 }
 

@@ -1,7 +1,7 @@
 // The bodies of the perf_event records the sampler's events write (PERF_RECORD_SAMPLE with
-// TID | TIME [| CALLCHAIN] | REGS_USER | STACK_USER, and an exec's PERF_RECORD_COMM with
-// sample_id_all), read into RawSample and ExecRecord. A body that does not fit is refused
-// (false), never read beyond `end`.
+// TID | TIME [| CALLCHAIN] | REGS_USER | STACK_USER; an exec's PERF_RECORD_COMM and
+// PERF_RECORD_MMAP2, with sample_id_all), read into RawSample, ExecRecord and MmapEvent. A
+// body that does not fit is refused (false), never read beyond `end`.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +28,11 @@ struct ExecRecord {
 // stack points into the record, and so do `kernel_ips` when given (a callchain sampled).
 bool parse_sample(const std::uint8_t* p, const std::uint8_t* end, RawSample& sample,
                   std::span<const std::uint64_t>* kernel_ips = nullptr);
+
+// Reads a PERF_RECORD_MMAP2 body: pid, tid, addr, len, pgoff, maj, min, ino, ino
+// generation, prot, flags, the file name (NUL-padded to 8 bytes; "//anon" for anonymous
+// memory), then the sample_id fields TID and TIME.
+bool parse_mmap2(const std::uint8_t* p, const std::uint8_t* end, MmapEvent& mmap);
 
 // Reads an exec's PERF_RECORD_COMM body: pid, tid, the new name (NUL-padded to 8 bytes),
 // then the sample_id fields TID and TIME.

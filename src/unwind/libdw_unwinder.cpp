@@ -2,6 +2,8 @@
 // current sample's registers and stack copy (the approach of perf's unwind-libdw, but
 // without a new Dwfl per sample).
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <libelf.h>
 
 #include <cstring>
 #include <string>
@@ -12,6 +14,20 @@
 namespace cspy::unwind {
 
 namespace {
+
+// An ELF of the targets' machine for libdw's unwinding backend: cspy's own (x86-64, as
+// every target), opened once and never closed. Without one, libdw borrows the backend of
+// the first module reported and frees it with that module, when the maps change under it
+// (an exec replaces every module), leaving the unwinder a dangling backend.
+Elf* machine_elf() {
+  static Elf* const elf = []() -> Elf* {
+    (void)elf_version(EV_CURRENT);
+    const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    return elf_begin(fd, ELF_C_READ_MMAP, nullptr);  // reads through fd, kept open
+  }();
+  return elf;
+}
 
 class LibdwUnwinder final : public StackWalker {
  public:
@@ -28,7 +44,7 @@ class LibdwUnwinder final : public StackWalker {
         .detach = nullptr,
         .thread_detach = nullptr,
     };
-    if (!dwfl_attach_state(modules_.dwfl(), nullptr, pid, &callbacks, this)) {
+    if (!dwfl_attach_state(modules_.dwfl(), machine_elf(), pid, &callbacks, this)) {
       return Error(
           ErrorKind::kBadInput,
           std::string("cannot set up unwinding (no ELF module found): ") + dwfl_errmsg(-1));

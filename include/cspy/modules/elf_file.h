@@ -21,9 +21,13 @@ struct Mapping {
   std::uint64_t offset = 0;  // file offset of `start`
   std::string perms;         // "r-xp"
   std::string path;          // empty for anonymous memory; "[heap]", "[vdso]" as given
+  std::string device;        // "08:01" ("00:00" for anonymous memory)
+  std::uint64_t inode = 0;
 };
 
 std::vector<Mapping> parse_maps(std::string_view text);
+// One line of /proc/PID/maps text for `m` (what parse_maps reads back), with its newline.
+std::string format_maps_line(const Mapping& m);
 
 // A mapping's path without the " (deleted)" /proc/PID/maps appends to a file unlinked
 // since it was mapped.

@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "cspy/aggregate/profile.h"
+#include "cspy/modules/maps_timeline.h"
 #include "cspy/modules/module_map.h"
 #include "cspy/pipeline/python_hook.h"
 #include "cspy/process/process.h"
@@ -63,6 +65,23 @@ class Interpreter final : public sampling::SampleSink {
 
   void on_sample(const sampling::RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
+  // The program changed: following maps, a version from `time_ns` on; else the maps are
+  // read again.
+  void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) override;
+  void on_mmap(const sampling::MmapEvent& mapping) override;
+
+  // Live, with a sampler that reports every mapping and exec: from now on the maps are
+  // `base_text` (read from /proc at `base_ns`) changed by on_mmap() and on_exec(), and each
+  // sample is named with those in force when it was taken; /proc is not read again.
+  void follow_maps(std::uint64_t base_ns, std::string_view base_text);
+  // Records were lost: the maps are read from /proc again (on a miss, and when refreshed).
+  void stop_following_maps();
+  bool follows_maps() const { return timeline_ != nullptr; }
+  // Following maps: names what follows with the maps in force at `time_ns` (on_sample
+  // does it for its sample); the text and a number that changes with it.
+  void select_maps(std::uint64_t time_ns);
+  const std::string& maps_text() const { return timeline_text_; }
+  std::uint64_t maps_version() const { return timeline_version_; }
   // Unwinds and symbolizes one sample into `root_first` without counting it, its Python
   // frames merged in; returns how the native unwinding ended. Failure frames
   // ([unknown], [truncated], [python: changed during read]) are included.
@@ -102,6 +121,10 @@ class Interpreter final : public sampling::SampleSink {
   InterpreterOptions options_;
   pid_t pid_;  // the process whose samples these are
   std::unique_ptr<modules::ModuleMap> modules_;
+  // Following maps: what the module map reads (the version selected last).
+  std::unique_ptr<modules::MapsTimeline> timeline_;
+  std::string timeline_text_;
+  std::uint64_t timeline_version_ = 0;
   std::unique_ptr<unwind::Unwinder> unwinder_;
   std::unique_ptr<symbolize::Symbolizer> symbolizer_;
   std::function<std::string(pid_t)> namer_;

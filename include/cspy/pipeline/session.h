@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cspy/aggregate/profile.h"
 #include "cspy/pipeline/interpreter.h"
@@ -100,8 +101,9 @@ class Session {
   struct Traced {
     // Null for the target (target_.process()), and for a process gone (no interpreter).
     std::unique_ptr<process::Process> process;
-    std::unique_ptr<Interpreter> interpreter;  // null: its maps could not be read, or gone
-    std::string raw_maps;                      // the maps text last written to the raw file
+    std::unique_ptr<Interpreter> interpreter;     // null: its maps could not be read, or gone
+    std::string raw_maps;                         // the maps text last written to the raw file
+    std::uint64_t raw_maps_version = UINT64_MAX;  // following maps: the version written
     std::map<std::uint64_t, std::string> raw_build_ids;  // module start -> build-id written
     std::uint64_t last_sample_ns = 0;
     std::uint64_t gone_ns = 0;  // when retire_exited() first found it gone
@@ -110,6 +112,10 @@ class Session {
   struct Watched {
     std::string name;  // its comm when first seen
     std::string maps;  // the last read
+    // The first read, after its events were opened, and the time just before it: the
+    // kernel reports every mapping and exec after it.
+    std::string first_maps;
+    std::uint64_t first_maps_ns = 0;
     std::shared_ptr<modules::TargetFiles> files;
     std::uint64_t gone_ns = 0;  // when first found gone, if never sampled (retire_exited)
   };
@@ -120,6 +126,7 @@ class Session {
     void on_sample(const sampling::RawSample& sample) override;
     void on_lost(pid_t tid, std::uint64_t count) override;
     void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) override;
+    void on_mmap(const sampling::MmapEvent& mapping) override;
 
    private:
     Session& session_;
@@ -141,6 +148,12 @@ class Session {
       const process::Process& proc, std::shared_ptr<modules::TargetFiles> files = nullptr);
   // The maps of `proc`: read now, or as watch() last read them if it is gone.
   Result<std::string> maps_of(const process::Process& proc);
+  // The first maps of `proc` that every later change is reported after (watch()'s first
+  // read, else one now), and the time just before they were read.
+  Result<std::pair<std::uint64_t, std::string>> base_maps_of(const process::Process& proc);
+  // The maps a process's samples are named with now: the version its Interpreter selected
+  // (following maps), else /proc's.
+  Result<std::string> naming_maps(const Traced& traced);
   // The build-id of the module at `start` in process `pid`: read from its memory now, or
   // as watch() read it while it lived.
   std::string build_id_of(pid_t pid, std::uint64_t start);
@@ -179,7 +192,7 @@ class Session {
   std::vector<std::string> retired_notices_;
   std::uint64_t latest_sample_ns_ =
       0;  // the newest sample named so far  // of Interpreters retire_exited() dropped
-  sampling::SampleSink* sink_ = nullptr;  // the router, or the raw writer before it
+  sampling::SampleSink* sink_ = nullptr;  // the router, once there is an Interpreter
   std::string fallback_reason_;
   std::uint64_t start_ns_ = 0;
   std::uint64_t end_ns_ = 0;

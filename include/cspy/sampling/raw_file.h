@@ -108,6 +108,8 @@ class RawFileWriter final : public SampleSink {
   void on_sample(const RawSample& sample) override;
   void on_lost(pid_t tid, std::uint64_t count) override;
   void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) override;
+  // Not written: the maps versions written before the samples they name say it all.
+  void on_mmap(const MmapEvent& mapping) override { next_.on_mmap(mapping); }
   // Completes the file: flushed, synced and renamed from its temporary name to `path`. On
   // an error (a full disk) the temporary file is removed and nothing is left at `path`.
   Result<void> close();

@@ -68,6 +68,23 @@ inline bool read_stack_word(const RawSample& sample, std::uint64_t addr, std::ui
   return true;
 }
 
+// A mapping the kernel reported (PERF_RECORD_MMAP2, for an mmap or an mprotect of part of
+// one): from `time_ns` on, process `pid` has [start, start + len) mapped from `path` (""
+// for anonymous memory) at file offset `offset`, replacing what was there.
+struct MmapEvent {
+  pid_t pid = 0;
+  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC
+  std::uint64_t start = 0;
+  std::uint64_t len = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t major = 0;  // the file's device and inode
+  std::uint32_t minor = 0;
+  std::uint64_t inode = 0;
+  std::uint32_t prot = 0;  // PROT_READ | PROT_WRITE | PROT_EXEC
+  bool shared = false;     // MAP_SHARED
+  std::string path;        // as the target names it; "[heap]", "[vdso]" as given
+};
+
 // Receives samples from a SampleSource.
 class SampleSink {
  public:
@@ -81,6 +98,9 @@ class SampleSink {
   virtual void on_exec(pid_t pid, std::uint64_t time_ns, const std::string& name) {
     (void)pid, (void)time_ns, (void)name;
   }
+  // A mapping made in a sampled process (sources that report them: perf_event). In time
+  // order with the samples, within a few milliseconds.
+  virtual void on_mmap(const MmapEvent& mapping) { (void)mapping; }
 };
 
 }  // namespace cspy::sampling

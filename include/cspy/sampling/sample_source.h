@@ -52,6 +52,10 @@ class SampleSource {
   // Why samples were lost ("" when none were, or the source cannot tell): where they were
   // dropped and what loses fewer.
   virtual std::string lost_reason() const { return {}; }
+  // Whether every mapping and exec of the sampled processes reaches the sink (on_mmap,
+  // on_exec) since start(): false for sources that report none, and once the kernel lost
+  // records (a full ring). Without them, maps are read from /proc.
+  virtual bool reports_maps() const { return false; }
   virtual const char* name() const = 0;
 };
 
