@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const int kind = data[0] % 4;
   // Ring records are 8-byte aligned: so is the copy parsed here.
-  std::vector<std::uint64_t> words((size - 1 + 7) / 8);
+  std::vector<std::uint64_t> words((size - 1 + 7) / 8 + 1);
   std::memcpy(words.data(), data + 1, size - 1);
   const auto* begin = reinterpret_cast<const std::uint8_t*>(words.data());
   const std::uint8_t* end = begin + (size - 1);
