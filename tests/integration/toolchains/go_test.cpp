@@ -1,0 +1,102 @@
+// A Go program built by Debian's Go (no modules, GOCACHE and GOPATH in the test's directory),
+// sampled by PID: its goroutine's whole stack runtime.goexit -> runtime.main -> main.main ->
+// main.outer -> main.middle -> main.leaf, named as `go tool addr2line` names each function,
+// ending at the goroutine's root (not an unwind failure), none with an [unknown] root.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/child_process.h"
+#include "support/test_files.h"
+#include "toolchain_runs.h"
+
+namespace cspy::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// `go` with its caches and GOPATH in `dir`, nothing downloaded.
+std::vector<std::string> go_command(const std::string& dir, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"env",
+                                   "HOME=" + dir + "/go-home",
+                                   "GOCACHE=" + dir + "/go-cache",
+                                   "GOPATH=" + dir + "/go-path",
+                                   "GO111MODULE=off",
+                                   "GOPROXY=off",
+                                   "GOFLAGS=",
+                                   "CGO_ENABLED=0",
+                                   "go"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+// The names `go tool addr2line` gives the functions the symbol table (`go tool nm`) calls
+// `symbols`, at each one's first instruction, in that order ("" for a symbol not found).
+std::vector<std::string> reference_names(const std::string& dir, const std::string& binary,
+                                         const std::vector<std::string>& symbols) {
+  std::map<std::string, std::string> addresses;
+  for (const std::string& line :
+       lines_of(run_command(go_command(dir, {"tool", "nm", binary})).out)) {
+    std::istringstream fields(line);  // "  48d980 T main.leaf"
+    std::string address;
+    std::string type;
+    std::string name;
+    if (fields >> address >> type >> name) addresses[name] = address;
+  }
+  std::string input;
+  for (const std::string& symbol : symbols) {
+    input += "0x" + (addresses.count(symbol) != 0 ? addresses[symbol] : "0") + "\n";
+  }
+  const std::string input_file = dir + "/addr2line.in";
+  if (!write_file(input_file, input)) return {};
+  CommandResult r = run_command({"sh", "-c", "exec \"$@\" < " + input_file, "sh", "env",
+                                 "HOME=" + dir + "/go-home", "GOCACHE=" + dir + "/go-cache", "go",
+                                 "tool", "addr2line", binary});
+  // Two lines per address: the function, then file:line.
+  const auto lines = lines_of(r.out);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const std::string& symbol = symbols[i];
+    names.push_back(addresses.count(symbol) != 0 && 2 * i < lines.size() ? lines[2 * i] : "");
+  }
+  return names;
+}
+
+TEST(GoToolchain, GoroutineStackByPidFrameByFrameNamedAsGoTools) {
+  CSPY_REQUIRE_TOOL(have_program("go"), "go is missing: bash scripts/install-deps.sh (golang-go)");
+  const std::string dir = make_test_dir("toolchains-go");
+  const std::string binary = dir + "/go_chain";
+  CommandResult built =
+      run_command(go_command(dir, {"build", "-o", binary, target_source("go_chain.go")}), 180s);
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+
+  const std::vector<std::string> symbols = {"runtime.goexit.abi0", "runtime.main", "main.main",
+                                            "main.outer",          "main.middle",  "main.leaf"};
+  const std::vector<std::string> names = reference_names(dir, binary, symbols);
+  ASSERT_EQ(names.size(), symbols.size()) << "go tool nm / addr2line " << binary;
+  std::string stack;
+  for (const std::string& name : names) {
+    ASSERT_FALSE(name.empty()) << "go tool nm / addr2line " << binary;
+    stack += (stack.empty() ? "" : ";") + name;
+  }
+  EXPECT_EQ(stack, "runtime.goexit;runtime.main;main.main;main.outer;main.middle;main.leaf");
+
+  ChildProcess chain({binary});
+  ASSERT_TRUE(chain.started()) << chain.error_output();
+  ASSERT_TRUE(chain.wait_for_output("ready", 10s)) << chain.error_output();
+  const Recording rec = record_by_pid(chain.pid());
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+
+  const ChainCount c = count_chain(rec.stacks, std::regex(regex_escape(stack)));
+  ASSERT_GE(c.all, 100u) << rec.err;  // ~1,000 when the machine is idle
+  EXPECT_GE(c.matching * 100, c.all * 95)
+      << "expected " << stack << " in 95% of " << c.all << " samples; others:\n"
+      << c.others << rec.err;
+  EXPECT_EQ(c.unknown_roots, 0u) << c.others;
+  EXPECT_TRUE(chain.running());
+}
+
+}  // namespace
+}  // namespace cspy::test
