@@ -18,9 +18,13 @@ class StackRoots {
   // kGoTop: a function Go's own traceback ends at (TOPFRAME in the runtime's assembly:
   // runtime.goexit, runtime.mstart, runtime.rt0_go, runtime.sigtramp), whatever the CFI
   // says lies beyond it (an M's mstart is called by runtime.clone on a fresh stack).
-  enum class Kind : std::uint8_t { kNone, kRoot, kGoTop };
+  // kGoSwitch: a Go function that switches to the g0 stack (go_stacks.h): not a root.
+  enum class Kind : std::uint8_t { kNone, kRoot, kGoTop, kGoSwitch };
   Kind kind(const UnwoundFrame& frame);
-  bool is_root(const UnwoundFrame& frame) { return kind(frame) != Kind::kNone; }
+  bool is_root(const UnwoundFrame& frame) {
+    const Kind k = kind(frame);
+    return k == Kind::kRoot || k == Kind::kGoTop;
+  }
 
  private:
   modules::ModuleMap& modules_;
