@@ -18,9 +18,9 @@ bool read_word(const sampling::RawSample& sample, const process::Process* live, 
 
 }  // namespace
 
-void follow_go_stack_switch(StackRoots& roots, const sampling::RawSample& sample,
-                            const process::Process* live, std::size_t max_depth,
-                            UnwoundStack& out) {
+void follow_go_stack_switch(const modules::ModuleMap& modules, StackRoots& roots,
+                            const sampling::RawSample& sample, const process::Process* live,
+                            std::size_t max_depth, UnwoundStack& out) {
   // The first switching frame that is a return address (a sample inside the switch itself
   // has no frame-pointer record of it).
   std::size_t k = 0;
@@ -42,14 +42,26 @@ void follow_go_stack_switch(StackRoots& roots, const sampling::RawSample& sample
         ret == 0) {
       break;
     }
-    if (found) after.push_back(UnwoundFrame{RemoteAddr(ret), false});
-    // On the goroutine's stack, callers' frames lie at higher addresses. Its words are read
-    // live, after the sample: a goroutine that went on meanwhile leaves a broken chain,
-    // which ends the walk there (a failed stack) rather than adding stale frames.
-    if (found && next_bp != 0 && next_bp <= bp) break;
-    if (ret == switch_return) found = true;
+    if (modules.find(RemoteAddr(ret)) == nullptr) break;  // a stale word, not code
+    const UnwoundFrame frame{RemoteAddr(ret), false};
+    const bool keep = found || k == 1;
+    if (keep) after.push_back(frame);
+    // On one stack, callers' frames lie at higher addresses; a switching function's caller
+    // is on another (the goroutine's). The goroutine's words are read live, after the
+    // sample: a goroutine that went on meanwhile leaves a broken chain, which ends the walk
+    // there (a failed stack) rather than adding stale frames.
+    const bool switch_step = roots.kind(frame) == StackRoots::Kind::kGoSwitch;
+    if (keep && !switch_step && next_bp != 0 && next_bp <= bp) break;
+    if (ret == switch_return) {
+      found = true;
+      after.clear();
+    }
     bp = next_bp;
   }
+  // Sampled in a function with no frame of its own (the vDSO's clock_gettime) called by the
+  // switching one: rbp is still the switching function's frame, whose return address the
+  // chain holds first.
+  if (!found && k == 1 && !after.empty()) found = true;
   if (!found) return;
   out.frames.resize(k + 1);
   out.frames.insert(out.frames.end(), after.begin(), after.end());

@@ -6,6 +6,7 @@
 // Internal to src/unwind; StackWalker calls it after each walk.
 #pragma once
 
+#include "cspy/modules/module_map.h"
 #include "cspy/process/process.h"
 #include "cspy/sampling/raw_sample.h"
 #include "cspy/unwind/unwinder.h"
@@ -15,8 +16,10 @@ namespace cspy::unwind {
 
 // When `out` holds a Go stack-switching frame whose return address the frame-pointer chain
 // from the sample's rbp also reaches, the frames after it are replaced by that chain's
-// (read from the stack copy, then the live target when `live` is set). Else unchanged.
-void follow_go_stack_switch(StackRoots& roots, const sampling::RawSample& sample,
-                            const process::Process* live, std::size_t max_depth, UnwoundStack& out);
+// (read from the stack copy, then the live target when `live` is set), up to a word that
+// is no return address into a known module. Else unchanged.
+void follow_go_stack_switch(const modules::ModuleMap& modules, StackRoots& roots,
+                            const sampling::RawSample& sample, const process::Process* live,
+                            std::size_t max_depth, UnwoundStack& out);
 
 }  // namespace cspy::unwind

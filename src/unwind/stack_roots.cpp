@@ -27,9 +27,12 @@ StackRoots::Kind StackRoots::kind(const UnwoundFrame& frame) {
     static const std::unordered_set<std::string> kGoTops = {
         "runtime.goexit", "runtime.goexit.abi0", "runtime.mstart",   "runtime.mstart.abi0",
         "runtime.rt0_go", "runtime.rt0_go.abi0", "runtime.sigtramp", "runtime.sigtramp.abi0"};
+    // runtime.nanotime1 and time.now switch to g0 to call the vDSO.
     static const std::unordered_set<std::string> kGoSwitches = {
         "runtime.systemstack", "runtime.systemstack.abi0", "runtime.mcall",
-        "runtime.mcall.abi0",  "runtime.morestack",        "runtime.morestack.abi0"};
+        "runtime.mcall.abi0",  "runtime.morestack",        "runtime.morestack.abi0",
+        "runtime.nanotime1",   "runtime.nanotime1.abi0",   "time.now",
+        "time.now.abi0"};
     if (kRoots.count(name) != 0) kind = Kind::kRoot;
     if (kGoTops.count(name) != 0) kind = Kind::kGoTop;
     if (kGoSwitches.count(name) != 0) kind = Kind::kGoSwitch;

@@ -25,7 +25,7 @@ void StackWalker::unwind(const sampling::RawSample& sample, UnwoundStack& out) {
     out.end = StackEnd::kComplete;
     walk(sample, out);
   }
-  follow_go_stack_switch(roots_, sample, live_memory_, max_depth_, out);
+  follow_go_stack_switch(modules_, roots_, sample, live_memory_, max_depth_, out);
   finish_stack(roots_, sample.regs.ip(), out);
 }
 
