@@ -1,7 +1,8 @@
 // A Go program built by Debian's Go (no modules, GOCACHE and GOPATH in the test's directory),
-// sampled by PID: its goroutine's whole stack runtime.goexit -> runtime.main -> main.main ->
-// main.outer -> main.middle -> main.leaf, named as `go tool addr2line` names each function,
-// ending at the goroutine's root (not an unwind failure), none with an [unknown] root.
+// with and without DWARF, sampled by PID: its goroutine's whole stack runtime.goexit ->
+// runtime.main -> main.main -> main.outer -> main.middle -> main.leaf, named as `go tool addr2line`
+// names each function, ending at the goroutine's root (not an unwind failure), none with an
+// [unknown] root.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -64,19 +65,25 @@ std::vector<std::string> reference_names(const std::string& dir, const std::stri
   return names;
 }
 
-// go_chain built into a test directory `name` (its path; a test failure and "" if go fails).
-std::string build_go_chain(const std::string& name) {
+// go_chain built into a test directory `name` (its path; a test failure and "" if go fails),
+// with DWARF (Go's default: .debug_frame, no .eh_frame) or without (-ldflags=-w: symbol
+// table and frame pointers only).
+std::string build_go_chain(const std::string& name, bool dwarf = true) {
   const std::string dir = make_test_dir(name);
   const std::string binary = dir + "/go_chain";
-  CommandResult built =
-      run_command(go_command(dir, {"build", "-o", binary, target_source("go_chain.go")}), 180s);
+  std::vector<std::string> args = {"build", "-o", binary};
+  if (!dwarf) args.emplace_back("-ldflags=-w");
+  args.push_back(target_source("go_chain.go"));
+  CommandResult built = run_command(go_command(dir, args), 180s);
   EXPECT_EQ(built.exit_code, 0) << built.out << built.err;
   return built.exit_code == 0 ? binary : "";
 }
 
-TEST(GoToolchain, GoroutineStackByPidFrameByFrameNamedAsGoTools) {
+class GoToolchain : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoToolchain, GoroutineStackByPidFrameByFrameNamedAsGoTools) {
   CSPY_REQUIRE_TOOL(have_program("go"), "go is missing: bash scripts/install-deps.sh (golang-go)");
-  const std::string binary = build_go_chain("toolchains-go");
+  const std::string binary = build_go_chain("toolchains-go-" + GetParam(), GetParam() == "dwarf");
   ASSERT_FALSE(binary.empty());
   const std::string dir = binary.substr(0, binary.rfind('/'));
   const std::vector<std::string> symbols = {"runtime.goexit.abi0", "runtime.main", "main.main",
@@ -107,12 +114,15 @@ TEST(GoToolchain, GoroutineStackByPidFrameByFrameNamedAsGoTools) {
   EXPECT_TRUE(chain.running());
 }
 
+INSTANTIATE_TEST_SUITE_P(Debug, GoToolchain, ::testing::Values("dwarf", "nodwarf"),
+                         [](const auto& param_info) { return param_info.param; });
+
 // Allocating 64 KiB buffers, the program runs much on the g0 stack (runtime.systemstack:
 // span allocation, GC work): frame pointers lead from there back into the goroutine's
 // stack, to runtime.goexit (CFI alone reads stale g0 words there: none did, and 20-26% of
 // all samples were unwind failures). The goroutine's words are read live, after the sample,
 // so a goroutine that went on meanwhile can still break a few.
-TEST(GoToolchain, SystemStackFollowedIntoTheGoroutineStack) {
+TEST(GoStacks, SystemStackFollowedIntoTheGoroutineStack) {
   CSPY_REQUIRE_TOOL(have_program("go"), "go is missing: bash scripts/install-deps.sh (golang-go)");
   const std::string binary = build_go_chain("toolchains-go-alloc");
   ASSERT_FALSE(binary.empty());
