@@ -18,7 +18,8 @@ packages=(
   libcap2-bin util-linux  # capsh, unshare: the container tests
   debuginfod libdebuginfod1 libdebuginfod-dev  # a loopback debuginfod server; its client (libdw's, and cspy's probe)
   libprotobuf-dev protobuf-compiler  # pprof output: profile.proto encoded by the protobuf library
-  golang-go  # go tool pprof: the real consumer that validates the pprof output in tests
+  golang-go  # go tool pprof: the real consumer that validates the pprof output in tests; Go test program
+  rustc  # the Rust test program (legacy and v0 mangling), built by the toolchain tests
   clang libclang-rt-14-dev  # libFuzzer: the fuzz targets under fuzz/ (CSPY_FUZZ); *-clang test targets
   libcurl4-openssl-dev  # record --upload: interval profiles POSTed to a Pyroscope server
   llvm-14  # llvm-symbolizer: the reference for clang-built targets' inlined frames and lines

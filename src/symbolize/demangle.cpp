@@ -2,11 +2,13 @@
 // and a function template's return type.
 // Rust (legacy `_ZN...17h<hash>E` and v0 `_R...`) goes through libiberty, binutils'
 // demangler, without its verbose details (the hash, crate disambiguators): `c++filt -i`.
+// Go's names lose the symbol table's `.abi0`, as Go's tools print them.
 #include <cxxabi.h>
 #include <libiberty/demangle.h>
 
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "cspy/symbolize/symbolizer.h"
 
@@ -67,6 +69,12 @@ std::string demangle_rust(const std::string& name) {
 }  // namespace
 
 std::string demangle(const std::string& name, bool full_signature) {
+  // Go's linker names an assembly function (ABI0) in the symbol table with its ABI:
+  // `runtime.goexit.abi0`, which Go's tools (pprof, addr2line, tracebacks) print without.
+  constexpr std::string_view kGoAbi0 = ".abi0";
+  if (name.size() > kGoAbi0.size() && name.ends_with(kGoAbi0)) {
+    return name.substr(0, name.size() - kGoAbi0.size());
+  }
   if (name.size() < 2 || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R')) return name;
   // Rust names carry no parameter list: nothing to drop.
   if (std::string rust = demangle_rust(name); !rust.empty()) return rust;

@@ -33,7 +33,7 @@ class LibdwUnwinder final : public StackWalker {
  public:
   LibdwUnwinder(modules::ModuleMap& modules, const process::Process* live,
                 const UnwindOptions& options)
-      : StackWalker(modules), live_(live), options_(options) {}
+      : StackWalker(modules, live, options.max_depth), live_(live), options_(options) {}
 
   Result<void> attach(pid_t pid) {
     static const Dwfl_Thread_Callbacks callbacks = {

@@ -35,7 +35,10 @@ class LibunwindUnwinder final : public StackWalker {
  public:
   LibunwindUnwinder(modules::ModuleMap& modules, const process::Process* live,
                     const UnwindOptions& options)
-      : StackWalker(modules), live_(live), options_(options), tables_(modules) {}
+      : StackWalker(modules, live, options.max_depth),
+        live_(live),
+        options_(options),
+        tables_(modules) {}
 
   Result<void> init() {
     static unw_accessors_t accessors = {

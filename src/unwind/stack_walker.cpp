@@ -1,6 +1,8 @@
 // StackWalker: checks, one re-read of the maps between walks, and the end rule.
 #include "stack_walker.h"
 
+#include "go_stacks.h"
+
 namespace cspy::unwind {
 
 void StackWalker::unwind(const sampling::RawSample& sample, UnwoundStack& out) {
@@ -23,6 +25,7 @@ void StackWalker::unwind(const sampling::RawSample& sample, UnwoundStack& out) {
     out.end = StackEnd::kComplete;
     walk(sample, out);
   }
+  follow_go_stack_switch(modules_, roots_, sample, live_memory_, max_depth_, out);
   finish_stack(roots_, sample.regs.ip(), out);
 }
 

@@ -63,9 +63,9 @@ class Symbolizer {
   std::size_t refreshes_seen_ = 0;
 };
 
-// Demangles an Itanium C++ name or a Rust one (legacy or v0, without the hash), and
-// returns any other name unchanged; without `full_signature`, a C++ name's parameter list
-// and trailing qualifiers are dropped.
+// Demangles an Itanium C++ name or a Rust one (legacy or v0, without the hash), drops a Go
+// assembly function's `.abi0`, and returns any other name unchanged; without `full_signature`, a
+// C++ name's parameter list and trailing qualifiers are dropped.
 std::string demangle(const std::string& name, bool full_signature);
 
 }  // namespace cspy::symbolize

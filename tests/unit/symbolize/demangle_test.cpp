@@ -68,9 +68,16 @@ TEST(Demangle, CxxTemplatesLoseTheirReturnType) {
 }
 
 TEST(Demangle, OtherNamesUnchanged) {
-  for (const char* name : {"main", "_start", "_R", "_RNotAName", "_Z", "runtime.goexit.abi0"}) {
+  for (const char* name : {"main", "_start", "_R", "_RNotAName", "_Z", "main.leaf", ".abi0"}) {
     EXPECT_EQ(demangle(name, false), name);
   }
+}
+
+// As Go's tools print them (go tool addr2line, pprof): without the symbol table's ABI.
+TEST(Demangle, GoAssemblyFunctionsLoseTheirAbi) {
+  EXPECT_EQ(demangle("runtime.goexit.abi0", false), "runtime.goexit");
+  EXPECT_EQ(demangle("runtime.mstart.abi0", true), "runtime.mstart");
+  EXPECT_EQ(demangle("runtime.(*mheap).alloc.func1", false), "runtime.(*mheap).alloc.func1");
 }
 
 }  // namespace
